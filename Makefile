@@ -1,0 +1,38 @@
+# thoth-exporter: `make run` starts the exporter, `make test` runs every test.
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+ARGS ?=
+
+.PHONY: all deps deps-build build run test unit-test integration-test clean
+
+all: build
+
+deps-build:
+	scripts/install-deps.sh build
+
+deps:
+	scripts/install-deps.sh all
+
+$(BUILD_DIR)/Makefile: CMakeLists.txt
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: $(BUILD_DIR)/Makefile
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Installs what is missing, builds, and starts the exporter on its embedded default config.
+run: deps-build build
+	$(BUILD_DIR)/bin/exporter $(ARGS)
+
+# Installs what is missing (packages, test servers), builds, and runs every test.
+test: deps build
+	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 900
+
+unit-test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L unit
+
+integration-test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L integration
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,13 @@
+#include "collectors/chroma/chroma_collector.h"
+
+namespace thoth::chroma {
+
+// Placeholder until the collector lands: validates nothing, builds nothing.
+std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
+                                                       const CollectorEnv& env) {
+  (void)root;
+  (void)env;
+  return {};
+}
+
+}  // namespace thoth::chroma

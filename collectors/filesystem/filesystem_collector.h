@@ -1,0 +1,16 @@
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "exporter/collector.h"
+#include "exporter/config_reader.h"
+
+namespace thoth::filesystem {
+
+// Builds one collector per configured target of the `filesystem` section (validating it; throws
+// ConfigError). No side effects.
+std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
+                                                       const CollectorEnv& env);
+
+}  // namespace thoth::filesystem

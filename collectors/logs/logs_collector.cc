@@ -1,0 +1,13 @@
+#include "collectors/logs/logs_collector.h"
+
+namespace thoth::logs {
+
+// Placeholder until the collector lands: validates nothing, builds nothing.
+std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
+                                                       const CollectorEnv& env) {
+  (void)root;
+  (void)env;
+  return {};
+}
+
+}  // namespace thoth::logs

@@ -1,0 +1,13 @@
+#include "collectors/redis/redis_collector.h"
+
+namespace thoth::redis {
+
+// Placeholder until the collector lands: validates nothing, builds nothing.
+std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
+                                                       const CollectorEnv& env) {
+  (void)root;
+  (void)env;
+  return {};
+}
+
+}  // namespace thoth::redis

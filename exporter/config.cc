@@ -1,0 +1,180 @@
+#include "exporter/config.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "exporter/config_reader.h"
+#include "exporter/registry.h"
+
+namespace thoth {
+
+bool CollectorSelection::Enabled(const std::string& kind, bool default_enabled) const {
+  auto it = overrides.find(kind);
+  return it == overrides.end() ? default_enabled : it->second;
+}
+
+const std::string& EmbeddedDefaultConfig() {
+  static const std::string kText = R"yaml(# thoth-exporter embedded default: the stack's documented ports on localhost.
+exporter:
+  listen_address: 0.0.0.0:9745
+  scrape_timeout: 8s
+  log_level: info
+thresholds:
+  api_latency_seconds:        {warning: 0.5,  critical: 2}
+  db_connections_ratio:       {warning: 0.80, critical: 0.95}
+  memory_usage_ratio:         {warning: 0.70, critical: 0.90}
+  error_rate_ratio:           {warning: 0.01, critical: 0.05}
+  chroma_collection_vectors:  {warning: 1000000, critical: 5000000}
+  long_running_query_seconds: 300
+  slow_query_mean_seconds:    1
+  backup_max_age_seconds:     21600
+postgres:
+  - name: memory-db
+    dsn: ${DATA_SOURCE_NAME:-postgresql://exporter@localhost:5432/letta_memory_db}
+redis:
+  - {name: cache, address: "${THOTH_REDIS_URL:-redis://localhost:6379}"}
+chroma:
+  - {name: vectors, url: "${THOTH_CHROMADB_URL:-http://localhost:8003}"}
+http:
+  - {service: thoth-api, url: "http://localhost:8000/health"}
+  - {service: mcp-server, url: "http://localhost:8001/health"}
+  - {service: chromadb, url: "http://localhost:8003/api/v2/heartbeat"}
+  - {service: discovery, url: "http://localhost:8004/health"}
+  - {service: research-agent, url: "http://localhost:8005/health"}
+  - {service: letta, url: "http://localhost:8283/v1/health/"}
+container: {self: true}
+process:
+  - {name: memory-service, cmdline: "memory-service"}
+  - {name: chroma, cmdline: "chroma"}
+filesystem: [/]
+backup:
+  - {name: postgres, glob: "/backups/memory-system/postgres_*.dump"}
+logs:
+  - {name: memory-service, path: "/var/log/memory-service/*.log", format: error_codes}
+  - {name: nginx, path: /var/log/nginx/access.log, format: nginx}
+)yaml";
+  return kText;
+}
+
+namespace {
+
+Level ParseLevel(const ConfigNode& node, Level def) {
+  if (node.IsNull()) return def;
+  node.ExpectKeys({"warning", "critical"});
+  Level level{node.Number("warning", def.warning), node.Number("critical", def.critical)};
+  if (level.warning > level.critical) node.Fail("warning must not be above critical");
+  return level;
+}
+
+double ParsePositive(const ConfigNode& node, double def) {
+  if (node.IsNull()) return def;
+  double v = node.AsNumber();
+  if (v < 0) node.Fail("must not be negative");
+  return v;
+}
+
+Thresholds ParseThresholds(const ConfigNode& node) {
+  Thresholds t;
+  node.ExpectKeys({"api_latency_seconds", "db_connections_ratio", "memory_usage_ratio",
+                   "error_rate_ratio", "chroma_collection_vectors", "long_running_query_seconds",
+                   "slow_query_mean_seconds", "backup_max_age_seconds"});
+  t.api_latency_seconds = ParseLevel(node.Child("api_latency_seconds"), t.api_latency_seconds);
+  t.db_connections_ratio = ParseLevel(node.Child("db_connections_ratio"), t.db_connections_ratio);
+  t.memory_usage_ratio = ParseLevel(node.Child("memory_usage_ratio"), t.memory_usage_ratio);
+  t.error_rate_ratio = ParseLevel(node.Child("error_rate_ratio"), t.error_rate_ratio);
+  t.chroma_collection_vectors =
+      ParseLevel(node.Child("chroma_collection_vectors"), t.chroma_collection_vectors);
+  t.long_running_query_seconds =
+      ParsePositive(node.Child("long_running_query_seconds"), t.long_running_query_seconds);
+  t.slow_query_mean_seconds =
+      ParsePositive(node.Child("slow_query_mean_seconds"), t.slow_query_mean_seconds);
+  t.backup_max_age_seconds =
+      ParsePositive(node.Child("backup_max_age_seconds"), t.backup_max_age_seconds);
+  return t;
+}
+
+ExporterSettings ParseExporter(const ConfigNode& node) {
+  ExporterSettings s;
+  node.ExpectKeys({"listen_address", "scrape_timeout", "log_level"});
+  s.listen_address = node.String("listen_address", s.listen_address);
+  if (s.listen_address.find(':') == std::string::npos) {
+    node.FailKey("listen_address", "expected HOST:PORT, e.g. 0.0.0.0:9745");
+  }
+  s.scrape_timeout_seconds = node.Duration("scrape_timeout", s.scrape_timeout_seconds);
+  if (s.scrape_timeout_seconds <= 0) node.FailKey("scrape_timeout", "must be above 0");
+  s.log_level = node.String("log_level", s.log_level);
+  if (s.log_level != "debug" && s.log_level != "info" && s.log_level != "warn" &&
+      s.log_level != "error") {
+    node.FailKey("log_level", "expected debug, info, warn or error");
+  }
+  return s;
+}
+
+}  // namespace
+
+Status LoadConfigText(const std::string& text, const std::string& name,
+                      const CollectorSelection& selection, const CollectorEnv& env,
+                      LoadedConfig* out) {
+  try {
+    ConfigNode root = ParseYaml(text, name);
+    if (!root.IsNull() && !root.IsMap()) root.Fail("expected a mapping of sections");
+    std::vector<std::string> sections = {"exporter", "thresholds"};
+    for (const auto& kind : CollectorKinds()) {
+      sections.insert(sections.end(), kind.sections.begin(), kind.sections.end());
+    }
+    root.ExpectKeys(sections);
+
+    LoadedConfig loaded;
+    loaded.source = name;
+    loaded.exporter = ParseExporter(root.Child("exporter"));
+    loaded.thresholds = ParseThresholds(root.Child("thresholds"));
+    CollectorEnv kind_env = env;
+    kind_env.thresholds = loaded.thresholds;
+    for (const auto& kind : CollectorKinds()) {
+      // Every section is validated, enabled or not, so a typo never waits for the day a
+      // collector is switched on.
+      auto collectors = kind.make(root, kind_env);
+      std::shared_ptr<AdHocProber> prober;
+      if (kind.make_prober) prober = kind.make_prober(root, kind_env);
+      if (!selection.Enabled(kind.name, kind.default_enabled)) continue;
+      for (auto& c : collectors) loaded.collectors.push_back(std::move(c));
+      if (prober) loaded.prober = std::move(prober);
+    }
+    // Two targets of one kind with the same name would be indistinguishable in every series.
+    for (size_t i = 0; i < loaded.collectors.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (loaded.collectors[i]->Name() == loaded.collectors[j]->Name() &&
+            loaded.collectors[i]->Target() == loaded.collectors[j]->Target()) {
+          return Status::Error(name + ": " + loaded.collectors[i]->Name() + ": target name \"" +
+                               loaded.collectors[i]->Target() + "\" is used twice");
+        }
+      }
+    }
+    *out = std::move(loaded);
+    return Status::Ok();
+  } catch (const ConfigError& e) {
+    return Status::Error(e.what());
+  } catch (const YAML::Exception& e) {
+    return Status::Error(name + ": " + e.what());
+  } catch (const std::exception& e) {
+    return Status::Error(name + ": " + e.what());
+  }
+}
+
+Status LoadConfig(const std::string& path, const CollectorSelection& selection,
+                  const CollectorEnv& env, LoadedConfig* out) {
+  if (path.empty()) {
+    return LoadConfigText(EmbeddedDefaultConfig(), "<embedded default>", selection, env, out);
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::Error(path + ": cannot read the config file: " + std::strerror(errno));
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return LoadConfigText(buf.str(), path, selection, env, out);
+}
+
+}  // namespace thoth

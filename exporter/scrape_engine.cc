@@ -1,0 +1,215 @@
+#include "exporter/scrape_engine.h"
+
+#include <condition_variable>
+#include <thread>
+#include <unordered_map>
+
+#include "spdlog/spdlog.h"
+
+namespace thoth {
+
+struct ScrapeEngine::Inflight {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  TargetResult result;
+};
+
+namespace {
+
+// Runs one collection; never throws.
+TargetResult RunCollection(Collector& collector, Clock::time_point deadline) {
+  TargetResult r;
+  r.collector = collector.Name();
+  r.target = collector.Target();
+  MetricSink sink(collector.TargetLabel());
+  const auto start = Clock::now();
+  try {
+    ScrapeContext ctx{deadline};
+    Status status = collector.Collect(ctx, sink);
+    r.success = status.ok();
+    r.error = status.message();
+  } catch (const std::exception& e) {
+    r.success = false;
+    r.error = std::string("internal error: ") + e.what();
+  } catch (...) {
+    r.success = false;
+    r.error = "internal error: unknown exception";
+  }
+  r.duration_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  r.cache_age_seconds = sink.cache_age_seconds();
+  r.families = std::make_shared<const std::vector<prometheus::MetricFamily>>(sink.Take());
+  return r;
+}
+
+}  // namespace
+
+void ScrapeEngine::SetCollectors(std::vector<std::shared_ptr<Collector>> collectors) {
+  std::vector<Entry> next;
+  std::vector<std::shared_ptr<Collector>> to_start;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& c : collectors) {
+      const Entry* kept = nullptr;
+      for (const auto& e : entries_) {
+        if (e.collector->Name() == c->Name() && e.collector->Target() == c->Target() &&
+            e.collector->Fingerprint() == c->Fingerprint()) {
+          kept = &e;
+          break;
+        }
+      }
+      if (kept != nullptr) {
+        next.push_back(*kept);
+      } else {
+        next.push_back(Entry{c, std::make_shared<std::mutex>(),
+                             std::make_shared<std::shared_ptr<Inflight>>()});
+        to_start.push_back(c);
+      }
+    }
+    // Forget the last results of targets that are gone.
+    for (auto it = last_.begin(); it != last_.end();) {
+      bool present = false;
+      for (const auto& e : next) {
+        present = present || (e.collector->Name() == it->first.first &&
+                              e.collector->Target() == it->first.second);
+      }
+      it = present ? std::next(it) : last_.erase(it);
+    }
+    entries_.swap(next);
+  }
+  // Dropped instances die here or when their last in-flight collection ends.
+  for (auto& c : to_start) {
+    try {
+      c->Start();
+    } catch (const std::exception& e) {
+      spdlog::error("collector {} target {}: cannot start: {}", c->Name(), c->Target(), e.what());
+    }
+  }
+}
+
+std::vector<std::shared_ptr<Collector>> ScrapeEngine::Collectors() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::shared_ptr<Collector>> out;
+  for (const auto& e : entries_) out.push_back(e.collector);
+  return out;
+}
+
+std::shared_ptr<ScrapeEngine::Inflight> ScrapeEngine::StartOrJoin(const Entry& entry,
+                                                                Clock::time_point deadline) {
+  std::lock_guard<std::mutex> lock(*entry.mu);
+  if (*entry.current) return *entry.current;
+  auto inflight = std::make_shared<Inflight>();
+  *entry.current = inflight;
+  // The thread owns everything it touches, so it may outlive this scrape, a reload and the
+  // engine itself.
+  std::thread([collector = entry.collector, mu = entry.mu, current = entry.current, inflight,
+               deadline] {
+    TargetResult r = RunCollection(*collector, deadline);
+    {
+      std::lock_guard<std::mutex> slot_lock(*mu);
+      if (*current == inflight) current->reset();
+    }
+    {
+      std::lock_guard<std::mutex> done_lock(inflight->mu);
+      inflight->result = std::move(r);
+      inflight->done = true;
+    }
+    inflight->cv.notify_all();
+  }).detach();
+  return inflight;
+}
+
+std::vector<TargetResult> ScrapeEngine::Collect(Clock::time_point deadline, const Filter& filter) {
+  std::vector<Entry> entries;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& e : entries_) {
+      if (!filter || filter(*e.collector)) entries.push_back(e);
+    }
+  }
+  std::vector<std::shared_ptr<Inflight>> inflights;
+  inflights.reserve(entries.size());
+  for (const auto& e : entries) inflights.push_back(StartOrJoin(e, deadline));
+
+  std::vector<TargetResult> results;
+  results.reserve(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    Inflight& in = *inflights[i];
+    std::unique_lock<std::mutex> lock(in.mu);
+    if (in.cv.wait_until(lock, deadline, [&] { return in.done; })) {
+      results.push_back(in.result);
+      continue;
+    }
+    lock.unlock();
+    // Late: report what the collector knows about an unreachable target (e.g. pg_up 0).
+    TargetResult r;
+    r.collector = entries[i].collector->Name();
+    r.target = entries[i].collector->Target();
+    r.timed_out = true;
+    r.error = "collection did not finish before the scrape deadline";
+    MetricSink sink(entries[i].collector->TargetLabel());
+    try {
+      entries[i].collector->TimedOut(sink);
+    } catch (...) {
+    }
+    r.families = std::make_shared<const std::vector<prometheus::MetricFamily>>(sink.Take());
+    results.push_back(std::move(r));
+  }
+  for (const auto& r : results) Remember(r);
+  return results;
+}
+
+void ScrapeEngine::Remember(const TargetResult& result) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto key = std::make_pair(result.collector, result.target);
+  auto it = last_.find(key);
+  const bool was_up = it == last_.end() ? true : it->second.success;
+  if (was_up && !result.success) {
+    spdlog::warn("collector {} target {} is failing: {}", result.collector, result.target,
+                 result.error);
+  } else if (!was_up && result.success) {
+    spdlog::info("collector {} target {} recovered", result.collector, result.target);
+  }
+  TargetResult summary = result;
+  summary.families.reset();  // the landing page needs the outcome, not the samples
+  last_[key] = std::move(summary);
+}
+
+std::vector<TargetResult> ScrapeEngine::LastResults() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<TargetResult> out;
+  for (const auto& e : entries_) {
+    auto it = last_.find({e.collector->Name(), e.collector->Target()});
+    if (it != last_.end()) {
+      out.push_back(it->second);
+    } else {
+      TargetResult never;
+      never.collector = e.collector->Name();
+      never.target = e.collector->Target();
+      never.error = "not collected yet";
+      out.push_back(std::move(never));
+    }
+  }
+  return out;
+}
+
+std::vector<prometheus::MetricFamily> MergeFamilies(const std::vector<TargetResult>& results) {
+  std::vector<prometheus::MetricFamily> merged;
+  std::unordered_map<std::string, size_t> index;
+  for (const auto& r : results) {
+    if (!r.families) continue;
+    for (const auto& f : *r.families) {
+      auto [it, inserted] = index.try_emplace(f.name, merged.size());
+      if (inserted) {
+        merged.push_back(f);
+        continue;
+      }
+      auto& into = merged[it->second];
+      if (into.type != f.type) continue;
+      into.metric.insert(into.metric.end(), f.metric.begin(), f.metric.end());
+    }
+  }
+  return merged;
+}
+
+}  // namespace thoth

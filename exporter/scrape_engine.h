@@ -1,0 +1,78 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "exporter/collector.h"
+#include "prometheus/metric_family.h"
+
+namespace thoth {
+
+// What one target's collection produced for one scrape.
+struct TargetResult {
+  std::string collector;
+  std::string target;
+  bool success = false;
+  bool timed_out = false;
+  double duration_seconds = 0;
+  double cache_age_seconds = 0;
+  std::string error;  // empty on success; never contains a secret
+  std::shared_ptr<const std::vector<prometheus::MetricFamily>> families;
+};
+
+// Runs collectors concurrently under a deadline.
+//
+// - Each target is collected on its own thread; Collect() waits for all of them, but never past
+//   the deadline. A target still running then is reported as timed out (collector_success 0)
+//   and left to finish in the background.
+// - Concurrent Collect() calls share one in-flight collection per target: a second scrape that
+//   arrives while a target is being collected waits for that collection instead of starting
+//   another, so a database is never queried twice at once and a hung target holds one thread.
+// - No exception escapes a collection thread.
+// - Logs one line when a target goes down and one when it comes back.
+// Thread-safe.
+class ScrapeEngine {
+ public:
+  ScrapeEngine() = default;
+  ScrapeEngine(const ScrapeEngine&) = delete;
+  ScrapeEngine& operator=(const ScrapeEngine&) = delete;
+
+  // Installs a new set of collectors (at start and on reload). An instance with the same kind,
+  // target and fingerprint as a running one is dropped in favour of the running one, which keeps
+  // its connections and state; new instances are started.
+  void SetCollectors(std::vector<std::shared_ptr<Collector>> collectors);
+  std::vector<std::shared_ptr<Collector>> Collectors() const;
+
+  using Filter = std::function<bool(const Collector&)>;
+  // Collects every target that passes `filter` (all when empty). Results are in registration
+  // order.
+  std::vector<TargetResult> Collect(Clock::time_point deadline, const Filter& filter = {});
+
+  // The last result of every target, for the landing page.
+  std::vector<TargetResult> LastResults() const;
+
+ private:
+  struct Inflight;
+  struct Entry {
+    std::shared_ptr<Collector> collector;
+    std::shared_ptr<std::mutex> mu;  // guards *current
+    std::shared_ptr<std::shared_ptr<Inflight>> current;
+  };
+
+  std::shared_ptr<Inflight> StartOrJoin(const Entry& entry, Clock::time_point deadline);
+  void Remember(const TargetResult& result);
+
+  mutable std::mutex mu_;
+  std::vector<Entry> entries_;
+  std::map<std::pair<std::string, std::string>, TargetResult> last_;
+};
+
+// Merges the families of many results into one list: one family per name (the first HELP and
+// TYPE win), in first-seen order. Families of a type that conflicts with the first are dropped.
+std::vector<prometheus::MetricFamily> MergeFamilies(const std::vector<TargetResult>& results);
+
+}  // namespace thoth

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "exporter/http_client.h"
+#include "tests/integration/harness/process.h"
+
+namespace thoth::testing {
+
+// The real exporter binary, started on a free port of 127.0.0.1 with a config file written
+// into a temporary directory. Stopped when destroyed.
+class ExporterProcess {
+ public:
+  ExporterProcess();
+  ~ExporterProcess();
+
+  // Writes config_yaml to <dir>/config.yml and starts the exporter with it; extra_args are
+  // appended. Waits until /health answers (false if it does not within 10 s).
+  bool Start(const std::string& config_yaml, const std::vector<std::string>& extra_args = {},
+             const std::map<std::string, std::string>& env = {});
+  void Stop();
+  // Rewrites the config file (for reload tests).
+  void WriteConfig(const std::string& config_yaml);
+
+  // GET (or another method) on the exporter; headers as "Name: value".
+  HttpResponse Request(const std::string& path, const std::vector<std::string>& headers = {},
+                       const std::string& method = "GET", double timeout_seconds = 30);
+  std::string Metrics() { return Request("/metrics").body; }
+
+  int port() const { return port_; }
+  pid_t pid() const { return process_.pid(); }
+  const std::string& dir() const { return dir_; }
+  std::string config_path() const { return dir_ + "/config.yml"; }
+  std::string Log() const;  // everything the exporter printed so far
+  ChildProcess& process() { return process_; }
+
+ private:
+  std::string dir_;
+  int port_ = 0;
+  ChildProcess process_;
+};
+
+// Runs the exporter binary to completion with args (e.g. --once), returns its exit code and
+// output.
+RunResult RunExporter(const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env = {});
+
+// Value of the first sample of `name` whose labels include every pair in `labels`, parsed from
+// Prometheus text; NaN when absent.
+double SampleValue(const std::string& text, const std::string& name,
+                   const std::map<std::string, std::string>& labels = {});
+
+// Pipes text through `promtool check metrics`; returns its exit code and findings.
+RunResult PromtoolCheckMetrics(const std::string& text);
+
+}  // namespace thoth::testing

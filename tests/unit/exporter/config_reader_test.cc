@@ -1,0 +1,125 @@
+#include "exporter/config_reader.h"
+
+#include <cstdlib>
+
+#include "gtest/gtest.h"
+
+namespace thoth {
+namespace {
+
+TEST(ExpandEnv, ExpandsSetAndDefaultedVariables) {
+  setenv("THOTH_TEST_VAR", "value", 1);
+  unsetenv("THOTH_TEST_UNSET");
+  EXPECT_EQ(ExpandEnv("a ${THOTH_TEST_VAR} b"), "a value b");
+  EXPECT_EQ(ExpandEnv("${THOTH_TEST_UNSET:-fallback}"), "fallback");
+  EXPECT_EQ(ExpandEnv("${THOTH_TEST_VAR:-fallback}"), "value");
+  EXPECT_EQ(ExpandEnv("cost $$5"), "cost $5");
+  EXPECT_EQ(ExpandEnv("plain $HOME"), "plain $HOME");
+}
+
+TEST(ExpandEnv, UnsetWithoutDefaultIsAnError) {
+  unsetenv("THOTH_TEST_UNSET");
+  EXPECT_THROW(ExpandEnv("${THOTH_TEST_UNSET}"), std::invalid_argument);
+  EXPECT_THROW(ExpandEnv("${UNCLOSED"), std::invalid_argument);
+}
+
+TEST(ParseDuration, AcceptsPrometheusDurations) {
+  EXPECT_DOUBLE_EQ(*ParseDuration("8s"), 8);
+  EXPECT_DOUBLE_EQ(*ParseDuration("500ms"), 0.5);
+  EXPECT_DOUBLE_EQ(*ParseDuration("5m"), 300);
+  EXPECT_DOUBLE_EQ(*ParseDuration("1h30m"), 5400);
+  EXPECT_DOUBLE_EQ(*ParseDuration("2.5"), 2.5);
+  EXPECT_FALSE(ParseDuration("").has_value());
+  EXPECT_FALSE(ParseDuration("5 minutes").has_value());
+  EXPECT_FALSE(ParseDuration("-1s").has_value());
+  EXPECT_FALSE(ParseDuration("10x").has_value());
+}
+
+TEST(ConfigNode, UnknownKeyNamesFileLineColumnAndKey) {
+  ConfigNode root = ParseYaml("exporter:\n  listen_adress: 1.2.3.4:5\n", "cfg.yml");
+  try {
+    root.Child("exporter").ExpectKeys({"listen_address"});
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("cfg.yml:2:3: exporter.listen_adress: unknown key", 0),
+              0u)
+        << e.what();
+  }
+}
+
+TEST(ConfigNode, SyntaxErrorHasLineAndColumn) {
+  try {
+    ParseYaml("a: [1, 2\nb: 3\n", "bad.yml");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("bad.yml:", 0), 0u) << e.what();
+    EXPECT_NE(std::string(e.what()).find("(syntax)"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ConfigNode, TypedAccessorsReportBadValues) {
+  ConfigNode root = ParseYaml("n: abc\nd: 5 minutes\nb: maybe\nok: 42\n", "c.yml");
+  EXPECT_THROW(root.Number("n", 0), ConfigError);
+  EXPECT_THROW(root.Duration("d", 0), ConfigError);
+  EXPECT_THROW(root.Bool("b", false), ConfigError);
+  EXPECT_EQ(root.Integer("ok", 0), 42);
+  EXPECT_EQ(root.Integer("absent", 7), 7);
+  try {
+    root.Number("n", 0);
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "c.yml:1:4: n: expected a number, got \"abc\"");
+  }
+}
+
+TEST(ConfigNode, MissingRequiredKeyPointsAtItsMapping) {
+  ConfigNode root = ParseYaml("postgres:\n  - name: db\n", "c.yml");
+  auto items = root.Child("postgres").Items();
+  ASSERT_EQ(items.size(), 1u);
+  try {
+    items[0].RequiredString("dsn");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "c.yml:2:5: postgres[0].dsn: required key is missing");
+  }
+}
+
+TEST(ConfigNode, SecretFromFileAndNeverInErrors) {
+  char path[] = "/tmp/thoth-secret-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "s3cr3t-value\n", 13), 13);
+  close(fd);
+  ConfigNode root = ParseYaml(std::string("a: {password_file: ") + path +
+                                  "}\nb: {password: inline}\nc: {password: x, password_file: y}\n",
+                              "c.yml");
+  EXPECT_EQ(*root.Child("a").Secret("password"), "s3cr3t-value");
+  EXPECT_EQ(*root.Child("b").Secret("password"), "inline");
+  EXPECT_FALSE(root.Secret("password").has_value());
+  EXPECT_THROW(root.Child("c").Secret("password"), ConfigError);
+  ConfigNode missing = ParseYaml("a: {password_file: /nonexistent/secret}\n", "c.yml");
+  try {
+    missing.Child("a").Secret("password");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("a.password_file: cannot read secret file"),
+              std::string::npos)
+        << e.what();
+  }
+  unlink(path);
+}
+
+TEST(ConfigNode, FingerprintFollowsValuesAndSecretFiles) {
+  ConfigNode a = ParseYaml("x: {dsn: a, n: 1}\n", "c.yml");
+  ConfigNode b = ParseYaml("x: {dsn: a, n: 2}\n", "c.yml");
+  ConfigNode c = ParseYaml("x: {dsn: a, n: 1}\n", "other.yml");
+  EXPECT_NE(a.Child("x").Fingerprint(), b.Child("x").Fingerprint());
+  EXPECT_EQ(a.Child("x").Fingerprint(), c.Child("x").Fingerprint());
+}
+
+TEST(ConfigNode, DuplicateKeysAreRejected) {
+  ConfigNode root = ParseYaml("exporter: {log_level: info, log_level: debug}\n", "c.yml");
+  EXPECT_THROW(root.Child("exporter").ExpectKeys({"log_level"}), ConfigError);
+}
+
+}  // namespace
+}  // namespace thoth
