@@ -15,8 +15,7 @@ namespace thoth {
 namespace {
 
 double UnixNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string HtmlEscape(const std::string& s) {
@@ -69,8 +68,7 @@ Status App::Load() {
   LoadedConfig loaded;
   Status s = LoadConfig(options_.config_file, options_.selection, env, &loaded);
   if (!s.ok()) return s;
-  spdlog::info("loaded configuration from {}: {} targets", loaded.source,
-               loaded.collectors.size());
+  spdlog::info("loaded configuration from {}: {} targets", loaded.source, loaded.collectors.size());
   return Install(std::move(loaded));
 }
 
@@ -120,8 +118,8 @@ void App::EmitSelfMetrics(const std::vector<TargetResult>& results, MetricSink& 
                "deadline, 0 when it failed or was late.",
                labels, r.success ? 1 : 0);
     sink.Gauge("thoth_exporter_collector_duration_seconds",
-               "How long the collection of the target took (up to the deadline when late).",
-               labels, r.duration_seconds);
+               "How long the collection of the target took (up to the deadline when late).", labels,
+               r.duration_seconds);
     sink.Gauge("thoth_exporter_collector_cache_age_seconds",
                "Age of the cached data the target reported (expensive parts such as bloat "
                "estimates are cached for a TTL); 0 when everything was fresh.",
@@ -170,9 +168,8 @@ bool App::ProbeTarget(const std::string& collector, const std::string& target,
   }
   if (!found) return false;
   const auto start = Clock::now();
-  std::vector<TargetResult> results = engine_.Collect(deadline, [&](const Collector& c) {
-    return c.Name() == collector && c.Target() == target;
-  });
+  std::vector<TargetResult> results = engine_.Collect(
+      deadline, [&](const Collector& c) { return c.Name() == collector && c.Target() == target; });
   std::vector<prometheus::MetricFamily> families = MergeFamilies(results);
   MetricSink self;
   for (const auto& r : results) {
@@ -226,7 +223,10 @@ std::string App::LandingPage(const std::string& telemetry_path) const {
     const bool never = r.error == "not collected yet";
     out << "<tr><td>" << HtmlEscape(r.collector) << "</td><td>" << HtmlEscape(r.target)
         << "</td><td class=\"" << (r.success ? "ok" : "fail") << "\">"
-        << (never ? "not collected yet" : r.success ? "ok" : r.timed_out ? "late" : "failing")
+        << (never         ? "not collected yet"
+            : r.success   ? "ok"
+            : r.timed_out ? "late"
+                          : "failing")
         << "</td><td>" << FormatNumber(r.duration_seconds * 1000) << " ms</td><td>"
         << HtmlEscape(never ? "" : r.error) << "</td></tr>\n";
   }

@@ -100,7 +100,8 @@ Status ParseArgs(int argc, const char* const* argv, Options* out) {
     }
     if (!s.ok()) return s;
   }
-  if (o.once && o.check_config) return Status::Error("--once and --check-config exclude each other");
+  if (o.once && o.check_config)
+    return Status::Error("--once and --check-config exclude each other");
   *out = std::move(o);
   return Status::Ok();
 }

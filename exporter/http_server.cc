@@ -53,10 +53,9 @@ namespace {
 
 void Send(mg_connection* conn, int status, const char* status_text, const std::string& type,
           const std::string& body, const std::vector<std::string>& extra_headers = {}) {
-  std::string head = "HTTP/1.1 " + std::to_string(status) + " " + status_text +
-                     "\r\nContent-Type: " + type +
-                     "\r\nContent-Length: " + std::to_string(body.size()) +
-                     "\r\nCache-Control: no-store\r\n";
+  std::string head =
+      "HTTP/1.1 " + std::to_string(status) + " " + status_text + "\r\nContent-Type: " + type +
+      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nCache-Control: no-store\r\n";
   for (const auto& h : extra_headers) head += h + "\r\n";
   head += "\r\n";
   mg_write(conn, head.data(), head.size());
@@ -67,8 +66,8 @@ std::string QueryVar(const mg_request_info* info, const char* name, bool* presen
   *present = false;
   if (info->query_string == nullptr) return "";
   std::vector<char> buf(8192);
-  int n = mg_get_var(info->query_string, std::strlen(info->query_string), name, buf.data(),
-                     buf.size());
+  int n =
+      mg_get_var(info->query_string, std::strlen(info->query_string), name, buf.data(), buf.size());
   if (n < 0) return "";  // -1 absent, -2 too long: both refused below as missing
   *present = true;
   return std::string(buf.data(), static_cast<size_t>(n));
@@ -84,9 +83,7 @@ class HttpServer::Handler : public CivetHandler {
   bool handlePost(CivetServer*, mg_connection* conn) override { return Dispatch(conn, "POST"); }
   bool handleHead(CivetServer*, mg_connection* conn) override { return Dispatch(conn, "HEAD"); }
   bool handlePut(CivetServer*, mg_connection* conn) override { return Dispatch(conn, "PUT"); }
-  bool handleDelete(CivetServer*, mg_connection* conn) override {
-    return Dispatch(conn, "DELETE");
-  }
+  bool handleDelete(CivetServer*, mg_connection* conn) override { return Dispatch(conn, "DELETE"); }
   bool handleOptions(CivetServer*, mg_connection* conn) override {
     return Dispatch(conn, "OPTIONS");
   }
@@ -112,8 +109,8 @@ class HttpServer::Handler : public CivetHandler {
       if (method != "GET" && method != "HEAD") return MethodNotAllowed(conn, "GET");
       return Send(conn, 200, "OK", "text/plain; charset=utf-8", method == "HEAD" ? "" : "ok\n");
     }
-    const bool known = path == "/" || path == server_.telemetry_path_ || path == "/probe" ||
-                       path == "/-/reload";
+    const bool known =
+        path == "/" || path == server_.telemetry_path_ || path == "/probe" || path == "/-/reload";
     if (!known) return Send(conn, 404, "Not Found", "text/plain; charset=utf-8", "not found\n");
 
     if (server_.auth_ && server_.auth_->enabled()) {
@@ -160,9 +157,9 @@ class HttpServer::Handler : public CivetHandler {
     if (has_collector) {
       std::string body;
       if (!app.ProbeTarget(collector, target, deadline, &body)) {
-        return Send(conn, 404, "Not Found", "text/plain; charset=utf-8",
-                    "no configured target \"" + target + "\" for collector \"" + collector +
-                        "\"\n");
+        return Send(
+            conn, 404, "Not Found", "text/plain; charset=utf-8",
+            "no configured target \"" + target + "\" for collector \"" + collector + "\"\n");
       }
       return SendMetrics(conn, body, method);
     }
@@ -208,14 +205,22 @@ Status HttpServer::Start() {
   std::string ports = listen_address_;
   if (ports.rfind(':', 0) == 0) ports = "0.0.0.0" + ports;
   const std::vector<std::string> options = {
-      "listening_ports", ports,
-      "num_threads", "32",
-      "listen_backlog", "256",
-      "request_timeout_ms", "15000",  // a client that trickles its request is dropped
-      "keep_alive_timeout_ms", "60000",
-      "enable_keep_alive", "yes",
-      "max_request_size", "16384",  // request line and headers
-      "decode_url", "yes",
+      "listening_ports",
+      ports,
+      "num_threads",
+      "32",
+      "listen_backlog",
+      "256",
+      "request_timeout_ms",
+      "15000",  // a client that trickles its request is dropped
+      "keep_alive_timeout_ms",
+      "60000",
+      "enable_keep_alive",
+      "yes",
+      "max_request_size",
+      "16384",  // request line and headers
+      "decode_url",
+      "yes",
   };
   try {
     handler_ = std::make_unique<Handler>(*this);

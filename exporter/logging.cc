@@ -95,12 +95,13 @@ Status SetupLogging(const std::string& level, const std::string& format) {
   if (format != "text" && format != "json") {
     return Status::Error("--log.format must be text or json, not \"" + format + "\"");
   }
-  auto logger = std::make_shared<spdlog::logger>(
-      "thoth", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger =
+      std::make_shared<spdlog::logger>("thoth", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (format == "json") {
     logger->set_formatter(std::make_unique<JsonFormatter>());
   } else {
-    logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l msg=\"%v\"", spdlog::pattern_time_type::utc);
+    logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l msg=\"%v\"",
+                        spdlog::pattern_time_type::utc);
   }
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);

@@ -114,8 +114,9 @@ int main(int argc, char** argv) {
       app.Reload();
       continue;
     }
+    // Nothing is buffered that a client would miss: in-flight scrapes are cut off, as they
+    // would be by a restart. civetweb's orderly stop takes seconds; exiting does not.
     spdlog::info("signal {}: shutting down", sig);
-    server.Stop();
     Exit(0);
   }
 }

@@ -155,9 +155,10 @@ BasicAuth::Result BasicAuth::Check(const char* header, const std::string& peer) 
   ++unlogged_failures_;
   if (now - last_failure_log_ >= std::chrono::seconds(10)) {
     // The user name is shown (it helps find a misconfigured scraper); the password never.
-    spdlog::warn("basic auth failed for user \"{}\" from {} ({} failed attempts since the last "
-                 "message)",
-                 parsed ? user : std::string("(no valid credentials)"), peer, unlogged_failures_);
+    spdlog::warn(
+        "basic auth failed for user \"{}\" from {} ({} failed attempts since the last "
+        "message)",
+        parsed ? user : std::string("(no valid credentials)"), peer, unlogged_failures_);
     last_failure_log_ = now;
     unlogged_failures_ = 0;
   }

@@ -25,7 +25,8 @@ TEST(MetricSink, SameNameSharesOneFamilyAndTargetLabelComesFirst) {
 TEST(MetricSink, NoTargetLabelWithoutTarget) {
   MetricSink sink;
   sink.Counter("x_total", "h", {{"a", "1"}}, 3);
-  EXPECT_EQ(SerializeText(sink.Take()), "# HELP x_total h\n# TYPE x_total counter\nx_total{a=\"1\"} 3\n");
+  EXPECT_EQ(SerializeText(sink.Take()),
+            "# HELP x_total h\n# TYPE x_total counter\nx_total{a=\"1\"} 3\n");
 }
 
 TEST(MetricSink, HelpIsEscapedAndLabelValuesToo) {

@@ -21,16 +21,14 @@ TEST(OnceReport, OverallPrecedence) {
 }
 
 TEST(OnceReport, TextIsAnAlignedTable) {
-  std::vector<HealthCheck> c = {
-      {"postgres", "memory-db", "reachable", "yes", "", Severity::kOk},
-      {"postgres", "memory-db", "connections", "48 / 50 (96%)", "> 80% warn, > 95% crit",
-       Severity::kCritical}};
+  std::vector<HealthCheck> c = {{"postgres", "memory-db", "reachable", "yes", "", Severity::kOk},
+                                {"postgres", "memory-db", "connections", "48 / 50 (96%)",
+                                 "> 80% warn, > 95% crit", Severity::kCritical}};
   std::ostringstream out;
   WriteTextReport(c, out, false);
   std::string text = out.str();
   EXPECT_EQ(text.rfind("TARGET", 0), 0u) << text;
-  EXPECT_NE(text.find("postgres/memory-db  connections  48 / 50 (96%)"), std::string::npos)
-      << text;
+  EXPECT_NE(text.find("postgres/memory-db  connections  48 / 50 (96%)"), std::string::npos) << text;
   EXPECT_NE(text.find("CRITICAL"), std::string::npos);
   EXPECT_NE(text.find("Overall: CRITICAL (1 critical, 0 warning, 0 unknown, 1 ok)"),
             std::string::npos)
