@@ -7,11 +7,17 @@ FAILED=0
 
 pass() { PASSED=$((PASSED + 1)); echo "ok   $*"; }
 fail() { FAILED=$((FAILED + 1)); echo "FAIL $*"; }
-# check "what" command...: runs the command, counts the result.
+# check "what" command...: runs the command, counts the result; its output is shown on failure.
 check() {
-  local what=$1
+  local what=$1 out
   shift
-  if "$@"; then pass "$what"; else fail "$what"; fi
+  if out=$("$@" 2>&1); then
+    pass "$what"
+  else
+    fail "$what"
+    [ -n "$out" ] && echo "$out" | sed "s/^/     /"
+  fi
+  return 0
 }
 summary() {
   echo "$1: $PASSED passed, $FAILED failed"

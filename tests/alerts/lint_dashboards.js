@@ -161,4 +161,17 @@ for (const [code, description, solution] of codes) {
     `error-codes.json ${code}: no panel counts thoth_memory_errors_total{code="${code}"}`);
   c.check(panels.filter((p) => p.type !== 'text').length >= 3, `error-codes.json ${code}: needs count, rate and signal panels`);
 }
+// Provisioning (deploy/grafana): one Prometheus data source, one file provider.
+const {readYaml} = require('./lib');
+const prov = path.join(SOURCE_DIR, 'deploy', 'grafana', 'provisioning');
+try {
+  const dsFile = readYaml(path.join(prov, 'datasources', 'prometheus.yml'));
+  c.check(dsFile.apiVersion === 1 && (dsFile.datasources || []).some((x) => x.type === 'prometheus' && x.url),
+    'deploy/grafana: datasources/prometheus.yml must provision a prometheus data source with a url');
+  const dbFile = readYaml(path.join(prov, 'dashboards', 'thoth.yml'));
+  c.check(dbFile.apiVersion === 1 && (dbFile.providers || []).some((x) => x.type === 'file' && x.options && x.options.path),
+    'deploy/grafana: dashboards/thoth.yml must provision a file provider with a path');
+} catch (e) {
+  c.check(false, `deploy/grafana: ${e.message}`);
+}
 c.finish();
