@@ -81,7 +81,8 @@ state() {  # alertname severity target -> "active" or "suppressed:<inhibitor cou
 expect_state() {
   local want=$1
   shift
-  wait_until 10 test "$(state "$@")" = "$want"
+  in_state() { test "$(state "$@")" = "$want"; }
+  wait_until 10 in_state "$@"
   check "$* is $want" test "$(state "$@")" = "$want"
 }
 expect_state suppressed:1 PostgresConnectionsHigh warning memory-db

@@ -73,8 +73,8 @@ shared_preload_libraries = 'pg_stat_statements'
 max_connections = 100
 fsync = off
 CONF
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$W/pg" -l "$W/postgres.log" -w -t 30 start >/dev/null ||
-  die "PostgreSQL did not start: $(tail -5 "$W/postgres.log")"
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$W/pg" -l "$W/pg/postgres.log" -w -t 30 start >/dev/null ||
+  die "PostgreSQL did not start: $(tail -5 "$W/pg/postgres.log")"
 psql_() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"; }
 psql_ -d postgres -c "CREATE ROLE exporter LOGIN; GRANT pg_monitor TO exporter;" \
   -c "CREATE DATABASE letta_memory_db;" >/dev/null || die "could not create the database"
@@ -205,7 +205,8 @@ start "$W/traffic.log" bash "$W/traffic.sh" "$W" "$PG_PORT" "$REDIS_PORT" 400
 
 # ---- 1. every dashboard query returns data ---------------------------------------------------
 echo "== 1. dashboards: every query returns data ($(($SECONDS - STARTED_AT)) s in)"
-wait_until 30 test "$(curl -sf "$PROM/api/v1/query?query=up" | jq -r '.data.result[0].value[1]')" = 1 ||
+scraped() { test "$(curl -sf "$PROM/api/v1/query?query=up" | jq -r '.data.result[0].value[1]')" = 1; }
+wait_until 30 scraped ||
   die "Prometheus does not scrape the exporter: $(curl -s "$PROM/api/v1/targets" | jq -c '.data.activeTargets[0].lastError')"
 sleep 15  # a few scrapes for rate() and increase()
 deadline=$((SECONDS + 60))
@@ -274,7 +275,8 @@ if [ "$pool" = 50 ] && [[ "$base" =~ ^[0-9]+$ ]]; then
       curl -sf "$AM/api/v2/alerts?filter=alertname%3D%22PostgresConnectionsHigh%22&filter=severity%3D%22warning%22" |
         jq -r '.[0] | "\(.status.state):\(.status.inhibitedBy | length)"'
     }
-    wait_until 15 test "$(warning_state)" = suppressed:1
+    warning_suppressed() { test "$(warning_state)" = suppressed:1; }
+    wait_until 15 warning_suppressed
     check "the warning is suppressed by the critical in Alertmanager (got $(warning_state))" \
       test "$(warning_state)" = suppressed:1
     sleep 5  # a group_interval and more: a leaked warning would have been sent by now

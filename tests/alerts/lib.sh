@@ -54,6 +54,7 @@ stop_all() {
   for pid in "${THOTH_PIDS[@]}"; do
     for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
   done
   THOTH_PIDS=()
 }
