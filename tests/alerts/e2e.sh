@@ -211,15 +211,20 @@ scraped() { test "$(curl -sf "$PROM/api/v1/query?query=up" | jq -r '.data.result
 wait_until 30 scraped ||
   die "Prometheus does not scrape the exporter: $(curl -s "$PROM/api/v1/targets" | jq -c '.data.activeTargets[0].lastError')"
 sleep 15  # a few scrapes for rate() and increase()
+# Without a memory cgroup of our own the exporter has no limit to report: those queries may be
+# empty (listed as SKIP), everything else must return data.
+allow=()
+[ -z "$CGROUP" ] && allow=(--allow-empty-expr "container_spec_memory_limit_bytes")
 deadline=$((SECONDS + 60))
 while :; do
   node "$THOTH_SRC/tests/alerts/check_dashboard_queries.js" "$PROM" --rate-interval 15s --range 1m \
-    >"$W/dashboards.out" 2>&1 && break
+    "${allow[@]}" >"$W/dashboards.out" 2>&1 && break
   [ $SECONDS -ge $deadline ] && break
   sleep 5
 done
 if grep -q ' 0 failed' "$W/dashboards.out"; then
   pass "every dashboard query returns data ($(tail -1 "$W/dashboards.out"))"
+  grep -A1 "^SKIP" "$W/dashboards.out" || true
 else
   grep -E '^FAIL' "$W/dashboards.out" | sed 's/^FAIL dashboard queries against Prometheus: /  /'
   fail "dashboard queries without data ($(tail -1 "$W/dashboards.out"))"
