@@ -244,9 +244,13 @@ ProbeResult RunProbe(const ProbeSpec& spec, const std::string& url, const Scrape
     const bool timed_out = resp.timed_out;
     result = EvaluateResponse(spec, std::move(resp), duration);
     if (timed_out) {
-      result.detail =
-          "no complete response within " + FormatNumber(timeout) + " s" +
+      const std::string why =
+          FormatNumber(timeout) + " s" +
           (timeout < spec.timeout_seconds ? " (cut short by the scrape deadline)" : " (timeout)");
+      result.detail = result.response.status > 0
+                          ? "HTTP " + std::to_string(result.response.status) +
+                                " but the body did not complete within " + why
+                          : "no complete response within " + why;
     }
     if (memory_errors != nullptr) {
       const int status = result.response.status;
