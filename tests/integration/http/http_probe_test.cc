@@ -8,7 +8,7 @@
 #include "exporter/memory_errors.h"
 #include "exporter/scrape_engine.h"
 #include "gtest/gtest.h"
-#include "tests/integration/harness/http_test_server.h"
+#include "tests/integration/http/servers.h"
 
 namespace thoth::http {
 namespace {
@@ -16,9 +16,6 @@ namespace {
 using testing::FreePort;
 using testing::HttpTestServer;
 using testing::TlsFront;
-
-HttpTestServer* server = nullptr;
-TlsFront* tls = nullptr;
 
 class Servers : public ::testing::Environment {
  public:
