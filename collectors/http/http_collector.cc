@@ -100,7 +100,7 @@ class HttpProber : public AdHocProber {
     std::string normalized;
     const ProbeSpec* spec = nullptr;
     const std::string refusal = Judge(url, module, &normalized, &spec);
-    if (!refusal.empty()) {
+    if (!refusal.empty() || spec == nullptr) {
       // The caller should have asked Refusal() first; never fetch a refused URL all the same.
       result.detail = refusal;
     } else {
