@@ -148,7 +148,11 @@ bool RedisCollector::Run(const std::vector<std::string>& argv, Reply* reply, std
     spdlog::debug("redis target {}: kept connection failed ({}); reconnecting", config_.name,
                   *error);
   }
-  if (!first_error.empty() && *error != first_error) *error = first_error + "; then " + *error;
+  if (!first_error.empty() && *error != first_error) {
+    // A reconnect that had no time left adds nothing to what went wrong.
+    const bool no_time = error->starts_with("no time left") || *error == "scrape deadline reached";
+    *error = no_time ? first_error : first_error + "; then " + *error;
+  }
   return false;
 }
 
@@ -258,8 +262,10 @@ void RedisCollector::CollectKeyCounts(MetricSink& sink, std::string* failure) {
       continue;
     }
     const Labels labels = {{"db", spec.DbLabel()}, {"key", spec.pattern}};
-    sink.Gauge("redis_keys_count", "Keys matching a count_keys pattern (by SCAN).", labels,
-               r.count);
+    // Untyped, not gauge: redis_exporter's name ends in _count, which promtool reserves for
+    // histograms and summaries except on untyped families. Queries see no difference.
+    sink.Untyped("redis_keys_count", "Keys matching a count_keys pattern (by SCAN).", labels,
+                 r.count);
     sink.Gauge("redis_keys_count_partial",
                "1 when the SCAN of a count_keys pattern ran out of its time budget "
                "(count_keys_timeout) and redis_keys_count is a lower bound.",

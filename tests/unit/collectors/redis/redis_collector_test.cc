@@ -202,6 +202,12 @@ TEST(RedisCollector, HappyPath) {
   EXPECT_DOUBLE_EQ(Value(r, "redis_last_slow_execution_duration_seconds"), 0.025);
   EXPECT_EQ(Value(r, "redis_keys_count", {{"db", "db0"}, {"key", "ratelimit:*"}}), 2500);
   EXPECT_EQ(Value(r, "redis_keys_count_partial", {{"db", "db0"}, {"key", "ratelimit:*"}}), 0);
+  for (const auto& f : r.families) {
+    // promtool reserves a _count suffix for histograms and summaries, except when untyped.
+    if (f.name == "redis_keys_count") {
+      EXPECT_EQ(f.type, prometheus::MetricType::Untyped);
+    }
+  }
   EXPECT_EQ(Value(r, "redis_keys_count", {{"db", "db1"}, {"key", "session:*"}}), 30);
   EXPECT_EQ(Value(r, "redis_keys_count", {{"db", "db0"}, {"key", "session:*"}}), 700);
   EXPECT_EQ(s.Count("KEYS"), 0);
