@@ -15,6 +15,7 @@ struct FieldMetric {
   std::string_view metric;
   Kind kind;
   std::string_view help;
+  double scale = 1;  // applied to the INFO value (e.g. 1e-6 for microseconds)
 };
 
 // redis_exporter's metricMapGauges / metricMapCounters for the fields Redis 2.8–7.x report.
@@ -122,8 +123,8 @@ constexpr FieldMetric kFieldMetrics[] = {
     {"pubsub_channels", "redis_pubsub_channels", Kind::kGauge,
      "Pub/sub channels with subscribers."},
     {"pubsub_patterns", "redis_pubsub_patterns", Kind::kGauge, "Pub/sub pattern subscriptions."},
-    {"latest_fork_usec", "redis_latest_fork_usec", Kind::kGauge,
-     "Duration of the latest fork in microseconds."},
+    {"latest_fork_usec", "redis_latest_fork_seconds", Kind::kGauge, "Duration of the latest fork.",
+     1e-6},
     // Replication
     {"connected_slaves", "redis_connected_slaves", Kind::kGauge, "Connected replicas."},
     {"repl_backlog_size", "redis_replication_backlog_bytes", Kind::kGauge,
@@ -222,6 +223,7 @@ void WriteInfoMetrics(const RedisInfo& info, MetricSink& sink) {
     if (raw == nullptr) continue;
     auto value = FieldValue(*raw);
     if (!value) continue;
+    *value *= m.scale;
     if (m.kind == Kind::kCounter) {
       sink.Counter(m.metric, m.help, {}, *value);
     } else {

@@ -119,6 +119,7 @@ TEST(RedisInfoMetrics, OlderShapes) {
   const auto v6 = Metrics("info_all_6.0_shape.txt");
   EXPECT_EQ(Value(v6, "redis_rdb_last_bgsave_status"), 0);  // "err"
   EXPECT_EQ(Value(v6, "redis_evicted_keys_total"), 42);
+  EXPECT_DOUBLE_EQ(Value(v6, "redis_latest_fork_seconds"), 0.0015);  // usec -> seconds
   EXPECT_EQ(Value(v6, "redis_memory_max_bytes"), 1073741824);
   EXPECT_EQ(Value(v6, "redis_commands_total", {{"cmd", "incr"}}), 765);
   EXPECT_FALSE(Has(v6, "redis_commands_rejected_calls_total"));
