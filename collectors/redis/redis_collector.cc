@@ -80,14 +80,8 @@ bool RedisCollector::Connect(std::string* error) {
     return false;
   }
   auto fail = [&](std::string why) {
-    Disconnect();
-    backoff_seconds_ = backoff_seconds_ == 0 ? kMinBackoffSeconds
-                                             : std::min(backoff_seconds_ * 2, kMaxBackoffSeconds);
-    next_connect_ = After(backoff_seconds_);
-    last_connect_error_ = Scrub(std::move(why), config_.password);
+    BackOff(std::move(why));
     *error = last_connect_error_;
-    spdlog::debug("redis target {}: {}; next attempt in {}s", config_.name, last_connect_error_,
-                  backoff_seconds_);
     return false;
   };
 
@@ -113,9 +107,17 @@ bool RedisCollector::Connect(std::string* error) {
   conn_ = std::move(conn);
   conn_fresh_ = true;
   selected_db_ = 0;
-  backoff_seconds_ = 0;
-  next_connect_ = {};
   return true;
+}
+
+void RedisCollector::BackOff(std::string why) {
+  Disconnect();
+  backoff_seconds_ = backoff_seconds_ == 0 ? kMinBackoffSeconds
+                                           : std::min(backoff_seconds_ * 2, kMaxBackoffSeconds);
+  next_connect_ = After(backoff_seconds_);
+  last_connect_error_ = Scrub(std::move(why), config_.password);
+  spdlog::debug("redis target {}: {}; next attempt in {}s", config_.name, last_connect_error_,
+                backoff_seconds_);
 }
 
 bool RedisCollector::Run(const std::vector<std::string>& argv, Reply* reply, std::string* error) {
@@ -130,16 +132,16 @@ bool RedisCollector::Run(const std::vector<std::string>& argv, Reply* reply, std
     const auto start = Clock::now();
     if (conn_->Command(argv, timeout, reply, error)) {
       last_command_seconds_ = SecondsSince(start);
+      backoff_seconds_ = 0;  // the server answers: the next failure starts a fresh backoff
       return true;
     }
     const bool was_fresh = conn_fresh_;
     *error = Scrub(*error, config_.password);
     Disconnect();
     if (was_fresh) {
-      // A connection that just opened and already fails: the server is unwell; back off.
-      backoff_seconds_ = std::max(backoff_seconds_, kMinBackoffSeconds);
-      next_connect_ = After(backoff_seconds_);
-      last_connect_error_ = *error;
+      // A connection that just opened and already fails (a frozen server still accepts
+      // connections in the kernel): the server is unwell; back off as for a failed connect.
+      BackOff(*error);
       break;
     }
     // A connection kept from an earlier scrape may have been closed by a restart or an idle

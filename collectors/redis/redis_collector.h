@@ -20,8 +20,9 @@ std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
 //
 // - One persistent connection, opened lazily in Collect and kept between scrapes. A command
 //   that fails on a reused connection (server restarted, idle timeout) reconnects once at
-//   once; a failed connect is retried no sooner than a backoff (0.5 s doubling to 5 s) so a
-//   dead server costs one connect attempt per backoff period, not one per scrape.
+//   once; a failed connect or AUTH, or a new connection that fails at once (frozen server), is
+//   retried no sooner than a backoff (0.5 s doubling to 5 s, reset when the server answers), so
+//   a dead or hung server costs one attempt per backoff period, not one per scrape.
 // - Every connect and command timeout is the time left before the scrape deadline (minus a
 //   small reserve), capped by the configured timeouts: Collect returns on time even when the
 //   server is frozen.
@@ -62,6 +63,8 @@ class RedisCollector : public Collector {
   // Connects (honouring backoff) and authenticates. False with *error.
   bool Connect(std::string* error);
   void Disconnect();
+  // Drops the connection and schedules the next connect after a doubling backoff.
+  void BackOff(std::string why);
   double IoTimeout(double cap) const;
   // Marks an optional command refused and logs it once.
   void Refuse(OptionalCommand& cmd, const std::string& what, const std::string& reply,

@@ -329,6 +329,40 @@ TEST(RedisIntegration, StoppedFrozenRestarted) {
               std::chrono::duration<double>(Clock::now() - restarted).count());
 }
 
+// The binary answers /metrics on time with redis_up 0 while the server is frozen, and reports
+// it up again after SIGCONT without a restart of the exporter.
+TEST(RedisIntegration, FrozenServerThroughTheBinary) {
+  RedisServer server;
+  ASSERT_TRUE(server.Start()) << server.Log();
+  ExporterProcess exporter;
+  ASSERT_TRUE(
+      exporter.Start("exporter: {scrape_timeout: 8s}\ncontainer: {self: false}\n"
+                     "filesystem: []\nredis: [{name: frozen, address: '" +
+                     server.address() + "'}]\n"))
+      << exporter.Log();
+  EXPECT_EQ(SampleValue(exporter.Metrics(), "redis_up", {{"target", "frozen"}}), 1);
+  server.Freeze();
+  // Prometheus' header: 2.5 s timeout -> a 2 s deadline.
+  const auto start = Clock::now();
+  auto r = exporter.Request("/metrics", {"X-Prometheus-Scrape-Timeout-Seconds: 2.5"});
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(SampleValue(r.body, "redis_up", {{"target", "frozen"}}), 0);
+  EXPECT_EQ(SampleValue(r.body, "thoth_exporter_collector_success",
+                        {{"collector", "redis"}, {"target", "frozen"}}),
+            0);
+  EXPECT_LT(seconds, 2.5);
+  std::printf("[ measure  ] /metrics with a frozen Redis and a 2.5 s scrape timeout: %.3f s\n",
+              seconds);
+  server.Thaw();
+  double up = 0;
+  for (auto until = Clock::now() + 15s; Clock::now() < until && up != 1;) {
+    std::this_thread::sleep_for(300ms);
+    up = SampleValue(exporter.Metrics(), "redis_up", {{"target", "frozen"}});
+  }
+  EXPECT_EQ(up, 1);
+}
+
 TEST(RedisIntegration, RedissIsAConfigErrorOfTheBinary) {
   ExporterProcess exporter;
   WriteFile(exporter.dir() + "/tls.yml",

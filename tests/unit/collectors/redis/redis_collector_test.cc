@@ -356,6 +356,21 @@ TEST(RedisCollector, FrozenServerReturnsBeforeTheDeadline) {
   EXPECT_LT(r.seconds, 1.0);
   EXPECT_GT(r.seconds, 0.5);  // it did wait for the server, up to the deadline's reserve
   for (double t : s.timeouts) EXPECT_LE(t, 1.0);  // capped by the deadline, not 30 s
+  // A frozen server still accepts connections: a fresh connection that times out backs off,
+  // so the scrapes after it answer at once instead of each waiting for the deadline.
+  r = Collect(*c, 1000ms);
+  EXPECT_EQ(Value(r, "redis_up"), 0);
+  EXPECT_EQ(s.connects, 2);
+  r = Collect(*c, 1000ms);
+  EXPECT_EQ(Value(r, "redis_up"), 0);
+  EXPECT_LT(r.seconds, 0.2);
+  EXPECT_EQ(s.connects, 2);
+  EXPECT_NE(r.status.message().find("backoff"), std::string::npos) << r.status.message();
+  // Thawed: back after the backoff.
+  s.frozen = false;
+  std::this_thread::sleep_for(600ms);
+  r = Collect(*c);
+  EXPECT_EQ(Value(r, "redis_up"), 1) << r.status.message();
 }
 
 TEST(RedisCollector, AuthWithAclUser) {
