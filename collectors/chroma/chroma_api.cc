@@ -36,6 +36,8 @@ std::string CountCollectionsPath(Api api, const Database& db) {
   return V2DatabasePath(db) + "/collections_count";
 }
 
+std::string DatabasePath(const Database& db) { return V2DatabasePath(db); }
+
 std::string CountRecordsPath(Api api, const Database& db, const std::string& collection_id) {
   if (api == Api::kV1) return "/api/v1/collections/" + UrlEncode(collection_id) + "/count";
   return V2DatabasePath(db) + "/collections/" + UrlEncode(collection_id) + "/count";

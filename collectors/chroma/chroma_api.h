@@ -22,6 +22,9 @@ std::string VersionPath(Api api);
 std::string ListCollectionsPath(Api api, const Database& db, std::int64_t limit,
                                 std::int64_t offset);
 std::string CountCollectionsPath(Api api, const Database& db);
+// v2 only: the database itself (404 when it does not exist; its collection listing would be
+// an empty 200).
+std::string DatabasePath(const Database& db);
 std::string CountRecordsPath(Api api, const Database& db, const std::string& collection_id);
 // POST target of a `get` (records of a collection).
 std::string GetRecordsPath(Api api, const Database& db, const std::string& collection_id);

@@ -59,6 +59,7 @@ struct Answer {
 struct Scrape {
   const ScrapeContext& ctx;
   std::atomic<bool> auth_failed{false};
+  Clock::time_point started = Clock::now();
 };
 
 // A per-collection request of a scrape (a record count or an embedding probe).
@@ -119,6 +120,7 @@ class ChromaCollector final : public Collector {
  private:
   struct ListCache {
     std::vector<CollectionInfo> collections;
+    std::int64_t server_count = 0;  // what collections_count said (else the listing's size)
     Clock::time_point fetched;
     bool valid = false;
   };
@@ -251,31 +253,37 @@ bool ChromaCollector::Heartbeat(Scrape& scrape, Api* api, Answer* answer) {
 bool ChromaCollector::ListDatabase(Scrape& scrape, Api api, const Database& db,
                                    DatabaseState* state, double* cache_age, std::string* error) {
   const std::string where = db.Key() + ": ";
-  // The count of collections is one cheap request; it also tells whether a cached listing
-  // still holds (no collection came or went, as far as a count can tell).
-  std::optional<std::int64_t> server_count;
-  Answer a = Call(Client(0), scrape, "GET", CountCollectionsPath(api, db));
-  if (a.ok) {
-    std::string e;
-    server_count = ParseCount(a.body, &e);
-    if (!server_count) {
-      *error = where + "collection count: " + e;
-      return false;
-    }
-  } else if (!(api == Api::kV1 && a.status == 404)) {
-    // (0.4 servers before tenants have no count_collections; the listing alone then serves.)
-    *error = where + "collection count: " + a.what;
-    return false;
-  }
-
+  // The listing is cached like the counts: on Chroma 1.x even collections_count costs as much
+  // as a listing (~0.1 s for 1,000 collections), so a cached scrape asks for neither, and a
+  // collection created or deleted shows within cache_ttl.
   ListCache& cache = lists_[db.Key()];
-  const bool fresh =
-      cache.valid && cfg_.cache_ttl_seconds > 0 &&
-      SecondsSince(cache.fetched) < cfg_.cache_ttl_seconds &&
-      (!server_count || *server_count == static_cast<std::int64_t>(cache.collections.size()));
-  if (fresh) {
+  if (cache.valid && cfg_.cache_ttl_seconds > 0 &&
+      SecondsSince(cache.fetched) < cfg_.cache_ttl_seconds) {
     *cache_age = std::max(*cache_age, SecondsSince(cache.fetched));
   } else {
+    Answer a;
+    if (api == Api::kV2) {
+      // Chroma 1.x lists an unknown database as empty: a typo would look like "no collections".
+      a = Call(Client(0), scrape, "GET", DatabasePath(db));
+      if (!a.ok) {
+        *error = where + "database: " + a.what;
+        return false;
+      }
+    }
+    std::optional<std::int64_t> server_count;
+    a = Call(Client(0), scrape, "GET", CountCollectionsPath(api, db));
+    if (a.ok) {
+      std::string e;
+      server_count = ParseCount(a.body, &e);
+      if (!server_count) {
+        *error = where + "collection count: " + e;
+        return false;
+      }
+    } else if (!(api == Api::kV1 && a.status == 404)) {
+      // (0.4 servers have no count_collections; the listing alone then serves.)
+      *error = where + "collection count: " + a.what;
+      return false;
+    }
     cache.valid = false;
     std::vector<CollectionInfo> all;
     std::unordered_set<std::string> seen;
@@ -310,12 +318,13 @@ bool ChromaCollector::ListDatabase(Scrape& scrape, Api api, const Database& db,
       }
     }
     cache.collections = std::move(all);
+    cache.server_count = server_count.value_or(static_cast<std::int64_t>(cache.collections.size()));
     cache.fetched = Clock::now();
     cache.valid = true;
   }
 
   state->listed = true;
-  state->collections = server_count.value_or(static_cast<std::int64_t>(cache.collections.size()));
+  state->collections = cache.server_count;
   state->states.reserve(cache.collections.size());
   for (const auto& c : cache.collections) {
     CollectionState cs;
@@ -531,6 +540,11 @@ Status ChromaCollector::CollectOrFail(Scrape& scrape, MetricSink& sink) {
   });
 
   sink.SetCacheAge(cache_age);
+  spdlog::debug(
+      "chroma target {}: {} record counts fetched, {} from the cache, {} dimension probes, "
+      "{:.3f} s",
+      cfg_.name, jobs.size(), listed.size() - jobs.size(), probes.size(),
+      scrape.ctx.SecondsLeft() < 0 ? -1.0 : SecondsSince(scrape.started));
   if (errors.empty()) return Status::Ok();
   std::string message = errors[0];
   for (std::size_t i = 1; i < errors.size() && i < 3; ++i) message += "; " + errors[i];

@@ -55,6 +55,6 @@ std::string DescribeAnswer(int status, std::string_view content_type, std::strin
 
 // The start of `text`, at most `max` bytes, printable ASCII only (anything else becomes '?'),
 // for quoting untrusted bytes in logs.
-std::string Snippet(std::string_view text, std::size_t max = 80);
+std::string Snippet(std::string_view text, std::size_t max = 120);
 
 }  // namespace thoth::chroma

@@ -18,6 +18,7 @@ TEST(ChromaApiTest, V2Paths) {
   EXPECT_EQ(CountRecordsPath(Api::kV2, kDefault, "88337e9e-4f13-416c-b411-619ec6a84570"),
             "/api/v2/tenants/default_tenant/databases/default_database/collections/"
             "88337e9e-4f13-416c-b411-619ec6a84570/count");
+  EXPECT_EQ(DatabasePath(kDefault), "/api/v2/tenants/default_tenant/databases/default_database");
   EXPECT_EQ(GetRecordsPath(Api::kV2, kDefault, "x"),
             "/api/v2/tenants/default_tenant/databases/default_database/collections/x/get");
 }
