@@ -16,7 +16,8 @@ bool CollectorSelection::Enabled(const std::string& kind, bool default_enabled) 
 }
 
 const std::string& EmbeddedDefaultConfig() {
-  static const std::string kText = R"yaml(# thoth-exporter embedded default: the stack's documented ports on localhost.
+  static const std::string kText =
+      R"yaml(# thoth-exporter embedded default: the stack's documented ports on localhost.
 exporter:
   listen_address: 0.0.0.0:9745
   scrape_timeout: 8s
@@ -147,8 +148,9 @@ Status LoadConfigText(const std::string& text, const std::string& name,
       for (size_t j = 0; j < i; ++j) {
         if (loaded.collectors[i]->Name() == loaded.collectors[j]->Name() &&
             loaded.collectors[i]->Target() == loaded.collectors[j]->Target()) {
-          return Status::Error(name + ": " + loaded.collectors[i]->Name() + ": target name \"" +
-                               loaded.collectors[i]->Target() + "\" is used twice");
+          return Status::Error(OneLine(name + ": " + loaded.collectors[i]->Name() +
+                                       ": target name \"" + loaded.collectors[i]->Target() +
+                                       "\" is used twice"));
         }
       }
     }
@@ -157,9 +159,9 @@ Status LoadConfigText(const std::string& text, const std::string& name,
   } catch (const ConfigError& e) {
     return Status::Error(e.what());
   } catch (const YAML::Exception& e) {
-    return Status::Error(name + ": " + e.what());
+    return Status::Error(OneLine(name + ": " + e.what()));
   } catch (const std::exception& e) {
-    return Status::Error(name + ": " + e.what());
+    return Status::Error(OneLine(name + ": " + e.what()));
   }
 }
 

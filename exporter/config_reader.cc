@@ -116,9 +116,28 @@ std::string ConfigNode::ChildPath(std::string_view key) const {
   return path_ + "." + std::string(key);
 }
 
+std::string OneLine(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c < 0x20 || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 void ConfigNode::Fail(std::string_view what) const {
-  throw ConfigError(Location() + ": " + (path_.empty() ? std::string("(top level)") : path_) +
-                    ": " + std::string(what));
+  throw ConfigError(OneLine(Location() + ": " +
+                            (path_.empty() ? std::string("(top level)") : path_) + ": " +
+                            std::string(what)));
 }
 
 void ConfigNode::FailKey(std::string_view key, std::string_view what) const {
@@ -334,39 +353,39 @@ std::optional<std::string> ConfigNode::Secret(std::string_view key) const {
 
 std::string ConfigNode::Fingerprint() const {
   std::string out;
-  std::function<void(const YAML::Node&, const std::string&)> walk =
-      [&](const YAML::Node& n, const std::string& key) {
-        if (!n) return;
-        if (n.IsScalar()) {
-          std::string v;
-          try {
-            v = ExpandEnv(n.Scalar());
-          } catch (const std::invalid_argument&) {
-            v = n.Scalar();
-          }
-          out += v;
-          out += '\x1f';
-          if (key.size() > 5 && key.compare(key.size() - 5, 5, "_file") == 0) {
-            std::string content, error;
-            if (ReadWholeFile(v, &content, &error)) {
-              out += std::to_string(std::hash<std::string>{}(content));
-            }
-          }
-        } else if (n.IsSequence()) {
-          out += '[';
-          for (const auto& item : n) walk(item, key);
-          out += ']';
-        } else if (n.IsMap()) {
-          out += '{';
-          for (const auto& kv : n) {
-            std::string k = kv.first.IsScalar() ? kv.first.Scalar() : "";
-            out += k;
-            out += '=';
-            walk(kv.second, k);
-          }
-          out += '}';
+  std::function<void(const YAML::Node&, const std::string&)> walk = [&](const YAML::Node& n,
+                                                                        const std::string& key) {
+    if (!n) return;
+    if (n.IsScalar()) {
+      std::string v;
+      try {
+        v = ExpandEnv(n.Scalar());
+      } catch (const std::invalid_argument&) {
+        v = n.Scalar();
+      }
+      out += v;
+      out += '\x1f';
+      if (key.size() > 5 && key.compare(key.size() - 5, 5, "_file") == 0) {
+        std::string content, error;
+        if (ReadWholeFile(v, &content, &error)) {
+          out += std::to_string(std::hash<std::string>{}(content));
         }
-      };
+      }
+    } else if (n.IsSequence()) {
+      out += '[';
+      for (const auto& item : n) walk(item, key);
+      out += ']';
+    } else if (n.IsMap()) {
+      out += '{';
+      for (const auto& kv : n) {
+        std::string k = kv.first.IsScalar() ? kv.first.Scalar() : "";
+        out += k;
+        out += '=';
+        walk(kv.second, k);
+      }
+      out += '}';
+    }
+  };
   walk(node_, path_);
   return out;
 }
@@ -375,10 +394,10 @@ ConfigNode ParseYaml(const std::string& text, const std::string& file) {
   try {
     return ConfigNode(YAML::Load(text), file);
   } catch (const YAML::ParserException& e) {
-    throw ConfigError(file + ":" + std::to_string(e.mark.line + 1) + ":" +
-                      std::to_string(e.mark.column + 1) + ": (syntax): " + e.msg);
+    throw ConfigError(OneLine(file + ":" + std::to_string(e.mark.line + 1) + ":" +
+                              std::to_string(e.mark.column + 1) + ": (syntax): " + e.msg));
   } catch (const YAML::Exception& e) {
-    throw ConfigError(file + ": (syntax): " + e.msg);
+    throw ConfigError(OneLine(file + ": (syntax): " + e.msg));
   }
 }
 
