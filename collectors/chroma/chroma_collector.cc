@@ -38,7 +38,7 @@ constexpr char kMismatchHelp[] =
 // A request in flight must leave the scrape some room to write its metrics.
 constexpr double kMinSecondsForRequest = 0.05;
 // Answers that are not collection listings are small; a listing page may be large (1.x sends
-// ~1.4 KB per collection).
+// ~1.4 KB per collection): 64 MiB, or 4 KiB per collection of a larger page_size.
 constexpr std::size_t kMaxSmallBody = 1 << 20;
 constexpr std::size_t kMaxListBody = 64 << 20;
 
@@ -289,8 +289,9 @@ bool ChromaCollector::ListDatabase(Scrape& scrape, Api api, const Database& db,
     std::unordered_set<std::string> seen;
     std::int64_t offset = 0;
     for (;;) {
-      a = Call(Client(0), scrape, "GET", ListCollectionsPath(api, db, cfg_.page_size, offset), "",
-               kMaxListBody);
+      a = Call(
+          Client(0), scrape, "GET", ListCollectionsPath(api, db, cfg_.page_size, offset), "",
+          std::max<std::size_t>(kMaxListBody, static_cast<std::size_t>(cfg_.page_size) * 4096));
       if (!a.ok) {
         *error = where + "collections at offset " + std::to_string(offset) + ": " + a.what;
         return false;

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <sstream>
@@ -103,6 +104,45 @@ std::string ChromaServer::CreateCollection(const std::string& name, const std::s
   }
   at += marker.size();
   return r.body.substr(at, r.body.find('"', at) - at);
+}
+
+std::vector<std::string> ChromaServer::CreateCollections(const std::vector<std::string>& names,
+                                                         const std::string& database, int threads,
+                                                         std::string* error) {
+  std::vector<std::string> ids(names.size());
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  std::string first_error;
+  auto work = [&] {
+    HttpClient client;
+    for (size_t i = next++; i < names.size(); i = next++) {
+      HttpRequest req;
+      req.method = "POST";
+      req.url = url() + V2Database(database) + "/collections";
+      req.headers = {"Content-Type: application/json"};
+      req.body = "{\"name\":\"" + names[i] + "\"}";
+      req.timeout_seconds = 30;
+      HttpResponse r = client.Fetch(req);
+      const std::string marker = "\"id\":\"";
+      size_t at = r.body.find(marker);
+      if (r.status != 200 || at == std::string::npos) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (first_error.empty())
+          first_error = std::to_string(r.status) + " " + r.error + " " + r.body;
+        continue;
+      }
+      at += marker.size();
+      ids[i] = r.body.substr(at, r.body.find('"', at) - at);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back(work);
+  for (auto& t : pool) t.join();
+  if (!first_error.empty()) {
+    if (error) *error = first_error;
+    return {};
+  }
+  return ids;
 }
 
 bool ChromaServer::AddRecords(const std::string& collection_id, int count, int dimension,

@@ -44,6 +44,11 @@ class ChromaServer {
   std::string CreateCollection(const std::string& name,
                                const std::string& database = "default_database",
                                std::string* error = nullptr);
+  // Creates many collections from `threads` connections at once (the server spends ~30 ms on
+  // each). Returns their ids in the order of `names`; empty on any failure.
+  std::vector<std::string> CreateCollections(const std::vector<std::string>& names,
+                                             const std::string& database, int threads,
+                                             std::string* error = nullptr);
   // Adds `count` records with `dimension`-long embeddings, ids "<prefix><n>", in batches.
   bool AddRecords(const std::string& collection_id, int count, int dimension,
                   const std::string& database = "default_database",
