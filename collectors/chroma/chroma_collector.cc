@@ -545,7 +545,7 @@ Status ChromaCollector::CollectOrFail(Scrape& scrape, MetricSink& sink) {
       "chroma target {}: {} record counts fetched, {} from the cache, {} dimension probes, "
       "{:.3f} s",
       cfg_.name, jobs.size(), listed.size() - jobs.size(), probes.size(),
-      scrape.ctx.SecondsLeft() < 0 ? -1.0 : SecondsSince(scrape.started));
+      SecondsSince(scrape.started));
   if (errors.empty()) return Status::Ok();
   std::string message = errors[0];
   for (std::size_t i = 1; i < errors.size() && i < 3; ++i) message += "; " + errors[i];
