@@ -14,6 +14,10 @@ set(THOTH_DEBIAN_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(THOTH_DEPLOY_DIR ${CMAKE_CURRENT_LIST_DIR}/..)
 
 install(PROGRAMS $<TARGET_FILE:exporter> DESTINATION bin RENAME thoth-exporter)
+# install(PROGRAMS) is never stripped by CPACK_STRIP_FILES (only install(TARGETS) is), and the
+# debug information is most of the RelWithDebInfo binary.
+install(CODE "execute_process(COMMAND \"${CMAKE_STRIP}\" --strip-unneeded
+  \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/bin/thoth-exporter\" COMMAND_ERROR_IS_FATAL ANY)")
 install(FILES ${THOTH_DEBIAN_DIR}/config.yml DESTINATION /etc/thoth-exporter)
 install(FILES ${THOTH_DEBIAN_DIR}/default DESTINATION /etc/default RENAME thoth-exporter)
 install(FILES ${THOTH_DEPLOY_DIR}/systemd/thoth-exporter.service DESTINATION lib/systemd/system)
@@ -22,8 +26,9 @@ install(DIRECTORY ${CMAKE_SOURCE_DIR}/alerts/ DESTINATION share/thoth-exporter/a
         FILES_MATCHING PATTERN "*.yml" PATTERN "*.yaml"
         PATTERN "tests" EXCLUDE PATTERN "test" EXCLUDE PATTERN "*_test.yml" EXCLUDE
         PATTERN "*_test.yaml" EXCLUDE PATTERN "*.test.yml" EXCLUDE)
+# Only the dashboards themselves (dashboards/*.json), not the sources they are generated from.
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/dashboards/ DESTINATION share/thoth-exporter/dashboards
-        FILES_MATCHING PATTERN "*.json")
+        FILES_MATCHING PATTERN "*.json" PATTERN "src" EXCLUDE PATTERN "node_modules" EXCLUDE)
 install(FILES ${CMAKE_SOURCE_DIR}/docs/deployment.md DESTINATION share/doc/thoth-exporter)
 install(FILES ${THOTH_DEBIAN_DIR}/web.yml DESTINATION share/doc/thoth-exporter/examples)
 install(DIRECTORY ${THOTH_DEPLOY_DIR}/nginx ${THOTH_DEPLOY_DIR}/prometheus
@@ -38,7 +43,6 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
 set(CPACK_PACKAGE_DESCRIPTION
     "One binary in place of postgres_exporter, redis_exporter, blackbox_exporter, process-exporter,\nnode_exporter and mtail for an AI research-assistant stack, keeping their metric names.\nShips the stack's Prometheus alert rules and Grafana dashboards.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
-set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
