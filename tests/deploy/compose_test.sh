@@ -109,6 +109,35 @@ PY
 check "deploy/compose/prometheus.yml scrapes thoth-exporter:9745" \
   grep -q 'thoth-exporter:9745' "$SRC/deploy/compose/prometheus.yml"
 
+# nginx -t on what the compose stack's nginx loads (stack.conf, the exporter upstream and
+# deploy/nginx/thoth-exporter.conf, as conf.d does), with throw-away certificates. nginx resolves
+# upstream names at load time: a private mount namespace gives it an /etc/hosts with the stack's
+# service names, and a scratch /var/log/nginx for the access log stack.conf names.
+need nginx openssl unshare
+ngx=$TMP/ngx
+mkdir -p "$ngx/conf/tls" "$ngx/log"
+for c in stack thoth-exporter; do
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=localhost" \
+    -keyout "$ngx/conf/tls/$c.key" -out "$ngx/conf/tls/$c.crt" 2>/dev/null
+done
+printf 'prometheus:%s\n' "$(openssl passwd -apr1 test)" >"$ngx/conf/thoth-exporter.htpasswd"
+cp nginx/stack.conf nginx/upstream.conf "$SRC/deploy/nginx/thoth-exporter.conf" "$ngx/conf/"
+printf '127.0.0.1 localhost thoth-api grafana thoth-exporter\n' >"$ngx/hosts"
+cat >"$ngx/conf/nginx.conf" <<NGINX
+pid $ngx/nginx.pid;
+error_log $ngx/log/error.log;
+events {}
+http {
+    include upstream.conf;
+    include stack.conf;
+    include thoth-exporter.conf;
+}
+NGINX
+check "nginx -t on the compose stack's nginx configuration" unshare --mount --fork bash -c '
+  mkdir -p /var/log/nginx &&
+  mount --bind "$1/hosts" /etc/hosts && mount --bind "$1/log" /var/log/nginx &&
+  nginx -t -p "$1/conf" -c "$1/conf/nginx.conf"' _ "$ngx"
+
 # A negative control: an invalid key must make docker-compose fail.
 printf 'services:\n  x:\n    image: busybox\n    read_only: maybe\n' >"$TMP/bad.yml"
 check_fails "docker-compose config rejects an invalid value (negative control)" \
