@@ -10,6 +10,10 @@
 #   /usr/share/doc/thoth-exporter/                    deployment guide and examples
 # alerts/ and dashboards/ are read when the package is made, so new files need no change here.
 
+# Installing (and so cpack) needs only the exporter, not every test binary of `all`: `make package`
+# builds first, and a missing binary makes the install step fail with its path.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
+
 set(THOTH_DEBIAN_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(THOTH_DEPLOY_DIR ${CMAKE_CURRENT_LIST_DIR}/..)
 
