@@ -26,12 +26,12 @@ install(FILES ${THOTH_DEBIAN_DIR}/config.yml DESTINATION /etc/thoth-exporter)
 install(FILES ${THOTH_DEBIAN_DIR}/default DESTINATION /etc/default RENAME thoth-exporter)
 install(FILES ${THOTH_DEPLOY_DIR}/systemd/thoth-exporter.service DESTINATION lib/systemd/system)
 # Rule files only: promtool unit tests (tests/ folders, *_test.yml) are for the project's CI.
-install(DIRECTORY ${CMAKE_SOURCE_DIR}/alerts/ DESTINATION share/thoth-exporter/alerts
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/alerts/ DESTINATION share/thoth-exporter/alerts OPTIONAL
         FILES_MATCHING PATTERN "*.yml" PATTERN "*.yaml"
         PATTERN "tests" EXCLUDE PATTERN "test" EXCLUDE PATTERN "*_test.yml" EXCLUDE
         PATTERN "*_test.yaml" EXCLUDE PATTERN "*.test.yml" EXCLUDE)
 # Only the dashboards themselves (dashboards/*.json), not the sources they are generated from.
-install(DIRECTORY ${CMAKE_SOURCE_DIR}/dashboards/ DESTINATION share/thoth-exporter/dashboards
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/dashboards/ DESTINATION share/thoth-exporter/dashboards OPTIONAL
         FILES_MATCHING PATTERN "*.json" PATTERN "src" EXCLUDE PATTERN "node_modules" EXCLUDE)
 install(FILES ${CMAKE_SOURCE_DIR}/docs/deployment.md DESTINATION share/doc/thoth-exporter)
 install(FILES ${THOTH_DEBIAN_DIR}/web.yml DESTINATION share/doc/thoth-exporter/examples)
