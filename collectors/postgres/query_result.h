@@ -28,6 +28,9 @@ struct QueryResult {
 // else.
 std::optional<double> ParseNumber(const QueryResult::Cell& cell);
 std::optional<double> ParseNumber(std::string_view text);
+inline std::optional<double> ParseNumber(const char* text) {
+  return ParseNumber(std::string_view(text));
+}
 
 // Reads a result in the format of `psql -A -F '<TAB>' -P null='\N'` (header line, then rows;
 // "\N" is NULL; a trailing "(N rows)" footer is ignored). Used by tests and fixtures.
