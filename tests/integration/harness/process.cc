@@ -105,33 +105,38 @@ RunResult Run(const std::vector<std::string>& argv, std::chrono::milliseconds ti
               const std::map<std::string, std::string>& env) {
   RunResult result;
   int pipefd[2];
-  if (pipe(pipefd) != 0) return result;
+  if (pipe2(pipefd, O_CLOEXEC) != 0) return result;
   pid_t pid = SpawnWithFd(argv, pipefd[1], env);
   close(pipefd[1]);
+  fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
   auto until = std::chrono::steady_clock::now() + timeout;
   char buf[8192];
-  while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    until - std::chrono::steady_clock::now())
-                    .count();
-    if (left <= 0) {
+  auto drain = [&] {
+    ssize_t n;
+    while ((n = read(pipefd[0], buf, sizeof buf)) > 0) result.output.append(buf, n);
+    return n;
+  };
+  int status = 0;
+  bool exited = false;
+  // Wait for the child's exit, not for the end of its output: a daemon it starts (pg_ctl
+  // start, redis-server --daemonize) inherits the pipe and keeps it open.
+  while (!exited) {
+    if (std::chrono::steady_clock::now() >= until) {
       kill(-pid, SIGKILL);
-      break;
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      drain();
+      close(pipefd[0]);
+      return result;
     }
     pollfd p{pipefd[0], POLLIN, 0};
-    int r = poll(&p, 1, static_cast<int>(std::min<long>(left, 1000)));
-    if (r > 0) {
-      ssize_t n = read(pipefd[0], buf, sizeof buf);
-      if (n <= 0) break;
-      result.output.append(buf, static_cast<size_t>(n));
-    }
+    poll(&p, 1, 50);
+    drain();
+    exited = waitpid(pid, &status, WNOHANG) == pid;
   }
+  drain();
   close(pipefd[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (WIFEXITED(status) && std::chrono::steady_clock::now() < until) {
-    result.exit_code = WEXITSTATUS(status);
-  }
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   return result;
 }
 

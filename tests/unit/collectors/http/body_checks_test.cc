@@ -131,7 +131,8 @@ TEST(BodyRegex, SearchesAnywhereIncludingPastNulAndNewlines) {
   EXPECT_TRUE(re->Search(Fixture("api_health_healthy.json")));
   EXPECT_FALSE(re->Search(Fixture("api_health_degraded.json")));
   auto anywhere = BodyRegex::Compile("\"status\": *\"healthy\"", &error);
-  EXPECT_TRUE(anywhere->Search(std::string("\0\0 x \"status\": \"healthy\"", 26)));
+  static constexpr char kWithNul[] = "\0\0 x \"status\": \"healthy\"";
+  EXPECT_TRUE(anywhere->Search(std::string(kWithNul, sizeof kWithNul - 1)));
   EXPECT_FALSE(re->Search(""));
   // As in Go: `.` stops at a newline unless (?s) says otherwise.
   auto single = BodyRegex::Compile("^<html>.*nginx", &error);
