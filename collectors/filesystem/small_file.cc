@@ -8,7 +8,8 @@
 
 namespace thoth {
 
-int ReadSmallFile(const std::string& path, std::string* out, std::size_t max_bytes) {
+int ReadSmallFile(const std::string& path, std::string* out, std::size_t max_bytes,
+                  bool stop_on_short_read) {
   out->clear();
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno;
@@ -24,6 +25,7 @@ int ReadSmallFile(const std::string& path, std::string* out, std::size_t max_byt
     }
     if (n == 0) break;
     out->append(buf, static_cast<std::size_t>(n));
+    if (stop_on_short_read && static_cast<std::size_t>(n) < want) break;
   }
   ::close(fd);
   return err;

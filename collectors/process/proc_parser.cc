@@ -73,8 +73,8 @@ bool ParseProcStat(std::string_view text, ProcStat* out) {
          ParseNumber(fields[21], &out->rss_pages);          // 24 rss
 }
 
-std::optional<double> ParseProcStatusSwap(std::string_view text) {
-  return KeyedNumber(text, "VmSwap", true);
+ProcStatusMemory ParseProcStatusMemory(std::string_view text) {
+  return {KeyedNumber(text, "VmRSS", true), KeyedNumber(text, "VmSwap", true)};
 }
 
 ProcIo ParseProcIo(std::string_view text) {

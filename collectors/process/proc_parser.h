@@ -23,8 +23,14 @@ struct ProcStat {
 // the LAST ')'. False when the text is cut before `rss` or a needed field is not a number.
 bool ParseProcStat(std::string_view text, ProcStat* out);
 
-// VmSwap from /proc/<pid>/status, in bytes; nullopt when absent (kernel threads, old kernels).
-std::optional<double> ParseProcStatusSwap(std::string_view text);
+// VmRSS and VmSwap from /proc/<pid>/status, in bytes; each nullopt when absent (kernel
+// threads, old kernels). VmRSS here is exact, as ps(1) shows it; the `rss` of /proc/<pid>/stat
+// may lag behind on recent kernels (per-CPU counters).
+struct ProcStatusMemory {
+  std::optional<double> rss_bytes;
+  std::optional<double> swap_bytes;
+};
+ProcStatusMemory ParseProcStatusMemory(std::string_view text);
 
 // read_bytes / write_bytes from /proc/<pid>/io (bytes that reached the storage layer).
 struct ProcIo {

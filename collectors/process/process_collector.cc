@@ -162,7 +162,7 @@ class ProcessCollector : public Collector {
       path.assign(proc_root_).append("/").append(name);
       std::size_t base = path.size();
       path.append("/cmdline");
-      if (ReadSmallFile(path, &cmdline_, 64 << 10) != 0 || cmdline_.empty()) continue;
+      if (ReadSmallFile(path, &cmdline_, 64 << 10, true) != 0 || cmdline_.empty()) continue;
       CmdlineToText(&cmdline_);
       std::size_t group = groups_.size();
       for (std::size_t g = 0; g < groups_.size(); ++g) {
@@ -221,23 +221,23 @@ class ProcessCollector : public Collector {
                   Gauges& v, std::unordered_map<ProcKey, Seen, ProcKeyHash>& seen) {
     path.resize(base);
     path.append("/stat");
-    if (ReadSmallFile(path, &buf_, 4096) != 0) return;
+    if (ReadSmallFile(path, &buf_, 4096, true) != 0) return;
     ProcStat st;
     if (!ParseProcStat(buf_, &st) || st.state == 'Z') return;
 
-    std::optional<double> swap;
+    ProcStatusMemory memory;
     path.resize(base);
     path.append("/status");
-    int err = ReadSmallFile(path, &buf_, 16 << 10);
+    int err = ReadSmallFile(path, &buf_, 16 << 10, true);
     if (Vanished(err)) return;
-    if (err == 0) swap = ParseProcStatusSwap(buf_);
+    if (err == 0) memory = ParseProcStatusMemory(buf_);
 
     ProcIo io;
     path.resize(base);
     path.append("/io");
     // EACCES for other users' processes unless root; ENOENT on kernels without task I/O
     // accounting. Either way the process is counted without its I/O.
-    if (ReadSmallFile(path, &buf_, 4096) == 0) io = ParseProcIo(buf_);
+    if (ReadSmallFile(path, &buf_, 4096, true) == 0) io = ParseProcIo(buf_);
 
     double fds = 0;
     path.resize(base);
@@ -279,9 +279,10 @@ class ProcessCollector : public Collector {
     v.procs += 1;
     v.threads += static_cast<double>(st.num_threads);
     v.fds += fds;
-    v.resident += static_cast<double>(st.rss_pages > 0 ? st.rss_pages : 0) * page_size_;
+    v.resident += memory.rss_bytes.value_or(
+        static_cast<double>(st.rss_pages > 0 ? st.rss_pages : 0) * page_size_);
     v.virt += static_cast<double>(st.vsize_bytes);
-    v.swap += swap.value_or(0);
+    v.swap += memory.swap_bytes.value_or(0);
     double start = static_cast<double>(st.starttime_ticks);
     if (v.oldest_start_ticks < 0 || start < v.oldest_start_ticks) v.oldest_start_ticks = start;
   }

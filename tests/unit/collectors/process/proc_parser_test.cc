@@ -61,14 +61,17 @@ TEST(ProcParser, StatRejectsDamage) {
   }
 }
 
-TEST(ProcParser, StatusSwap) {
-  EXPECT_EQ(ParseProcStatusSwap("Name:\tx\nVmRSS:\t 10240 kB\nVmSwap:\t    1024 kB\n"),
-            1024.0 * 1024);
-  EXPECT_FALSE(ParseProcStatusSwap("Name:\tx\nVmRSS:\t 10240 kB\n"));
-  EXPECT_FALSE(ParseProcStatusSwap("VmSwap:\tlots kB\n"));
-  EXPECT_FALSE(ParseProcStatusSwap("VmSwap:\t12 MB\n"));
-  EXPECT_FALSE(ParseProcStatusSwap("VmSwapX:\t12 kB\n"));
-  EXPECT_FALSE(ParseProcStatusSwap("VmSw"));
+TEST(ProcParser, StatusMemory) {
+  ProcStatusMemory m = ParseProcStatusMemory("Name:\tx\nVmRSS:\t 10240 kB\nVmSwap:\t    1024 kB\n");
+  EXPECT_EQ(m.rss_bytes, 10240.0 * 1024);
+  EXPECT_EQ(m.swap_bytes, 1024.0 * 1024);
+  EXPECT_FALSE(ParseProcStatusMemory("Name:\tx\nVmRSS:\t 10240 kB\n").swap_bytes);
+  EXPECT_FALSE(ParseProcStatusMemory("Name:\tkthreadd\n").rss_bytes);
+  EXPECT_FALSE(ParseProcStatusMemory("VmSwap:\tlots kB\n").swap_bytes);
+  EXPECT_FALSE(ParseProcStatusMemory("VmSwap:\t12 MB\n").swap_bytes);
+  EXPECT_FALSE(ParseProcStatusMemory("VmSwapX:\t12 kB\n").swap_bytes);
+  EXPECT_FALSE(ParseProcStatusMemory("VmSw").swap_bytes);
+  EXPECT_FALSE(ParseProcStatusMemory("VmRSS:\t 10240").rss_bytes);  // cut before the unit
 }
 
 TEST(ProcParser, Io) {

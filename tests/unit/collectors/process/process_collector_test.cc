@@ -71,7 +71,7 @@ TEST(ProcessCollector, GroupsTheFixtureTree) {
                    75 / hz);
   EXPECT_DOUBLE_EQ(Value(sink, "namedprocess_namegroup_memory_bytes",
                          {{"groupname", "memory-service"}, {"memtype", "resident"}}),
-                   3840 * page);
+                   10240 * 1024 + 1280 * page);  // VmRSS of 100; 101 has none: stat's rss
   EXPECT_DOUBLE_EQ(Value(sink, "namedprocess_namegroup_memory_bytes",
                          {{"groupname", "memory-service"}, {"memtype", "virtual"}}),
                    157286400);
@@ -91,6 +91,9 @@ TEST(ProcessCollector, GroupsTheFixtureTree) {
   EXPECT_EQ(Value(sink, "namedprocess_namegroup_num_procs", ch), 1);
   EXPECT_EQ(Value(sink, "namedprocess_namegroup_num_threads", ch), 10);
   EXPECT_EQ(Value(sink, "namedprocess_namegroup_open_filedesc", ch), 2);
+  EXPECT_DOUBLE_EQ(Value(sink, "namedprocess_namegroup_memory_bytes",
+                         {{"groupname", "chroma"}, {"memtype", "resident"}}),
+                   20480 * 1024);
   EXPECT_DOUBLE_EQ(Value(sink, "namedprocess_namegroup_memory_bytes",
                          {{"groupname", "chroma"}, {"memtype", "swap"}}),
                    0);
