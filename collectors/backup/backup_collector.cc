@@ -1,6 +1,7 @@
 #include "collectors/backup/backup_collector.h"
 
 #include <chrono>
+#include <cmath>
 #include <set>
 
 #include "collectors/backup/backup_scan.h"
@@ -62,7 +63,8 @@ class BackupCollector : public Collector {
     double now =
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     double age = now - mtime;
-    out.push_back({kKind, name_, "newest backup age", FormatNumber(age) + " s", threshold,
+    out.push_back({kKind, name_, "newest backup age", FormatNumber(std::round(age)) + " s",
+                   threshold,
                    age > thresholds.backup_max_age_seconds ? Severity::kCritical : Severity::kOk});
   }
 

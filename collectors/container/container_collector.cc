@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <set>
@@ -48,6 +49,8 @@ struct Watched {
 };
 
 enum class DockerState { kUnknown, kOff, kNoSocket, kNoPermission, kError, kAvailable };
+
+std::string MiB(double bytes) { return FormatNumber(std::round(bytes / (1 << 20))) + " MiB"; }
 
 bool IsDir(const std::string& path) {
   struct stat st;
@@ -102,14 +105,14 @@ class ContainerCollector : public Collector {
           of = "host memory";
         }
         if (limit <= 0) {
-          out.push_back({kKind, name, "memory working set", FormatNumber(ws / (1 << 20)) + " MiB",
-                         threshold, Severity::kUnknown});
+          out.push_back(
+              {kKind, name, "memory working set", MiB(ws), threshold, Severity::kUnknown});
           continue;
         }
         double ratio = ws / limit;
         out.push_back({kKind, name, "memory working set",
-                       FormatNumber(ws / (1 << 20)) + " MiB of " + FormatNumber(limit / (1 << 20)) +
-                           " MiB " + of + " (" + FormatNumber(ratio * 100) + "%)",
+                       MiB(ws) + " of " + MiB(limit) + " " + of + " (" +
+                           FormatNumber(std::round(ratio * 1000) / 10) + "%)",
                        threshold, Grade(ratio, level)});
       }
     }

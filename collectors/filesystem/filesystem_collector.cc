@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <set>
@@ -56,10 +57,16 @@ class FilesystemCollector : public Collector {
           if (l.name == "mountpoint") mountpoint = l.value;
         }
         double size = metric.gauge.value;
-        double avail = 0;
-        FindSample(families, "node_filesystem_avail_bytes", {{"mountpoint", mountpoint}}, &avail);
-        std::string value = FormatNumber(avail / (1 << 30)) + " GiB available";
-        if (size > 0) value += " (" + FormatNumber(100.0 * (size - avail) / size) + "% used)";
+        double avail = 0, free = 0;
+        Labels at = {{"mountpoint", mountpoint}};
+        FindSample(families, "node_filesystem_avail_bytes", at, &avail);
+        FindSample(families, "node_filesystem_free_bytes", at, &free);
+        // Used as df(1) shows it: blocks reserved for root count neither as used nor available.
+        double used = size - free;
+        std::string value = FormatNumber(std::round(avail / (1 << 20))) + " MiB available";
+        if (used + avail > 0) {
+          value += " (" + FormatNumber(std::round(1000 * used / (used + avail)) / 10) + "% used)";
+        }
         out.push_back({kKind, mountpoint, "space", value, "", Severity::kOk});
       }
     }
@@ -67,8 +74,8 @@ class FilesystemCollector : public Collector {
     if (FindSample(families, "node_memory_MemTotal_bytes", {}, &total) &&
         FindSample(families, "node_memory_MemAvailable_bytes", {}, &available) && total > 0) {
       out.push_back({kKind, "host", "memory available",
-                     FormatNumber(available / (1 << 20)) + " MiB of " +
-                         FormatNumber(total / (1 << 20)) + " MiB",
+                     FormatNumber(std::round(available / (1 << 20))) + " MiB of " +
+                         FormatNumber(std::round(total / (1 << 20))) + " MiB",
                      "", Severity::kOk});
     }
   }
