@@ -300,9 +300,10 @@ class ContainerCollector : public Collector {
     HttpRequest req;
     req.url = "http://localhost" + path;
     req.unix_socket = config_.docker_socket;
-    double left = std::max(0.05, ctx.SecondsLeft() - 0.05);
-    req.timeout_seconds = std::min(5.0, left);
-    req.connect_timeout_seconds = std::min(2.0, left);
+    // At most half of what is left: a hung daemon must not make the cgroup reads late.
+    double budget = std::max(0.05, ctx.SecondsLeft() / 2);
+    req.timeout_seconds = std::min(5.0, budget);
+    req.connect_timeout_seconds = std::min(2.0, budget);
     req.max_body_bytes = 8 << 20;
     return http_->Fetch(req);
   }

@@ -232,7 +232,8 @@ TEST_F(ContainerCollectorTest, HungDockerDoesNotHoldTheScrapePastItsDeadline) {
   auto start = Clock::now();
   Status s = c->Collect(Deadline(800ms), sink);
   auto took = Clock::now() - start;
-  EXPECT_LT(took, 800ms);
+  EXPECT_LT(took, 800ms);  // Docker had about half of it
+  EXPECT_GE(took, 300ms);
   EXPECT_TRUE(s.ok()) << s.message();
   EXPECT_DOUBLE_EQ(Value(sink, "container_memory_usage_bytes", "self"), 104857600);
 }
