@@ -182,6 +182,7 @@ std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
       if (seen.insert(path).second) paths.push_back(path);
     }
   }
+  if (paths.empty()) return {};  // `filesystem: []`: the operator watches no filesystem
   return {MakeFilesystemCollector(std::move(paths), "/proc", section.Fingerprint())};
 }
 

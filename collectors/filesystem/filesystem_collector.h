@@ -10,9 +10,9 @@
 namespace thoth::filesystem {
 
 // Builds the one `filesystem` collector (Target() "filesystem", no target label) from the
-// `filesystem:` section, a list of absolute paths; without the section it watches `/` (an empty
-// list watches no path and reports host memory only). Validates (throws ConfigError); no side
-// effects.
+// `filesystem:` section, a list of absolute paths; without the section it watches `/`. An empty
+// list means no collector (no filesystem and no host memory series). Validates (throws
+// ConfigError); no side effects.
 std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
                                                        const CollectorEnv& env);
 
