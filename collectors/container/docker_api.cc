@@ -96,8 +96,13 @@ std::vector<std::string> DockerCgroupCandidates(std::string_view id,
   if (!IsDockerId(id)) return out;
   std::string scope = "docker-" + std::string(id) + ".scope";
   if (IsSliceName(cgroup_parent)) {
-    out.push_back(ExpandSlice(cgroup_parent) + "/" + scope);
-    return out;
+    std::string path = ExpandSlice(cgroup_parent) + "/" + scope;
+    // The parent comes from the Docker API: a slice name with NULs or dot segments is ignored.
+    if (IsSafeCgroupPath(path)) {
+      out.push_back(std::move(path));
+      return out;
+    }
+    cgroup_parent = {};
   }
   std::string parent;
   if (!cgroup_parent.empty()) {

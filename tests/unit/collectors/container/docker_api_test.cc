@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "collectors/container/cgroup_parser.h"
+
 namespace thoth {
 namespace {
 
@@ -79,6 +81,15 @@ TEST(DockerApi, CgroupCandidatesForBothDrivers) {
   EXPECT_EQ(hostile[0], "/docker/" + kId);  // unsafe parent ignored
 
   EXPECT_TRUE(DockerCgroupCandidates("../etc", "").empty());
+
+  // Found by fuzzing: a "slice" name with a NUL in it.
+  auto nul = DockerCgroupCandidates(kId, std::string("{\0x-a-b.slice", 13));
+  ASSERT_EQ(nul.size(), 2u);
+  EXPECT_EQ(nul[0], "/docker/" + kId);
+  auto dots = DockerCgroupCandidates(kId, "..-x.slice");
+  for (const auto& p : dots) {
+    EXPECT_TRUE(IsSafeCgroupPath(p)) << p;
+  }
 }
 
 }  // namespace
