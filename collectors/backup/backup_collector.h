@@ -8,8 +8,9 @@
 
 namespace thoth::backup {
 
-// Builds one collector per configured target of the `backup` section (validating it; throws
-// ConfigError). No side effects.
+// Builds one collector per entry of the `backup:` section ({name, glob}). Target() is the
+// backup's name, but the series carry `backup="<name>"` (SPEC §5) and no `target` label. No
+// section: no collector. Validates (throws ConfigError); no side effects.
 std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
                                                        const CollectorEnv& env);
 

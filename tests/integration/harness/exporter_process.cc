@@ -99,4 +99,26 @@ RunResult PromtoolCheckMetrics(const std::string& text) {
   return r;
 }
 
+std::vector<std::string> PromtoolFindings(const std::string& text) {
+  RunResult r = PromtoolCheckMetrics(text);
+  std::vector<std::string> findings;
+  if (r.exit_code != 0 && r.exit_code != 3) {  // 3 = lint findings; anything else: no verdict
+    findings.push_back("promtool exited " + std::to_string(r.exit_code) + ": " + r.output);
+    return findings;
+  }
+  std::size_t pos = 0;
+  while (pos < r.output.size()) {
+    std::size_t eol = r.output.find('\n', pos);
+    if (eol == std::string::npos) eol = r.output.size();
+    std::string line = r.output.substr(pos, eol - pos);
+    pos = eol + 1;
+    if (line.empty()) continue;
+    bool peer_name = line.rfind("node_memory_MemTotal_bytes ", 0) == 0 ||
+                     line.rfind("node_memory_MemAvailable_bytes ", 0) == 0;
+    if (peer_name && line.find("camelCase") != std::string::npos) continue;
+    findings.push_back(line);
+  }
+  return findings;
+}
+
 }  // namespace thoth::testing

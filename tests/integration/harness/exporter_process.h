@@ -55,4 +55,10 @@ double SampleValue(const std::string& text, const std::string& name,
 // Pipes text through `promtool check metrics`; returns its exit code and findings.
 RunResult PromtoolCheckMetrics(const std::string& text);
 
+// promtool's lint findings on text, one a line, without the two it raises on node_exporter's own
+// names that SPEC §5 keeps for compatibility (node_memory_MemTotal_bytes and
+// node_memory_MemAvailable_bytes: "should be written in 'snake_case' not 'camelCase'"). Empty
+// means clean.
+std::vector<std::string> PromtoolFindings(const std::string& text);
+
 }  // namespace thoth::testing

@@ -1,0 +1,96 @@
+#include "collectors/filesystem/filesystem_collector.h"
+
+#include <gtest/gtest.h>
+#include <sys/statvfs.h>
+
+#include <chrono>
+
+#include "exporter/config_reader.h"
+
+namespace thoth::filesystem {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string FixtureProc() { return std::string(THOTH_FIXTURES_DIR) + "/filesystem/proc"; }
+
+ScrapeContext Deadline() { return {Clock::now() + 5s}; }
+
+std::size_t Samples(const MetricSink& sink, const std::string& name) {
+  for (const auto& f : sink.families()) {
+    if (f.name == name) return f.metric.size();
+  }
+  return 0;
+}
+
+TEST(FilesystemCollector, LabelsFromMountinfoAndMemoryFromMeminfo) {
+  // The fixture's mountinfo says / is /dev/vda1 (ext4); statvfs is the real one of /.
+  auto c = MakeFilesystemCollector({"/", "/nonexistent/backups"}, FixtureProc(), "fp");
+  EXPECT_EQ(c->Target(), "filesystem");
+  EXPECT_EQ(c->TargetLabel(), "");
+  MetricSink sink;
+  Status s = c->Collect(Deadline(), sink);
+  ASSERT_TRUE(s.ok()) << s.message();
+  Labels root = {{"device", "/dev/vda1"}, {"fstype", "ext4"}, {"mountpoint", "/"}};
+  double size = 0, files = 0, error = -1;
+  ASSERT_TRUE(FindSample(sink.families(), "node_filesystem_size_bytes", root, &size));
+  ASSERT_TRUE(FindSample(sink.families(), "node_filesystem_files", root, &files));
+  ASSERT_TRUE(FindSample(sink.families(), "node_filesystem_device_error", root, &error));
+  struct statvfs st;
+  ASSERT_EQ(::statvfs("/", &st), 0);
+  EXPECT_EQ(size, static_cast<double>(st.f_blocks) * static_cast<double>(st.f_frsize));
+  EXPECT_EQ(files, static_cast<double>(st.f_files));
+  EXPECT_EQ(error, 0);
+  EXPECT_EQ(Samples(sink, "node_filesystem_size_bytes"), 1u);  // the missing path: no series
+
+  double total = 0, available = 0;
+  ASSERT_TRUE(FindSample(sink.families(), "node_memory_MemTotal_bytes", {}, &total));
+  ASSERT_TRUE(FindSample(sink.families(), "node_memory_MemAvailable_bytes", {}, &available));
+  EXPECT_EQ(total, 24684084.0 * 1024);
+  EXPECT_EQ(available, 23954744.0 * 1024);
+  EXPECT_EQ(SerializeText(sink.families()).find("target="), std::string::npos);
+
+  std::vector<HealthCheck> rows;
+  c->Checks(sink.families(), true, Thresholds{}, rows);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].target, "/");
+  EXPECT_EQ(rows[0].status, Severity::kOk);
+  EXPECT_EQ(rows[1].check, "memory available");
+}
+
+TEST(FilesystemCollector, PathsOnOneMountAreReportedOnce) {
+  auto c = MakeFilesystemCollector({"/", "/usr", "/etc"}, FixtureProc(), "fp");
+  MetricSink sink;
+  ASSERT_TRUE(c->Collect(Deadline(), sink).ok());
+  // In the fixture's mountinfo all three are on /.
+  EXPECT_EQ(Samples(sink, "node_filesystem_avail_bytes"), 1u);
+}
+
+TEST(FilesystemCollector, UnreadableMeminfoIsAFailure) {
+  auto c = MakeFilesystemCollector({"/"}, "/nonexistent", "fp");
+  MetricSink sink;
+  EXPECT_FALSE(c->Collect(Deadline(), sink).ok());
+}
+
+std::vector<std::shared_ptr<Collector>> FromYaml(const std::string& yaml) {
+  return MakeCollectors(ParseYaml(yaml, "test.yml"), CollectorEnv{});
+}
+
+TEST(FilesystemCollector, Config) {
+  auto defaults = FromYaml("exporter: {}\n");
+  ASSERT_EQ(defaults.size(), 1u);  // `/` stays on without a section
+  MetricSink sink;
+  ASSERT_TRUE(defaults[0]->Collect(Deadline(), sink).ok());
+  double v;
+  EXPECT_TRUE(FindSample(sink.families(), "node_filesystem_size_bytes", {{"mountpoint", "/"}}, &v));
+
+  EXPECT_TRUE(FromYaml("filesystem: []\n").empty());
+  EXPECT_TRUE(FromYaml("filesystem:\n").empty());
+  EXPECT_EQ(FromYaml("filesystem: [/, /var/lib/postgresql, /backups]\n").size(), 1u);
+  EXPECT_THROW(FromYaml("filesystem: [relative]\n"), ConfigError);
+  EXPECT_THROW(FromYaml("filesystem: {path: /}\n"), ConfigError);
+  EXPECT_THROW(FromYaml("filesystem: [[/]]\n"), ConfigError);
+}
+
+}  // namespace
+}  // namespace thoth::filesystem
