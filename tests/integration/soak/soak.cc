@@ -132,71 +132,105 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
   };
   std::thread client1(scraper), client2(scraper);
 
-  // Warm-up with everything up, then the footprint the run is judged against.
-  const double warmup = std::min(20.0, std::max(8.0, duration * 0.15));
-  std::this_thread::sleep_for(std::chrono::duration<double>(warmup));
-  const long rss_base = ResidentBytes(exporter.pid());
-  const int fds_base = OpenFds(exporter.pid());
-
   std::map<std::string, int> faults;
   int reload_checks = 0, reload_wrong = 0;
   int variant = 0;
+
+  auto reload = [&](bool good) {
+    exporter.WriteConfig(good ? Config(deps, ++variant)
+                              : Config(deps, variant) +
+                                    "  - {name: broken, address: 'redis://127.0.0.1:1', "
+                                    "connect_timeout: -1s}\n");
+    auto r = exporter.Request("/-/reload", {}, "POST", 15);
+    ++faults[good ? "reload (good)" : "reload (bad)"];
+    auto after = exporter.Request("/metrics", {}, "GET", 15);
+    double ok = SampleValue(after.body, "thoth_exporter_config_last_reload_successful");
+    ++reload_checks;
+    if (r.status != (good ? 200 : 500) || ok != (good ? 1 : 0)) {
+      ++reload_wrong;
+      ADD_FAILURE() << "reload " << (good ? "good" : "bad") << ": status " << r.status
+                    << ", last_reload_successful " << ok << ": " << r.body;
+    }
+  };
+  enum Action { kStop, kFreeze, kMend };
+  auto apply = [&](Dependency& d, Action action) {
+    bool up_after = true;
+    if (action == kStop && d.state == Dependency::kUp) {
+      d.Stop();
+      d.state = Dependency::kStopped;
+      ++faults["stop"];
+      up_after = false;
+    } else if (action == kFreeze && d.state == Dependency::kUp) {
+      d.Freeze();
+      d.state = Dependency::kFrozen;
+      ++faults["freeze (SIGSTOP)"];
+      up_after = false;
+    } else if (d.state == Dependency::kStopped) {
+      if (!d.Restart()) ADD_FAILURE() << d.redis->Log();
+      d.state = Dependency::kUp;
+      ++faults["restart"];
+    } else if (d.state == Dependency::kFrozen) {
+      d.Thaw();
+      d.state = Dependency::kUp;
+      ++faults["thaw (SIGCONT)"];
+    } else {
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    events.push_back({Seconds(Clock::now(), origin), d.target, up_after});
+  };
+
+  // Warm-up: every kind of fault and reload once, and a burst of concurrent scrapes that
+  // reaches every HTTP worker thread, so that first-use allocations (thread stacks, malloc
+  // arenas, error paths) happen before the footprint is measured.
+  for (auto& d : deps) {
+    for (Action a : {kStop, kMend, kFreeze}) {
+      apply(*d, a);
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(3));  // a scrape times out on the frozen one
+    apply(*d, kMend);
+  }
+  reload(false);
+  reload(true);
+  {
+    std::vector<std::thread> burst;
+    for (int t = 0; t < 16; ++t) {
+      burst.emplace_back([&] {
+        for (int i = 0; i < 12; ++i) exporter.Request("/metrics", {}, "GET", 15);
+      });
+    }
+    for (auto& t : burst) t.join();
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const double warmup = Seconds(Clock::now(), origin);
+  const long rss_base = ResidentBytes(exporter.pid());
+  const int fds_base = OpenFds(exporter.pid());
+  long rss_max = rss_base;
+
   // Leave room at the end to mend everything and measure.
   const double fault_end = duration - 2 * kInterval - 4;
   while (Seconds(Clock::now(), origin) < fault_end) {
     std::this_thread::sleep_for(
         std::chrono::milliseconds(std::uniform_int_distribution<int>(1500, 4000)(rng)));
+    rss_max = std::max(rss_max, ResidentBytes(exporter.pid()));
     int pick = std::uniform_int_distribution<int>(0, static_cast<int>(deps.size()))(rng);
     if (pick == static_cast<int>(deps.size())) {
-      // A reload: a good config (a harmless variant) or a bad one.
-      bool good = std::uniform_int_distribution<int>(0, 1)(rng) == 1;
-      exporter.WriteConfig(good ? Config(deps, ++variant)
-                                : Config(deps, variant) + "  - {name: broken}\n");
-      auto r = exporter.Request("/-/reload", {}, "POST", 15);
-      ++faults[good ? "reload (good)" : "reload (bad)"];
-      auto after = exporter.Request("/metrics", {}, "GET", 15);
-      double ok = SampleValue(after.body, "thoth_exporter_config_last_reload_successful");
-      ++reload_checks;
-      if (r.status != (good ? 200 : 500) || ok != (good ? 1 : 0)) {
-        ++reload_wrong;
-        ADD_FAILURE() << "reload " << (good ? "good" : "bad") << ": status " << r.status
-                      << ", last_reload_successful " << ok << ": " << r.body;
-      }
+      reload(std::uniform_int_distribution<int>(0, 1)(rng) == 1);  // good or bad
       continue;
     }
     Dependency& d = *deps[pick];
-    bool up_after = true;
-    switch (d.state) {
-      case Dependency::kUp:
-        if (std::uniform_int_distribution<int>(0, 1)(rng) == 0) {
-          d.Stop();
-          d.state = Dependency::kStopped;
-          ++faults["stop"];
-        } else {
-          d.Freeze();
-          d.state = Dependency::kFrozen;
-          ++faults["freeze (SIGSTOP)"];
-        }
-        up_after = false;
-        break;
-      case Dependency::kStopped:
-        ASSERT_TRUE(d.Restart()) << d.redis->Log();
-        d.state = Dependency::kUp;
-        ++faults["restart"];
-        break;
-      case Dependency::kFrozen:
-        d.Thaw();
-        d.state = Dependency::kUp;
-        ++faults["thaw (SIGCONT)"];
-        break;
-    }
-    std::lock_guard<std::mutex> lock(mu);
-    events.push_back({Seconds(Clock::now(), origin), d.target, up_after});
+    apply(d, d.state != Dependency::kUp ? kMend
+                                        : (std::uniform_int_distribution<int>(0, 1)(rng) == 0
+                                               ? kStop
+                                               : kFreeze));
   }
   // Mend everything and let the scrapers see it.
   for (auto& d : deps) {
     if (d->state == Dependency::kFrozen) d->Thaw();
-    if (d->state == Dependency::kStopped) ASSERT_TRUE(d->Restart());
+    if (d->state == Dependency::kStopped) {
+      ASSERT_TRUE(d->Restart());
+    }
     if (d->state != Dependency::kUp) {
       std::lock_guard<std::mutex> lock(mu);
       events.push_back({Seconds(Clock::now(), origin), d->target, true});
@@ -255,7 +289,7 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
   const std::string log = exporter.Log();
 
   std::printf("soak summary (seed %u)\n", seed);
-  std::printf("  duration %.0f s, warm-up %.0f s, %zu scrapes by 2 clients\n", duration, warmup,
+  std::printf("  duration %.0f s, warm-up (with faults) %.0f s, %zu scrapes by 2 clients\n", duration, warmup,
               records.size());
   int total_faults = 0;
   for (const auto& [kind, n] : faults) {
@@ -267,8 +301,8 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
               kScrapeTimeout, kDeadlineSlack, late, worst);
   std::printf("  *_up checks %d, wrong %d; reload checks %d, wrong %d\n", up_checked, up_wrong,
               reload_checks, reload_wrong);
-  std::printf("  RSS %ld KiB after warm-up, %ld KiB at the end (growth %ld KiB)\n",
-              rss_base / 1024, rss_end / 1024, (rss_end - rss_base) / 1024);
+  std::printf("  RSS %ld KiB after warm-up, %ld KiB at the end (growth %ld KiB), at most %ld KiB\n",
+              rss_base / 1024, rss_end / 1024, (rss_end - rss_base) / 1024, rss_max / 1024);
   std::printf("  open fds %d after warm-up, %d at the end\n", fds_base, fds_end);
   std::printf("  exporter running at the end: %s, exit on SIGTERM: %s\n", running ? "yes" : "no",
               WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 ? "clean" : "NOT CLEAN");
