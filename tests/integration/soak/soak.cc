@@ -1,7 +1,8 @@
-// Fault soak: the real exporter scraped continuously by two clients while its dependencies are
+// Fault soak: the real exporter (PostgreSQL and Redis collectors) scraped continuously by two clients while its dependencies are
 // stopped, frozen (SIGSTOP/SIGCONT) and restarted at random and its configuration is reloaded
 // (good and bad). Checks and reports: no crash, no scrape past its deadline, `*_up` right
-// within one scrape interval of each change, the reload status right after each reload,
+// within one scrape interval of each change, the reload status right after each reload, at
+// most one PostgreSQL session per target,
 // resident memory growth under 1 MiB and no file descriptor growth after warm-up.
 //
 // THOTH_SOAK_SECONDS sets the duration (default 90); THOTH_SOAK_SEED the fault sequence
@@ -25,6 +26,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/integration/harness/exporter_process.h"
+#include "tests/integration/harness/postgres_server.h"
 #include "tests/integration/harness/redis_server.h"
 
 namespace thoth::testing {
@@ -45,19 +47,21 @@ double Seconds(Clock::time_point t, Clock::time_point origin) {
   return std::chrono::duration<double>(t - origin).count();
 }
 
-// One dependency the soak breaks and mends. Only Redis for now: the PostgreSQL and Chroma
-// harnesses join here as they land (same four operations, their own `*_up` metric).
+// One dependency the soak breaks and mends: a Redis or a PostgreSQL server (Chroma joins the
+// same way: four operations and its `*_up` metric).
 struct Dependency {
   std::string target;
   std::string up_metric;
   std::unique_ptr<RedisServer> redis;
+  std::unique_ptr<PostgresServer> pg;
   enum State { kUp, kStopped, kFrozen } state = kUp;
 
-  bool Start() { return redis->Start(); }
-  void Stop() { redis->Stop(); }
-  bool Restart() { return redis->Restart(); }
-  void Freeze() { redis->Freeze(); }
-  void Thaw() { redis->Thaw(); }
+  bool Start() { return redis ? redis->Start() : pg->Start(); }
+  void Stop() { redis ? redis->Stop() : (void)pg->Stop(); }
+  bool Restart() { return redis ? redis->Restart() : pg->Start(); }
+  void Freeze() { redis ? redis->Freeze() : pg->Freeze(); }
+  void Thaw() { redis ? redis->Thaw() : pg->Thaw(); }
+  std::string Log() const { return redis ? redis->Log() : pg->Log(); }
 };
 
 struct ScrapeRecord {
@@ -74,12 +78,19 @@ struct Event {
 };
 
 std::string Config(const std::vector<std::unique_ptr<Dependency>>& deps, int variant) {
-  std::string c = "exporter: {scrape_timeout: 3s}\nredis:\n";
+  const std::string timeout = variant % 2 == 0 ? "2s" : "1500ms";
+  std::string redis, pg;
   for (const auto& d : deps) {
-    c += "  - {name: " + d->target + ", address: '" + d->redis->address() +
-         "', connect_timeout: " + (variant % 2 == 0 ? "2s" : "1500ms") + "}\n";
+    if (d->redis) {
+      redis += "  - {name: " + d->target + ", address: '" + d->redis->address() +
+               "', connect_timeout: " + timeout + "}\n";
+    } else {
+      pg += "  - {name: " + d->target + ", dsn: '" + d->pg->MonitorDsn() + "', password_file: '" +
+            d->pg->MonitorPasswordFile() + "', connect_timeout: " + timeout + "}\n";
+    }
   }
-  return c;
+  return "exporter: {scrape_timeout: 3s}\n" + (pg.empty() ? "" : "postgres:\n" + pg) +
+         "redis:\n" + redis;
 }
 
 TEST(Soak, FaultsReloadsAndTwoScrapers) {
@@ -93,14 +104,24 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
   std::mt19937 rng(seed);
 
   std::vector<std::unique_ptr<Dependency>> deps;
+  {
+    auto d = std::make_unique<Dependency>();
+    d->target = "memory-db";
+    d->up_metric = "pg_up";
+    d->pg = std::make_unique<PostgresServer>();
+    ASSERT_TRUE(d->Start()) << d->Log();
+    deps.push_back(std::move(d));
+  }
   for (const std::string name : {"cache", "queue"}) {
     auto d = std::make_unique<Dependency>();
     d->target = name;
     d->up_metric = "redis_up";
     d->redis = std::make_unique<RedisServer>();
-    ASSERT_TRUE(d->Start()) << d->redis->Log();
+    ASSERT_TRUE(d->Start()) << d->Log();
     deps.push_back(std::move(d));
   }
+  // The exporter's sessions to PostgreSQL, sampled by the scrapers: never more than one.
+  std::atomic<int> pg_connections_max{0};
 
   ExporterProcess exporter;
   ASSERT_TRUE(exporter.Start(Config(deps, 0), {"--no-collector.container",
@@ -123,6 +144,13 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
       rec.status = r.status;
       for (const auto& d : deps) rec.up[d->target] = SampleValue(r.body, d->up_metric, {{"target", d->target}});
       rec.reload_ok = SampleValue(r.body, "thoth_exporter_config_last_reload_successful");
+      for (const auto& d : deps) {
+        if (!d->pg) continue;
+        int n = CountTcpConnections(exporter.pid(), d->pg->port());
+        int seen = pg_connections_max;
+        while (n > seen && !pg_connections_max.compare_exchange_weak(seen, n)) {
+        }
+      }
       {
         std::lock_guard<std::mutex> lock(mu);
         records.push_back(rec);
@@ -166,7 +194,7 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
       ++faults["freeze (SIGSTOP)"];
       up_after = false;
     } else if (d.state == Dependency::kStopped) {
-      if (!d.Restart()) ADD_FAILURE() << d.redis->Log();
+      if (!d.Restart()) ADD_FAILURE() << d.Log();
       d.state = Dependency::kUp;
       ++faults["restart"];
     } else if (d.state == Dependency::kFrozen) {
@@ -303,6 +331,8 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
               reload_checks, reload_wrong);
   std::printf("  RSS %ld KiB after warm-up, %ld KiB at the end (growth %ld KiB), at most %ld KiB\n",
               rss_base / 1024, rss_end / 1024, (rss_end - rss_base) / 1024, rss_max / 1024);
+  std::printf("  PostgreSQL sessions of the exporter at most %d (one target)\n",
+              pg_connections_max.load());
   std::printf("  open fds %d after warm-up, %d at the end\n", fds_base, fds_end);
   std::printf("  exporter running at the end: %s, exit on SIGTERM: %s\n", running ? "yes" : "no",
               WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 ? "clean" : "NOT CLEAN");
@@ -316,6 +346,7 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
   EXPECT_GT(total_faults, 0);
   EXPECT_LT(rss_end - rss_base, kMaxRssGrowth);
   EXPECT_LE(fds_end, fds_base);
+  EXPECT_LE(pg_connections_max, 1);
   EXPECT_EQ(log.find("terminate called"), std::string::npos);
 }
 
