@@ -171,6 +171,14 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
                                     "connect_timeout: -1s}\n");
     auto r = exporter.Request("/-/reload", {}, "POST", 15);
     ++faults[good ? "reload (good)" : "reload (bad)"];
+    {
+      // A reload is a change for every target too (a good one rebuilds the collectors, whose
+      // first scrape reconnects): the promise is "right within one interval" after it.
+      std::lock_guard<std::mutex> lock(mu);
+      for (const auto& d : deps) {
+        events.push_back({Seconds(Clock::now(), origin), d->target, d->state == Dependency::kUp});
+      }
+    }
     auto after = exporter.Request("/metrics", {}, "GET", 15);
     double ok = SampleValue(after.body, "thoth_exporter_config_last_reload_successful");
     ++reload_checks;
