@@ -1,5 +1,6 @@
-// Chroma's JSON answers (heartbeat, version, collection pages, counts, an embedding probe) and the description of
-// an unexpected answer: the body of a server that may be anything listening on that port.
+// Chroma's JSON answers (heartbeat, version, collection pages, counts, an embedding probe) and the
+// description of an unexpected answer: the body of a server that may be anything listening on that
+// port.
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -19,8 +19,8 @@
 #include <thread>
 #include <vector>
 
-#include "gtest/gtest.h"
 #include "exporter/http_client.h"
+#include "gtest/gtest.h"
 #include "tests/integration/harness/exporter_process.h"
 
 namespace thoth::testing {
@@ -189,7 +189,8 @@ TEST_F(Hostile, SlowClientsDoNotStarveScrapes) {
         const std::string line = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
         for (int second = 0; second < 25; ++second) {
           for (int& fd : fds) {
-            if (fd >= 0 && !SendAll(fd, std::string(1, line[std::min<size_t>(second, line.size() - 1)]))) {
+            if (fd >= 0 &&
+                !SendAll(fd, std::string(1, line[std::min<size_t>(second, line.size() - 1)]))) {
               close(fd);
               fd = -1;
               ++dropped;
@@ -234,7 +235,8 @@ TEST_F(Hostile, OversizedRequestsAreRefused) {
       {"long URL", "GET /metrics?" + big + " HTTP/1.1\r\nHost: x\r\n\r\n"},
       {"long header", "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n"},
       {"many headers", "GET /metrics HTTP/1.1\r\n"},
-      {"huge body", "POST /-/reload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n" + big},
+      {"huge body",
+       "POST /-/reload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n" + big},
       {"garbage", std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) + big},
       {"no version", "GET /metrics\r\n\r\n"},
       {"bad method", std::string(20000, 'G') + " / HTTP/1.1\r\n\r\n"},
@@ -326,9 +328,9 @@ TEST(HostileProbe, NoProxyNoLocalFiles) {
   const std::string port = std::to_string(ntohs(addr.sin_port));
 
   ExporterProcess exporter;
-  ASSERT_TRUE(exporter.Start(std::string(kConfig) + "probe:\n  allowed_targets: ['http://127.0.0.1:" +
-                                 port + "/ok*']\n",
-                             kArgs))
+  ASSERT_TRUE(exporter.Start(
+      std::string(kConfig) + "probe:\n  allowed_targets: ['http://127.0.0.1:" + port + "/ok*']\n",
+      kArgs))
       << exporter.Log();
   const std::vector<std::string> refused = {
       "file:///etc/passwd",
@@ -409,7 +411,8 @@ TEST(HostileAuth, WrongPasswordAThousandTimes) {
     std::string out;
     size_t i = 0;
     for (; i + 2 < in.size(); i += 3) {
-      unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
+      unsigned v =
+          (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
       out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], t[v & 63]};
     }
     if (i + 1 == in.size()) {
@@ -431,8 +434,9 @@ TEST(HostileAuth, WrongPasswordAThousandTimes) {
     attackers.emplace_back([&] {
       for (int i = next++; i < 1000; i = next++) {
         auto r = exporter.Request(
-            "/metrics", {"Authorization: Basic " + b64("prometheus:Wr0ng-Guess-" + std::to_string(i))},
-            "GET", 30);
+            "/metrics",
+            {"Authorization: Basic " + b64("prometheus:Wr0ng-Guess-" + std::to_string(i))}, "GET",
+            30);
         (r.status == 401 ? denied : r.status == 429 ? limited : other)++;
       }
     });
@@ -447,9 +451,10 @@ TEST(HostileAuth, WrongPasswordAThousandTimes) {
   }
   for (auto& t : attackers) t.join();
   double elapsed = Since(start);
-  std::printf("1000 wrong passwords in %.1f s: %d denied (401), %d rate limited (429), %d other; "
-              "%d good scrapes, worst %.3f s\n",
-              elapsed, denied.load(), limited.load(), other.load(), good_scrapes, worst);
+  std::printf(
+      "1000 wrong passwords in %.1f s: %d denied (401), %d rate limited (429), %d other; "
+      "%d good scrapes, worst %.3f s\n",
+      elapsed, denied.load(), limited.load(), other.load(), good_scrapes, worst);
   EXPECT_EQ(other, 0);
   EXPECT_EQ(denied + limited, 1000);
   // At most 10 bcrypt checks of a wrong password per second (plus one window of slack).

@@ -28,10 +28,9 @@ const std::string kPostgresDsnPassword = "PgDsnSecretTj8c";
 const std::string kChromaToken = "ChromaTokenWs5f3";
 const std::string kBasicPassword = "BasicSecretLr2y8";
 const std::string kBasicWrongPassword = "BasicWrongPa9e4";
-const std::vector<std::string> kSecrets = {kRedisPassword,      kRedisWrongPassword,
-                                           kRedisUrlPassword,   kPostgresPassword,
-                                           kPostgresDsnPassword, kChromaToken,
-                                           kBasicPassword,      kBasicWrongPassword};
+const std::vector<std::string> kSecrets = {
+    kRedisPassword,       kRedisWrongPassword, kRedisUrlPassword, kPostgresPassword,
+    kPostgresDsnPassword, kChromaToken,        kBasicPassword,    kBasicWrongPassword};
 
 std::string Base64(const std::string& in) {
   static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -86,22 +85,28 @@ std::string Config(const RedisServer& redis, int closed_port) {
   const std::string closed = std::to_string(closed_port);
   return "exporter: {scrape_timeout: 3s, log_level: debug}\n"
          "redis:\n"
-         "  - {name: good, address: 'redis://127.0.0.1:" + port + "', password: '" +
-         kRedisPassword + "'}\n"
-         "  - {name: wrong, address: 'redis://127.0.0.1:" + port + "', password: '" +
-         kRedisWrongPassword + "'}\n"
-         "  - {name: inurl, address: 'redis://:" + kRedisUrlPassword + "@127.0.0.1:" + port +
+         "  - {name: good, address: 'redis://127.0.0.1:" +
+         port + "', password: '" + kRedisPassword +
          "'}\n"
-         "  - {name: down, address: 'redis://127.0.0.1:" + closed + "', password: '" +
-         kRedisPassword + "'}\n"
+         "  - {name: wrong, address: 'redis://127.0.0.1:" +
+         port + "', password: '" + kRedisWrongPassword +
+         "'}\n"
+         "  - {name: inurl, address: 'redis://:" +
+         kRedisUrlPassword + "@127.0.0.1:" + port +
+         "'}\n"
+         "  - {name: down, address: 'redis://127.0.0.1:" +
+         closed + "', password: '" + kRedisPassword +
+         "'}\n"
          "postgres:\n"
-         "  - {name: pg, dsn: 'postgresql://exporter@127.0.0.1:" + closed +
-         "/db', password: '" + kPostgresPassword + "', connect_timeout: 1s}\n"
-         "  - {name: pgdsn, dsn: 'postgresql://exporter:" + kPostgresDsnPassword +
-         "@127.0.0.1:" + closed + "/db', connect_timeout: 1s}\n"
+         "  - {name: pg, dsn: 'postgresql://exporter@127.0.0.1:" +
+         closed + "/db', password: '" + kPostgresPassword +
+         "', connect_timeout: 1s}\n"
+         "  - {name: pgdsn, dsn: 'postgresql://exporter:" +
+         kPostgresDsnPassword + "@127.0.0.1:" + closed +
+         "/db', connect_timeout: 1s}\n"
          "chroma:\n"
-         "  - {name: vectors, url: 'http://127.0.0.1:" + closed + "', token: '" + kChromaToken +
-         "'}\n";
+         "  - {name: vectors, url: 'http://127.0.0.1:" +
+         closed + "', token: '" + kChromaToken + "'}\n";
 }
 
 const std::vector<std::string> kArgs = {"--no-collector.container", "--no-collector.filesystem"};
@@ -136,9 +141,9 @@ TEST(Secrets, NeverLeaveTheProcess) {
          {"/", "/metrics", "/health", "/probe?collector=redis&target=good",
           "/probe?collector=redis&target=wrong", "/probe?collector=redis&target=inurl",
           "/probe?collector=redis&target=down", "/probe?collector=postgres&target=pg",
-          "/probe?collector=chroma&target=vectors", "/probe?target=http://127.0.0.1:1/",
-          "/nope"}) {
-      for (const auto& headers : std::vector<std::vector<std::string>>{{good_auth}, {bad_auth}, {}}) {
+          "/probe?collector=chroma&target=vectors", "/probe?target=http://127.0.0.1:1/", "/nope"}) {
+      for (const auto& headers :
+           std::vector<std::vector<std::string>>{{good_auth}, {bad_auth}, {}}) {
         auto r = exporter.Request(path, headers);
         transcript.Add(format + " " + path, r.body + r.content_type);
       }
@@ -166,12 +171,12 @@ TEST(Secrets, NeverLeaveTheProcess) {
              config + "bogus_section: 1\n",
              "redis:\n  - {name: x, address: 'redis://:" + kRedisUrlPassword +
                  "@127.0.0.1:notaport'}\n",
-             "redis:\n  - {name: x, address: 'redis://127.0.0.1:1', password: ['" +
-                 kRedisPassword + "']}\n",
-             "redis:\n  - {name: x, address: 'redis://127.0.0.1:1', password: '" +
-                 kRedisPassword + "', password_file: /nonexistent}\n",
-             "redis:\n  - {name: x, address: 'redis://127.0.0.1:1', password: '" +
-                 kRedisPassword + "\n",
+             "redis:\n  - {name: x, address: 'redis://127.0.0.1:1', password: ['" + kRedisPassword +
+                 "']}\n",
+             "redis:\n  - {name: x, address: 'redis://127.0.0.1:1', password: '" + kRedisPassword +
+                 "', password_file: /nonexistent}\n",
+             "redis:\n  - {name: x, address: 'redis://127.0.0.1:1', password: '" + kRedisPassword +
+                 "\n",
              "postgres:\n  - {name: p, dsn: 'postgresql://u:" + kPostgresDsnPassword +
                  "@127.0.0.1:1/db?sslmode=bogus', password: '" + kPostgresPassword +
                  "', pool_size: -1}\n",
@@ -188,12 +193,14 @@ TEST(Secrets, NeverLeaveTheProcess) {
       }
       exporter.process().Signal(SIGHUP);
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      transcript.Add(format + " metrics after bad reload", exporter.Request("/metrics", {good_auth}).body);
+      transcript.Add(format + " metrics after bad reload",
+                     exporter.Request("/metrics", {good_auth}).body);
     }
     // A good reload.
     exporter.WriteConfig(config);
     EXPECT_EQ(exporter.Request("/-/reload", {good_auth}, "POST").status, 200);
-    transcript.Add(format + " metrics after reload", exporter.Request("/metrics", {good_auth}).body);
+    transcript.Add(format + " metrics after reload",
+                   exporter.Request("/metrics", {good_auth}).body);
     transcript.Add(format + " landing", exporter.Request("/", {good_auth}).body);
     transcript.Add(format + " log", exporter.Log());
     EXPECT_NE(exporter.Log().find("basic auth failed"), std::string::npos);
@@ -204,21 +211,23 @@ TEST(Secrets, NeverLeaveTheProcess) {
   WriteFile(dir + "/good.yml", config);
   WriteFile(dir + "/bad.yml", config + "  - {name: vectors, url: 'http://127.0.0.1:1', token: '" +
                                   kChromaToken + "', tenant: 7, unknown: 1}\n");
-  WriteFile(dir + "/badredis.yml", "redis:\n  - {name: x, address: 'redis://127.0.0.1:1', password: '" +
-                                      kRedisPassword + "', connect_timeout: -1s}\n");
-  WriteFile(dir + "/badpw.yml", "redis:\n  - {name: x, address: 'redis://:" + kRedisUrlPassword +
-                                    "@[::1'}\n");
+  WriteFile(dir + "/badredis.yml",
+            "redis:\n  - {name: x, address: 'redis://127.0.0.1:1', password: '" + kRedisPassword +
+                "', connect_timeout: -1s}\n");
+  WriteFile(dir + "/badpw.yml",
+            "redis:\n  - {name: x, address: 'redis://:" + kRedisUrlPassword + "@[::1'}\n");
   for (const std::string format : {"text", "json", "prometheus"}) {
     for (const std::string file : {"good.yml", "bad.yml", "badredis.yml", "badpw.yml"}) {
       std::vector<std::string> args = kArgs;
-      args.insert(args.end(), {"--config.file=" + dir + "/" + file, "--once",
-                               "--format=" + format, "--log.level=debug"});
+      args.insert(args.end(), {"--config.file=" + dir + "/" + file, "--once", "--format=" + format,
+                               "--log.level=debug"});
       auto r = RunExporter(args);
       transcript.Add("--once " + format + " " + file, r.output);
     }
   }
   for (const std::string file : {"good.yml", "bad.yml", "badredis.yml", "badpw.yml"}) {
-    auto r = RunExporter({"--config.file=" + dir + "/" + file, "--check-config", "--log.level=debug"});
+    auto r =
+        RunExporter({"--config.file=" + dir + "/" + file, "--check-config", "--log.level=debug"});
     transcript.Add("--check-config " + file, r.output);
     if (file != "bad.yml") {  // bad.yml is bad only once the Chroma collector validates it
       EXPECT_EQ(r.exit_code, file == "good.yml" ? 0 : 3) << file << ": " << r.output;

@@ -1,9 +1,9 @@
-// Fault soak: the real exporter (PostgreSQL and Redis collectors) scraped continuously by two clients while its dependencies are
-// stopped, frozen (SIGSTOP/SIGCONT) and restarted at random and its configuration is reloaded
-// (good and bad). Checks and reports: no crash, no scrape past its deadline, `*_up` right
-// within one scrape interval of each change, the reload status right after each reload, at
-// most one PostgreSQL session per target,
-// resident memory growth under 1 MiB and no file descriptor growth after warm-up.
+// Fault soak: the real exporter (PostgreSQL and Redis collectors) scraped continuously by two
+// clients while its dependencies are stopped, frozen (SIGSTOP/SIGCONT) and restarted at random and
+// its configuration is reloaded (good and bad). Checks and reports: no crash, no scrape past its
+// deadline, `*_up` right within one scrape interval of each change, the reload status right after
+// each reload, at most one PostgreSQL session per target, resident memory growth under 1 MiB and no
+// file descriptor growth after warm-up.
 //
 // THOTH_SOAK_SECONDS sets the duration (default 90); THOTH_SOAK_SEED the fault sequence
 // (default: from the clock, printed so that a failing run can be replayed).
@@ -89,8 +89,8 @@ std::string Config(const std::vector<std::unique_ptr<Dependency>>& deps, int var
             d->pg->MonitorPasswordFile() + "', connect_timeout: " + timeout + "}\n";
     }
   }
-  return "exporter: {scrape_timeout: 3s}\n" + (pg.empty() ? "" : "postgres:\n" + pg) +
-         "redis:\n" + redis;
+  return "exporter: {scrape_timeout: 3s}\n" + (pg.empty() ? "" : "postgres:\n" + pg) + "redis:\n" +
+         redis;
 }
 
 TEST(Soak, FaultsReloadsAndTwoScrapers) {
@@ -124,9 +124,9 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
   std::atomic<int> pg_connections_max{0};
 
   ExporterProcess exporter;
-  ASSERT_TRUE(exporter.Start(Config(deps, 0), {"--no-collector.container",
-                                               "--no-collector.filesystem",
-                                               "--no-collector.process"}))
+  ASSERT_TRUE(exporter.Start(
+      Config(deps, 0),
+      {"--no-collector.container", "--no-collector.filesystem", "--no-collector.process"}))
       << exporter.Log();
 
   const auto origin = Clock::now();
@@ -142,7 +142,8 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
       auto r = exporter.Request("/metrics", {}, "GET", 15);
       rec.end = Seconds(Clock::now(), origin);
       rec.status = r.status;
-      for (const auto& d : deps) rec.up[d->target] = SampleValue(r.body, d->up_metric, {{"target", d->target}});
+      for (const auto& d : deps)
+        rec.up[d->target] = SampleValue(r.body, d->up_metric, {{"target", d->target}});
       rec.reload_ok = SampleValue(r.body, "thoth_exporter_config_last_reload_successful");
       for (const auto& d : deps) {
         if (!d->pg) continue;
@@ -256,10 +257,9 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
       continue;
     }
     Dependency& d = *deps[pick];
-    apply(d, d.state != Dependency::kUp ? kMend
-                                        : (std::uniform_int_distribution<int>(0, 1)(rng) == 0
-                                               ? kStop
-                                               : kFreeze));
+    apply(d, d.state != Dependency::kUp
+                 ? kMend
+                 : (std::uniform_int_distribution<int>(0, 1)(rng) == 0 ? kStop : kFreeze));
   }
   // Mend everything and let the scrapers see it.
   for (auto& d : deps) {
@@ -314,8 +314,7 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
         ++up_wrong;
         if (up_wrong <= 10) {
           ADD_FAILURE() << d->target << " up=" << rec.up.at(d->target) << " in the scrape at "
-                        << rec.start << " s, expected " << expect_up << " since " << since
-                        << " s";
+                        << rec.start << " s, expected " << expect_up << " since " << since << " s";
         }
       }
     }
@@ -325,8 +324,8 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
   const std::string log = exporter.Log();
 
   std::printf("soak summary (seed %u)\n", seed);
-  std::printf("  duration %.0f s, warm-up (with faults) %.0f s, %zu scrapes by 2 clients\n", duration, warmup,
-              records.size());
+  std::printf("  duration %.0f s, warm-up (with faults) %.0f s, %zu scrapes by 2 clients\n",
+              duration, warmup, records.size());
   int total_faults = 0;
   for (const auto& [kind, n] : faults) {
     std::printf("  fault %-18s %d\n", kind.c_str(), n);
