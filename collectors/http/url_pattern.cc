@@ -65,6 +65,9 @@ std::optional<ProbeUrl> ParseProbeUrl(std::string_view url, std::string* error) 
   out.host = Lower(StripBrackets(*host));
   auto port = Part(u.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
   out.port = port ? std::atoi(port->c_str()) : DefaultPort(out.scheme);
+  // libcurl accepts ":0" (and ":000"), which no server listens on and which a pattern with port
+  // `*` would otherwise allow.
+  if (out.port < 1 || out.port > 65535) return fail("the port must be between 1 and 65535");
   out.has_credentials =
       Part(u.get(), CURLUPART_USER).has_value() || Part(u.get(), CURLUPART_PASSWORD).has_value();
   out.path_and_query = Part(u.get(), CURLUPART_PATH).value_or("/");
