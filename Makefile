@@ -3,8 +3,10 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 ARGS ?=
+FUZZ_SECONDS ?= 60
+DURATION ?= 600
 
-.PHONY: all deps deps-build build run test unit-test integration-test package clean
+.PHONY: all deps deps-build build run test unit-test integration-test package fuzz soak clean
 
 all: build
 
@@ -37,6 +39,14 @@ integration-test: build
 # The Debian package: $(BUILD_DIR)/thoth-exporter_<version>_<arch>.deb (deploy/debian/package.cmake).
 package: build
 	cd $(BUILD_DIR) && cpack -G DEB
+
+# Every libFuzzer target for FUZZ_SECONDS each (clang build in build-fuzz/).
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The fault soak for DURATION seconds against real servers.
+soak: deps build
+	BUILD_DIR=$(BUILD_DIR) scripts/soak.sh $(DURATION)
 
 clean:
 	rm -rf $(BUILD_DIR)

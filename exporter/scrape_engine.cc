@@ -60,11 +60,21 @@ void ScrapeEngine::SetCollectors(std::vector<std::shared_ptr<Collector>> collect
       }
       if (kept != nullptr) {
         next.push_back(*kept);
-      } else {
-        next.push_back(Entry{c, std::make_shared<std::mutex>(),
-                             std::make_shared<std::shared_ptr<Inflight>>()});
-        to_start.push_back(c);
+        continue;
       }
+      // A changed target takes over its predecessor's in-flight slot: a scrape that arrives
+      // while the old instance is still collecting (a hung server) joins that collection
+      // instead of opening a second connection to the same target.
+      Entry entry{c, std::make_shared<std::mutex>(), std::make_shared<std::shared_ptr<Inflight>>()};
+      for (const auto& e : entries_) {
+        if (e.collector->Name() == c->Name() && e.collector->Target() == c->Target()) {
+          entry.mu = e.mu;
+          entry.current = e.current;
+          break;
+        }
+      }
+      next.push_back(std::move(entry));
+      to_start.push_back(c);
     }
     // Forget the last results of targets that are gone.
     for (auto it = last_.begin(); it != last_.end();) {
@@ -103,8 +113,11 @@ std::shared_ptr<ScrapeEngine::Inflight> ScrapeEngine::StartOrJoin(const Entry& e
   // The thread owns everything it touches, so it may outlive this scrape, a reload and the
   // engine itself.
   std::thread([collector = entry.collector, mu = entry.mu, current = entry.current, inflight,
-               deadline] {
+               deadline]() mutable {
     TargetResult r = RunCollection(*collector, deadline);
+    // Let go of the collector before the slot is free: a replaced instance then closes its
+    // connections before its successor can open any.
+    collector.reset();
     {
       std::lock_guard<std::mutex> slot_lock(*mu);
       if (*current == inflight) current->reset();

@@ -194,3 +194,31 @@ TEST(MergeFamilies, ConflictingTypesKeepTheFirst) {
 
 }  // namespace
 }  // namespace thoth
+
+namespace thoth {
+namespace {
+
+// Found by the fault soak: a reload that changed a target whose server hung let the new
+// instance open a second connection beside the old instance's.
+TEST(ScrapeEngine, ChangedTargetJoinsItsPredecessorsInflightCollection) {
+  ScrapeEngine engine;
+  auto old_instance = std::make_shared<FakeCollector>("db", FakeCollector::Mode::kBlock, "v1");
+  engine.SetCollectors({old_instance});
+  auto first = engine.Collect(Clock::now() + std::chrono::milliseconds(50));
+  EXPECT_TRUE(first[0].timed_out);
+  auto new_instance = std::make_shared<FakeCollector>("db", FakeCollector::Mode::kOk, "v2");
+  engine.SetCollectors({new_instance});
+  auto second = engine.Collect(Clock::now() + std::chrono::milliseconds(50));
+  EXPECT_TRUE(second[0].timed_out);
+  EXPECT_EQ(new_instance->calls.load(), 0);
+  old_instance->Release();
+  // Once the old collection ends, the new instance collects.
+  std::vector<TargetResult> third;
+  for (int i = 0; i < 100 && new_instance->calls.load() == 0; ++i) {
+    third = engine.Collect(Clock::now() + std::chrono::seconds(2));
+  }
+  EXPECT_GE(new_instance->calls.load(), 1);
+}
+
+}  // namespace
+}  // namespace thoth
