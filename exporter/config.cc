@@ -16,7 +16,8 @@ bool CollectorSelection::Enabled(const std::string& kind, bool default_enabled) 
 }
 
 const std::string& EmbeddedDefaultConfig() {
-  static const std::string kText = R"yaml(# thoth-exporter embedded default: the stack's documented ports on localhost.
+  static const std::string kText =
+      R"yaml(# thoth-exporter embedded default: the stack's documented ports on localhost.
 exporter:
   listen_address: 0.0.0.0:9745
   scrape_timeout: 8s

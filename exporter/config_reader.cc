@@ -334,39 +334,39 @@ std::optional<std::string> ConfigNode::Secret(std::string_view key) const {
 
 std::string ConfigNode::Fingerprint() const {
   std::string out;
-  std::function<void(const YAML::Node&, const std::string&)> walk =
-      [&](const YAML::Node& n, const std::string& key) {
-        if (!n) return;
-        if (n.IsScalar()) {
-          std::string v;
-          try {
-            v = ExpandEnv(n.Scalar());
-          } catch (const std::invalid_argument&) {
-            v = n.Scalar();
-          }
-          out += v;
-          out += '\x1f';
-          if (key.size() > 5 && key.compare(key.size() - 5, 5, "_file") == 0) {
-            std::string content, error;
-            if (ReadWholeFile(v, &content, &error)) {
-              out += std::to_string(std::hash<std::string>{}(content));
-            }
-          }
-        } else if (n.IsSequence()) {
-          out += '[';
-          for (const auto& item : n) walk(item, key);
-          out += ']';
-        } else if (n.IsMap()) {
-          out += '{';
-          for (const auto& kv : n) {
-            std::string k = kv.first.IsScalar() ? kv.first.Scalar() : "";
-            out += k;
-            out += '=';
-            walk(kv.second, k);
-          }
-          out += '}';
+  std::function<void(const YAML::Node&, const std::string&)> walk = [&](const YAML::Node& n,
+                                                                        const std::string& key) {
+    if (!n) return;
+    if (n.IsScalar()) {
+      std::string v;
+      try {
+        v = ExpandEnv(n.Scalar());
+      } catch (const std::invalid_argument&) {
+        v = n.Scalar();
+      }
+      out += v;
+      out += '\x1f';
+      if (key.size() > 5 && key.compare(key.size() - 5, 5, "_file") == 0) {
+        std::string content, error;
+        if (ReadWholeFile(v, &content, &error)) {
+          out += std::to_string(std::hash<std::string>{}(content));
         }
-      };
+      }
+    } else if (n.IsSequence()) {
+      out += '[';
+      for (const auto& item : n) walk(item, key);
+      out += ']';
+    } else if (n.IsMap()) {
+      out += '{';
+      for (const auto& kv : n) {
+        std::string k = kv.first.IsScalar() ? kv.first.Scalar() : "";
+        out += k;
+        out += '=';
+        walk(kv.second, k);
+      }
+      out += '}';
+    }
+  };
   walk(node_, path_);
   return out;
 }

@@ -1,1 +1,249 @@
-// in progress
+#include "exporter/http_server.h"
+
+#include <zlib.h>
+
+#include <cstring>
+#include <vector>
+
+#include "CivetServer.h"
+#include "spdlog/spdlog.h"
+
+namespace thoth {
+
+std::string Gzip(const std::string& data) {
+  z_stream zs{};
+  // 15 window bits + 16 selects the gzip wrapper; level 1: scrapes are latency-bound.
+  if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return "";
+  std::string out;
+  out.resize(deflateBound(&zs, data.size()) + 32);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return rc == Z_STREAM_END ? out : "";
+}
+
+bool AcceptsGzip(const char* accept_encoding) {
+  if (accept_encoding == nullptr) return false;
+  std::string_view v(accept_encoding);
+  size_t pos = 0;
+  while (pos <= v.size()) {
+    size_t comma = v.find(',', pos);
+    if (comma == std::string_view::npos) comma = v.size();
+    std::string_view item = v.substr(pos, comma - pos);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    std::string_view coding = item.substr(0, item.find(';'));
+    while (!coding.empty() && coding.back() == ' ') coding.remove_suffix(1);
+    if (coding == "gzip" || coding == "*") {
+      std::string_view params = item.size() > coding.size() ? item.substr(coding.size()) : "";
+      size_t q = params.find("q=");
+      if (q == std::string_view::npos) return true;
+      double qv = std::strtod(std::string(params.substr(q + 2)).c_str(), nullptr);
+      return qv > 0;
+    }
+    pos = comma + 1;
+  }
+  return false;
+}
+
+namespace {
+
+void Send(mg_connection* conn, int status, const char* status_text, const std::string& type,
+          const std::string& body, const std::vector<std::string>& extra_headers = {}) {
+  std::string head =
+      "HTTP/1.1 " + std::to_string(status) + " " + status_text + "\r\nContent-Type: " + type +
+      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nCache-Control: no-store\r\n";
+  for (const auto& h : extra_headers) head += h + "\r\n";
+  head += "\r\n";
+  mg_write(conn, head.data(), head.size());
+  if (!body.empty()) mg_write(conn, body.data(), body.size());
+}
+
+std::string QueryVar(const mg_request_info* info, const char* name, bool* present) {
+  *present = false;
+  if (info->query_string == nullptr) return "";
+  std::vector<char> buf(8192);
+  int n =
+      mg_get_var(info->query_string, std::strlen(info->query_string), name, buf.data(), buf.size());
+  if (n < 0) return "";  // -1 absent, -2 too long: both refused below as missing
+  *present = true;
+  return std::string(buf.data(), static_cast<size_t>(n));
+}
+
+}  // namespace
+
+class HttpServer::Handler : public CivetHandler {
+ public:
+  explicit Handler(HttpServer& server) : server_(server) {}
+
+  bool handleGet(CivetServer*, mg_connection* conn) override { return Dispatch(conn, "GET"); }
+  bool handlePost(CivetServer*, mg_connection* conn) override { return Dispatch(conn, "POST"); }
+  bool handleHead(CivetServer*, mg_connection* conn) override { return Dispatch(conn, "HEAD"); }
+  bool handlePut(CivetServer*, mg_connection* conn) override { return Dispatch(conn, "PUT"); }
+  bool handleDelete(CivetServer*, mg_connection* conn) override { return Dispatch(conn, "DELETE"); }
+  bool handleOptions(CivetServer*, mg_connection* conn) override {
+    return Dispatch(conn, "OPTIONS");
+  }
+  bool handlePatch(CivetServer*, mg_connection* conn) override { return Dispatch(conn, "PATCH"); }
+
+ private:
+  bool Dispatch(mg_connection* conn, const std::string& method) {
+    try {
+      Route(conn, method);
+    } catch (const std::exception& e) {
+      spdlog::error("internal error serving a request: {}", e.what());
+      Send(conn, 500, "Internal Server Error", "text/plain; charset=utf-8", "internal error\n");
+    }
+    return true;
+  }
+
+  void Route(mg_connection* conn, const std::string& method) {
+    const mg_request_info* info = mg_get_request_info(conn);
+    const std::string path = info->local_uri != nullptr ? info->local_uri : "";
+    App& app = server_.app_;
+
+    if (path == "/health") {
+      if (method != "GET" && method != "HEAD") return MethodNotAllowed(conn, "GET");
+      return Send(conn, 200, "OK", "text/plain; charset=utf-8", method == "HEAD" ? "" : "ok\n");
+    }
+    const bool known =
+        path == "/" || path == server_.telemetry_path_ || path == "/probe" || path == "/-/reload";
+    if (!known) return Send(conn, 404, "Not Found", "text/plain; charset=utf-8", "not found\n");
+
+    if (server_.auth_ && server_.auth_->enabled()) {
+      const char* peer = info->remote_addr;
+      auto result = server_.auth_->Check(mg_get_header(conn, "Authorization"), peer);
+      if (result == BasicAuth::Result::kRateLimited) {
+        return Send(conn, 429, "Too Many Requests", "text/plain; charset=utf-8",
+                    "too many failed logins, try again later\n", {"Retry-After: 1"});
+      }
+      if (result == BasicAuth::Result::kDenied) {
+        return Send(conn, 401, "Unauthorized", "text/plain; charset=utf-8", "unauthorized\n",
+                    {"WWW-Authenticate: Basic realm=\"thoth-exporter\""});
+      }
+    }
+
+    if (path == "/-/reload") {
+      if (method != "POST" && method != "PUT") return MethodNotAllowed(conn, "POST");
+      Status s = app.Reload();
+      if (!s.ok()) {
+        return Send(conn, 500, "Internal Server Error", "text/plain; charset=utf-8",
+                    "reload failed, the running configuration stays: " + s.message() + "\n");
+      }
+      return Send(conn, 200, "OK", "text/plain; charset=utf-8", "reloaded\n");
+    }
+    if (method != "GET" && method != "HEAD") return MethodNotAllowed(conn, "GET");
+
+    if (path == "/") {
+      return Send(conn, 200, "OK", "text/html; charset=utf-8",
+                  app.LandingPage(server_.telemetry_path_));
+    }
+    const auto deadline = app.Deadline(mg_get_header(conn, "X-Prometheus-Scrape-Timeout-Seconds"));
+    if (path == server_.telemetry_path_) {
+      return SendMetrics(conn, app.Metrics(deadline), method);
+    }
+    // /probe
+    bool has_target = false, has_collector = false, has_module = false;
+    std::string target = QueryVar(info, "target", &has_target);
+    std::string collector = QueryVar(info, "collector", &has_collector);
+    std::string module = QueryVar(info, "module", &has_module);
+    if (!has_target || target.empty()) {
+      return Send(conn, 400, "Bad Request", "text/plain; charset=utf-8",
+                  "target parameter is missing\n");
+    }
+    if (has_collector) {
+      std::string body;
+      if (!app.ProbeTarget(collector, target, deadline, &body)) {
+        return Send(
+            conn, 404, "Not Found", "text/plain; charset=utf-8",
+            "no configured target \"" + target + "\" for collector \"" + collector + "\"\n");
+      }
+      return SendMetrics(conn, body, method);
+    }
+    if (!has_module || module.empty()) module = "http_2xx";
+    std::string refusal = app.AdHocRefusal(target, module);
+    if (!refusal.empty()) {
+      return Send(conn, 403, "Forbidden", "text/plain; charset=utf-8", refusal + "\n");
+    }
+    return SendMetrics(conn, app.AdHocProbe(target, module, deadline), method);
+  }
+
+  void SendMetrics(mg_connection* conn, const std::string& text, const std::string& method) {
+    static const std::string kType = "text/plain; version=0.0.4; charset=utf-8";
+    if (AcceptsGzip(mg_get_header(conn, "Accept-Encoding"))) {
+      std::string gz = Gzip(text);
+      if (!gz.empty()) {
+        return Send(conn, 200, "OK", kType, method == "HEAD" ? "" : gz,
+                    {"Content-Encoding: gzip", "Vary: Accept-Encoding"});
+      }
+    }
+    Send(conn, 200, "OK", kType, method == "HEAD" ? "" : text);
+  }
+
+  void MethodNotAllowed(mg_connection* conn, const std::string& allowed) {
+    Send(conn, 405, "Method Not Allowed", "text/plain; charset=utf-8", "method not allowed\n",
+         {"Allow: " + allowed});
+  }
+
+  HttpServer& server_;
+};
+
+HttpServer::HttpServer(App& app, std::string listen_address, std::string telemetry_path,
+                       std::unique_ptr<BasicAuth> auth)
+    : app_(app),
+      listen_address_(std::move(listen_address)),
+      telemetry_path_(std::move(telemetry_path)),
+      auth_(std::move(auth)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Start() {
+  // civetweb wants "[::]:9745" for IPv6 and accepts "0.0.0.0:9745" / "127.0.0.1:9745".
+  std::string ports = listen_address_;
+  if (ports.rfind(':', 0) == 0) ports = "0.0.0.0" + ports;
+  const std::vector<std::string> options = {
+      "listening_ports",
+      ports,
+      "num_threads",
+      "32",
+      "listen_backlog",
+      "256",
+      "request_timeout_ms",
+      "15000",  // a client that trickles its request is dropped
+      "keep_alive_timeout_ms",
+      "60000",
+      "enable_keep_alive",
+      "yes",
+      "max_request_size",
+      "16384",  // request line and headers
+      "decode_url",
+      "yes",
+  };
+  try {
+    handler_ = std::make_unique<Handler>(*this);
+    server_ = std::make_unique<CivetServer>(options);
+    server_->addHandler("/", handler_.get());
+  } catch (const CivetException& e) {
+    server_.reset();
+    return Status::Error("cannot listen on " + listen_address_ + ": " + e.what());
+  }
+  return Status::Ok();
+}
+
+void HttpServer::Stop() {
+  if (server_) {
+    server_->close();
+    server_.reset();
+  }
+}
+
+std::string HttpServer::BoundAddress() const {
+  if (!server_) return "";
+  auto ports = server_->getListeningPorts();
+  return ports.empty() ? listen_address_ : std::to_string(ports.front());
+}
+
+}  // namespace thoth

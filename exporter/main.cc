@@ -1,1 +1,122 @@
-int main() { return 0; }
+// exporter: one Prometheus exporter for the Thoth stack. See --help and README.md.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "exporter/app.h"
+#include "exporter/cli.h"
+#include "exporter/http_client.h"
+#include "exporter/http_server.h"
+#include "exporter/logging.h"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+// Collection threads may still be blocked on a hung target at shutdown; they own their state
+// but exiting through static destructors under them is unsafe, so leave without them.
+[[noreturn]] void Exit(int code) {
+  spdlog::shutdown();
+  std::fflush(stdout);
+  std::fflush(stderr);
+  _exit(code);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  thoth::Options options;
+  thoth::Status parsed = thoth::ParseArgs(argc, argv, &options);
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "exporter: %s\n", parsed.message().c_str());
+    return 3;
+  }
+  if (options.help) {
+    std::cout << thoth::HelpText();
+    return 0;
+  }
+  if (options.version) {
+    std::cout << thoth::VersionText() << "\n";
+    return 0;
+  }
+
+  // Signals are taken by one thread with sigwait; block them before any thread exists.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  thoth::InitHttpClientLibrary();
+  thoth::Status logging =
+      thoth::SetupLogging(options.log_level.value_or("info"), options.log_format);
+  if (!logging.ok()) {
+    std::fprintf(stderr, "exporter: %s\n", logging.message().c_str());
+    return 3;
+  }
+
+  thoth::App app(options);
+  thoth::Status loaded = app.Load();
+  if (options.check_config) {
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "%s\n", loaded.message().c_str());
+      Exit(3);
+    }
+    auto cfg = app.config();
+    std::printf("%s: valid, %zu targets\n", cfg->source.c_str(), cfg->collectors.size());
+    Exit(0);
+  }
+  if (options.once) {
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "%s\n", loaded.message().c_str());
+      std::printf("UNKNOWN: configuration error\n");
+      Exit(3);
+    }
+    const bool color = options.once_format == "text" && isatty(STDOUT_FILENO) &&
+                       std::getenv("NO_COLOR") == nullptr;
+    int code = app.RunOnce(options.once_format, std::cout, color);
+    std::cout.flush();
+    Exit(code);
+  }
+  if (!loaded.ok()) {
+    spdlog::critical("cannot start: {}", loaded.message());
+    Exit(1);
+  }
+
+  std::unique_ptr<thoth::BasicAuth> auth;
+  if (!options.web_config_file.empty()) {
+    thoth::WebConfig web;
+    thoth::Status s = thoth::LoadWebConfig(options.web_config_file, &web);
+    if (!s.ok()) {
+      spdlog::critical("cannot start: {}", s.message());
+      Exit(1);
+    }
+    auth = std::make_unique<thoth::BasicAuth>(std::move(web));
+  }
+  const std::string listen = options.listen_address.value_or(app.config()->exporter.listen_address);
+  thoth::HttpServer server(app, listen, options.telemetry_path, std::move(auth));
+  thoth::Status started = server.Start();
+  if (!started.ok()) {
+    spdlog::critical("cannot start: {}", started.message());
+    Exit(1);
+  }
+  spdlog::info("{} listening on {} (metrics at {})", thoth::VersionText(), listen,
+               options.telemetry_path);
+
+  while (true) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      spdlog::info("SIGHUP: reloading the configuration");
+      app.Reload();
+      continue;
+    }
+    // Nothing is buffered that a client would miss: in-flight scrapes are cut off, as they
+    // would be by a restart. civetweb's orderly stop takes seconds; exiting does not.
+    spdlog::info("signal {}: shutting down", sig);
+    Exit(0);
+  }
+}

@@ -14,9 +14,8 @@ class AdHocProber;
 
 // Builds the collectors of one kind from the whole configuration (a kind reads only its own
 // sections). Validates as it goes and throws ConfigError; must have no side effects.
-using CollectorFactory =
-    std::function<std::vector<std::shared_ptr<Collector>>(const ConfigNode& root,
-                                                          const CollectorEnv& env)>;
+using CollectorFactory = std::function<std::vector<std::shared_ptr<Collector>>(
+    const ConfigNode& root, const CollectorEnv& env)>;
 using ProberFactory =
     std::function<std::shared_ptr<AdHocProber>(const ConfigNode& root, const CollectorEnv& env)>;
 

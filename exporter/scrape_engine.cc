@@ -95,7 +95,7 @@ std::vector<std::shared_ptr<Collector>> ScrapeEngine::Collectors() const {
 }
 
 std::shared_ptr<ScrapeEngine::Inflight> ScrapeEngine::StartOrJoin(const Entry& entry,
-                                                                Clock::time_point deadline) {
+                                                                  Clock::time_point deadline) {
   std::lock_guard<std::mutex> lock(*entry.mu);
   if (*entry.current) return *entry.current;
   auto inflight = std::make_shared<Inflight>();
