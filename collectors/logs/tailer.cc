@@ -214,7 +214,8 @@ std::uint64_t Tailer::InitialOffset(const FileId& id, const std::string& path, s
 bool Tailer::TryOpen(TrackedFile& f, const FileId& id) {
   int fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
-    if (!f.open_error_logged) {
+    // ENOENT: renamed or deleted since the directory was read; the next pass sees where.
+    if (errno != ENOENT && !f.open_error_logged) {
       spdlog::info("log {}: cannot open {}: {}; retrying", options_.name, f.path,
                    std::strerror(errno));
       f.open_error_logged = true;
@@ -365,8 +366,15 @@ bool Tailer::Pass() {
       ++it;
       continue;
     }
-    if (f.fd < 0) {  // never opened (e.g. unreadable): nothing can be read from it now
-      it = files_.erase(it);
+    if (f.fd < 0) {
+      // Never opened (unreadable, or renamed between our look and our open). It may show up
+      // again under another name of the glob: keep its position for a while, so that it is
+      // not then taken for a new file and read again from 0.
+      if (now - f.last_activity >= options_.rotate_wait) {
+        it = files_.erase(it);
+      } else {
+        ++it;
+      }
       continue;
     }
     ReadResult r = ReadAvailable(f);
