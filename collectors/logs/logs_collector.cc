@@ -1,5 +1,6 @@
 #include "collectors/logs/logs_collector.h"
 
+#include <mutex>
 #include <set>
 
 #include "exporter/health_check.h"
@@ -56,7 +57,7 @@ LogConfig ParseLogConfig(const ConfigNode& node) {
 LogCollector::LogCollector(LogConfig config, std::optional<NginxLineParser> parser,
                            std::optional<CodeRegex> regex, std::string fingerprint,
                            const CollectorEnv& env, TailerOptions tailer_options)
-    : config_(std::move(config)), fingerprint_(std::move(fingerprint)) {
+    : config_(std::move(config)), fingerprint_(std::move(fingerprint)), one_shot_(env.one_shot) {
   counters_ = std::make_unique<LogCounters>(config_.name, config_.format, std::move(parser),
                                             std::move(regex), env.memory_errors);
   tailer_options.name = config_.name;
@@ -73,18 +74,20 @@ LogCollector::~LogCollector() { tailer_.reset(); }
 const std::string& LogCollector::Name() const { return kKind; }
 
 void LogCollector::Start() {
-  if (!codes_registered_) counters_->RegisterCodes();
-  codes_registered_ = true;
+  std::call_once(codes_once_, [this] { counters_->RegisterCodes(); });
+  if (one_shot_) return;
+  background_ = true;
   tailer_->Start();
 }
+
+void LogCollector::Stop() { tailer_->Stop(); }
 
 Status LogCollector::Collect(const ScrapeContext& ctx, MetricSink& sink) {
   (void)ctx;  // reading counters takes microseconds
   try {
-    if (!tailer_->started()) {
+    if (!background_) {
       // One-shot use (`--once`): read what is there now, on this thread.
-      if (!codes_registered_) counters_->RegisterCodes();
-      codes_registered_ = true;
+      std::call_once(codes_once_, [this] { counters_->RegisterCodes(); });
       tailer_->PollOnce();
     }
     counters_->Emit(sink);

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -39,7 +41,10 @@ class LogCollector : public Collector {
   std::string TargetLabel() const override { return ""; }
   const std::string& Fingerprint() const override { return fingerprint_; }
 
+  // Starts the background tailer, except in one-shot runs (CollectorEnv::one_shot).
   void Start() override;
+  // Stops the tailer, which writes its final positions to the state file.
+  void Stop() override;
   Status Collect(const ScrapeContext& ctx, MetricSink& sink) override;
   // Error rate of an nginx log (5xx over requests read since start) against error_rate_ratio;
   // MEM-001 and MEM-005 seen in an error_codes log.
@@ -53,7 +58,9 @@ class LogCollector : public Collector {
   std::string fingerprint_;
   std::unique_ptr<LogCounters> counters_;
   std::unique_ptr<Tailer> tailer_;
-  bool codes_registered_ = false;
+  bool one_shot_ = false;
+  std::once_flag codes_once_;
+  std::atomic<bool> background_{false};  // the tailer thread was started (and maybe stopped)
 };
 
 // Reads and validates one `logs` entry (throws ConfigError).
