@@ -150,8 +150,12 @@ std::optional<int> CodeRegex::Match(std::string_view line) const {
   // REG_STARTEND: the line is not NUL-terminated and may contain NUL bytes.
   m[0].rm_so = 0;
   m[0].rm_eo = static_cast<regoff_t>(line.size());
-  const char* data = line.empty() ? "" : line.data();
-  if (regexec(&compiled_->re, data, m.size(), m.data(), REG_STARTEND) != 0) {
+  // regexec's contract is a C string: even with REG_STARTEND, interceptors (and other libcs)
+  // may read up to a NUL. The line is copied into a NUL-terminated buffer, bounded by
+  // max_line_bytes and reused across lines.
+  thread_local std::string buffer;
+  buffer.assign(line.data(), line.size());
+  if (regexec(&compiled_->re, buffer.c_str(), m.size(), m.data(), REG_STARTEND) != 0) {
     return std::nullopt;
   }
   const regmatch_t& g = m[code_group_];
