@@ -148,8 +148,9 @@ Status LoadConfigText(const std::string& text, const std::string& name,
       for (size_t j = 0; j < i; ++j) {
         if (loaded.collectors[i]->Name() == loaded.collectors[j]->Name() &&
             loaded.collectors[i]->Target() == loaded.collectors[j]->Target()) {
-          return Status::Error(name + ": " + loaded.collectors[i]->Name() + ": target name \"" +
-                               loaded.collectors[i]->Target() + "\" is used twice");
+          return Status::Error(OneLine(name + ": " + loaded.collectors[i]->Name() +
+                                       ": target name \"" + loaded.collectors[i]->Target() +
+                                       "\" is used twice"));
         }
       }
     }
@@ -158,9 +159,9 @@ Status LoadConfigText(const std::string& text, const std::string& name,
   } catch (const ConfigError& e) {
     return Status::Error(e.what());
   } catch (const YAML::Exception& e) {
-    return Status::Error(name + ": " + e.what());
+    return Status::Error(OneLine(name + ": " + e.what()));
   } catch (const std::exception& e) {
-    return Status::Error(name + ": " + e.what());
+    return Status::Error(OneLine(name + ": " + e.what()));
   }
 }
 

@@ -116,9 +116,28 @@ std::string ConfigNode::ChildPath(std::string_view key) const {
   return path_ + "." + std::string(key);
 }
 
+std::string OneLine(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c < 0x20 || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 void ConfigNode::Fail(std::string_view what) const {
-  throw ConfigError(Location() + ": " + (path_.empty() ? std::string("(top level)") : path_) +
-                    ": " + std::string(what));
+  throw ConfigError(OneLine(Location() + ": " +
+                            (path_.empty() ? std::string("(top level)") : path_) + ": " +
+                            std::string(what)));
 }
 
 void ConfigNode::FailKey(std::string_view key, std::string_view what) const {
@@ -375,10 +394,10 @@ ConfigNode ParseYaml(const std::string& text, const std::string& file) {
   try {
     return ConfigNode(YAML::Load(text), file);
   } catch (const YAML::ParserException& e) {
-    throw ConfigError(file + ":" + std::to_string(e.mark.line + 1) + ":" +
-                      std::to_string(e.mark.column + 1) + ": (syntax): " + e.msg);
+    throw ConfigError(OneLine(file + ":" + std::to_string(e.mark.line + 1) + ":" +
+                              std::to_string(e.mark.column + 1) + ": (syntax): " + e.msg));
   } catch (const YAML::Exception& e) {
-    throw ConfigError(file + ": (syntax): " + e.msg);
+    throw ConfigError(OneLine(file + ": (syntax): " + e.msg));
   }
 }
 

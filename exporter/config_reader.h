@@ -25,6 +25,10 @@ class ConfigError : public std::runtime_error {
 // default, or when a "${" is not closed.
 std::string ExpandEnv(std::string_view text);
 
+// An error is one line: control characters (a quoted key or value may hold a newline) are shown
+// escaped (\n, \xNN).
+std::string OneLine(std::string_view text);
+
 // Parses a Prometheus-style duration ("8s", "500ms", "5m", "1h30m", or a bare number of seconds)
 // into seconds. Returns nullopt when it is not one.
 std::optional<double> ParseDuration(std::string_view text);

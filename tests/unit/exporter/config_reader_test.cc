@@ -123,3 +123,27 @@ TEST(ConfigNode, DuplicateKeysAreRejected) {
 
 }  // namespace
 }  // namespace thoth
+
+namespace thoth {
+namespace {
+
+// Found by fuzzing: a quoted value with a newline made a two-line error.
+TEST(ConfigNode, ErrorsStayOneLineWhateverTheInput) {
+  ConfigNode root = ParseYaml("n: \"a\\nb\\x01\"\n\"k\\ney\": 1\n", "c.yml");
+  try {
+    root.Number("n", 0);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("a\\nb\\x01"), std::string::npos) << e.what();
+  }
+  try {
+    root.ExpectKeys({"n"});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace thoth

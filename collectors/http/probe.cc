@@ -1,0 +1,267 @@
+#include "collectors/http/probe.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "exporter/health_check.h"
+#include "exporter/memory_errors.h"
+
+namespace thoth::http {
+
+namespace {
+
+// Time kept back from the scrape deadline so that a probe that runs out of time still writes
+// probe_success 0 and returns before the engine gives up on it.
+constexpr double kDeadlineMarginSeconds = 0.1;
+constexpr double kMinProbeSeconds = 0.01;
+
+bool IsHeaderToken(const std::string& name) {
+  static const std::string kExtra = "!#$%&'*+-.^_`|~";
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return std::isalnum(c) != 0 || kExtra.find(static_cast<char>(c)) != std::string::npos;
+  });
+}
+
+bool IEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && IEquals(s.substr(0, prefix.size()), prefix);
+}
+
+}  // namespace
+
+const std::vector<std::string>& ProbeSpecKeys() {
+  static const std::vector<std::string> kKeys = {
+      "method",        "headers",     "body",         "bearer_token", "bearer_token_file",
+      "expect_status", "expect_json", "expect_regex", "timeout",      "follow_redirects",
+      "tls_insecure",  "ca_file"};
+  return kKeys;
+}
+
+nlohmann::json ExpectedJsonFromConfig(const ConfigNode& node) {
+  if (node.IsNull()) return nullptr;
+  if (node.IsMap()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [key, value] : node.Entries()) out[key] = ExpectedJsonFromConfig(value);
+    return out;
+  }
+  if (node.IsSequence()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& item : node.Items()) out.push_back(ExpectedJsonFromConfig(item));
+    return out;
+  }
+  return node.AsString();
+}
+
+ProbeSpec ParseProbeSpec(const ConfigNode& node, double default_timeout_seconds) {
+  ProbeSpec spec;
+  spec.method = node.String("method", "GET");
+  std::transform(spec.method.begin(), spec.method.end(), spec.method.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  static const std::vector<std::string> kMethods = {"GET",   "HEAD",   "POST",   "PUT",
+                                                    "PATCH", "DELETE", "OPTIONS"};
+  if (std::find(kMethods.begin(), kMethods.end(), spec.method) == kMethods.end()) {
+    node.FailKey("method", "expected GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS");
+  }
+
+  bool has_authorization = false;
+  const ConfigNode headers = node.Child("headers");
+  if (!headers.IsNull()) {
+    for (const auto& [name, value] : headers.Entries()) {
+      if (!IsHeaderToken(name)) value.Fail("not a valid header name");
+      std::string v = value.AsString();
+      if (v.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
+        value.Fail("a header value cannot contain line breaks or NUL");
+      }
+      has_authorization = has_authorization || IEquals(name, "Authorization");
+      spec.headers.push_back(name + ": " + v);
+    }
+  }
+  if (auto token = node.Secret("bearer_token")) {
+    if (has_authorization) {
+      node.Fail("give either bearer_token(_file) or an Authorization header, not both");
+    }
+    if (token->find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
+      node.Fail("the bearer token cannot contain line breaks or NUL");
+    }
+    spec.headers.push_back("Authorization: Bearer " + *token);
+  }
+  spec.body = node.String("body", "");
+
+  const ConfigNode statuses = node.Child("expect_status");
+  if (statuses.IsScalar()) {
+    spec.expect_status.push_back(static_cast<int>(statuses.AsInteger()));
+  } else {
+    for (const auto& item : statuses.Items()) {
+      std::int64_t s = item.AsInteger();
+      if (s < 100 || s > 599) item.Fail("an HTTP status is between 100 and 599");
+      spec.expect_status.push_back(static_cast<int>(s));
+    }
+  }
+  for (int s : spec.expect_status) {
+    if (s < 100 || s > 599) statuses.Fail("an HTTP status is between 100 and 599");
+  }
+
+  const ConfigNode json = node.Child("expect_json");
+  if (!json.IsNull()) {
+    if (!json.IsMap() && !json.IsSequence()) {
+      json.Fail("expected a mapping (or list) to find in the JSON body, e.g. {status: healthy}");
+    }
+    spec.expect_body.json = ExpectedJsonFromConfig(json);
+  }
+  const std::string regex = node.String("expect_regex", "");
+  if (!regex.empty()) {
+    std::string error;
+    spec.expect_body.regex = BodyRegex::Compile(regex, &error);
+    if (!spec.expect_body.regex) {
+      node.FailKey("expect_regex", "not a POSIX extended regular expression: " + error);
+    }
+  }
+  if (spec.method == "HEAD" && !spec.expect_body.empty()) {
+    node.FailKey("method", "a HEAD response has no body for expect_json/expect_regex to check");
+  }
+
+  spec.timeout_seconds = node.Duration("timeout", default_timeout_seconds);
+  if (spec.timeout_seconds <= 0) node.FailKey("timeout", "must be above 0");
+  spec.follow_redirects = node.Bool("follow_redirects", false);
+  spec.tls_insecure = node.Bool("tls_insecure", false);
+  spec.ca_file = node.String("ca_file", "");
+  if (spec.tls_insecure && !spec.ca_file.empty()) {
+    node.FailKey("ca_file", "give either tls_insecure or ca_file, not both");
+  }
+  return spec;
+}
+
+ProbeResult EvaluateResponse(const ProbeSpec& spec, HttpResponse response, double duration) {
+  ProbeResult r;
+  r.duration_seconds = duration;
+  r.response = std::move(response);
+  const HttpResponse& resp = r.response;
+  if (!resp.transport_ok) {
+    if (resp.status > 0) {
+      r.detail = "HTTP " + std::to_string(resp.status) + " but the body did not arrive: " +
+                 (resp.error.empty() ? "transfer failed" : resp.error);
+    } else {
+      r.detail = "no response: " + (resp.error.empty() ? "transfer failed" : resp.error);
+    }
+    return r;
+  }
+  if (!StatusExpected(resp.status, spec.expect_status)) {
+    r.detail = "HTTP " + std::to_string(resp.status) + ", expected " +
+               DescribeExpectedStatus(spec.expect_status);
+    return r;
+  }
+  if (!spec.expect_body.empty()) {
+    std::string why = CheckBody(resp.body, resp.body_truncated, spec.expect_body);
+    if (!why.empty()) {
+      r.failed_due_to_body = true;
+      r.detail = why;
+      return r;
+    }
+  }
+  r.success = true;
+  return r;
+}
+
+ProbePhases PhasesFromTimings(const HttpTimings& t, bool tls) {
+  auto nonneg = [](double v) { return v > 0 ? v : 0.0; };
+  ProbePhases p;
+  p.resolve = nonneg(t.namelookup);
+  if (t.connect > 0) p.connect = nonneg(t.connect - t.namelookup);
+  if (tls && t.appconnect > 0 && t.connect > 0) p.tls = nonneg(t.appconnect - t.connect);
+  if (t.starttransfer > 0) {
+    p.processing = nonneg(t.starttransfer - t.pretransfer);
+    p.transfer = nonneg(t.total - t.starttransfer);
+  }
+  return p;
+}
+
+void WriteProbeMetrics(const ProbeResult& result, MetricSink& sink) {
+  const HttpResponse& resp = result.response;
+  sink.Gauge("probe_success", "Whether the probe succeeded (transport, status and body checks)", {},
+             result.success ? 1 : 0);
+  sink.Gauge("probe_duration_seconds", "How long the probe took to complete in seconds", {},
+             result.duration_seconds);
+  const ProbePhases p = PhasesFromTimings(resp.timings, resp.tls);
+  static constexpr const char* kPhaseHelp = "Duration of the probe by phase (libcurl timings)";
+  sink.Gauge("probe_http_duration_seconds", kPhaseHelp, {{"phase", "resolve"}}, p.resolve);
+  sink.Gauge("probe_http_duration_seconds", kPhaseHelp, {{"phase", "connect"}}, p.connect);
+  sink.Gauge("probe_http_duration_seconds", kPhaseHelp, {{"phase", "tls"}}, p.tls);
+  sink.Gauge("probe_http_duration_seconds", kPhaseHelp, {{"phase", "processing"}}, p.processing);
+  sink.Gauge("probe_http_duration_seconds", kPhaseHelp, {{"phase", "transfer"}}, p.transfer);
+  sink.Gauge("probe_http_status_code", "Response HTTP status code (0 when none arrived)", {},
+             resp.status);
+  sink.Gauge("probe_http_content_length",
+             "Length of the HTTP content response from the Content-Length header (-1 = absent)", {},
+             resp.content_length);
+  sink.Gauge("probe_http_version", "Returned HTTP version (0 when no response)", {},
+             resp.http_version);
+  if (resp.tls && resp.cert_earliest_expiry > 0) {
+    sink.Gauge("probe_ssl_earliest_cert_expiry",
+               "Returned earliest SSL certificate expiry date in unixtime", {},
+               resp.cert_earliest_expiry);
+  }
+  sink.Gauge("probe_failed_due_to_body",
+             "Whether the probe failed because the body did not match expect_json/expect_regex", {},
+             result.failed_due_to_body ? 1 : 0);
+}
+
+ProbeResult RunProbe(const ProbeSpec& spec, const std::string& url, const ScrapeContext& ctx,
+                     MemoryErrors* memory_errors) {
+  ProbeResult result;
+  try {
+    const double left = ctx.SecondsLeft() - kDeadlineMarginSeconds;
+    const double timeout = std::min(spec.timeout_seconds, left);
+    if (timeout < kMinProbeSeconds) {
+      result.detail = "no time left before the scrape deadline";
+      return result;
+    }
+    HttpRequest req;
+    req.method = spec.method;
+    req.url = url;
+    req.headers = spec.headers;
+    req.body = spec.body;
+    req.connect_timeout_seconds = timeout;
+    req.timeout_seconds = timeout;
+    req.follow_redirects = spec.follow_redirects;
+    req.verify_tls = !spec.tls_insecure;
+    req.ca_file = spec.ca_file;
+    // A new connection every time, as blackbox_exporter does: the connect and TLS phases are
+    // measured on every probe and a dead listener cannot hide behind a kept-alive socket.
+    req.fresh_connection = true;
+    req.want_cert_info = StartsWithIgnoreCase(url, "https:");
+    req.max_body_bytes = kProbeMaxBodyBytes;
+
+    HttpClient client;
+    const auto start = Clock::now();
+    HttpResponse resp = client.Fetch(req);
+    const double duration = std::chrono::duration<double>(Clock::now() - start).count();
+    const bool timed_out = resp.timed_out;
+    result = EvaluateResponse(spec, std::move(resp), duration);
+    if (timed_out) {
+      const std::string why =
+          FormatNumber(timeout) + " s" +
+          (timeout < spec.timeout_seconds ? " (cut short by the scrape deadline)" : " (timeout)");
+      result.detail = result.response.status > 0
+                          ? "HTTP " + std::to_string(result.response.status) +
+                                " but the body did not complete within " + why
+                          : "no complete response within " + why;
+    }
+    if (memory_errors != nullptr) {
+      const int status = result.response.status;
+      if (status == 401 || status == 403) memory_errors->Add("MEM-007", "http");
+      if (status == 429) memory_errors->Add("MEM-006", "http");
+    }
+  } catch (const std::exception& e) {
+    result.success = false;
+    result.detail = std::string("probe failed: ") + e.what();
+  }
+  return result;
+}
+
+}  // namespace thoth::http

@@ -1,0 +1,199 @@
+#include "collectors/http/url_pattern.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+
+namespace thoth::http {
+
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string StripBrackets(std::string host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host;
+}
+
+int DefaultPort(const std::string& scheme) { return scheme == "https" ? 443 : 80; }
+
+struct UrlHandle {
+  void operator()(CURLU* u) const { curl_url_cleanup(u); }
+};
+
+// One part of a parsed URL; nullopt when the URL has none.
+std::optional<std::string> Part(CURLU* u, CURLUPart what, unsigned flags = 0) {
+  char* value = nullptr;
+  if (curl_url_get(u, what, &value, flags) != CURLUE_OK || value == nullptr) return std::nullopt;
+  std::string out(value);
+  curl_free(value);
+  return out;
+}
+
+}  // namespace
+
+std::optional<ProbeUrl> ParseProbeUrl(std::string_view url, std::string* error) {
+  auto fail = [&](const std::string& why) -> std::optional<ProbeUrl> {
+    if (error != nullptr) *error = why;
+    return std::nullopt;
+  };
+  for (unsigned char c : url) {
+    if (c < 0x20 || c == 0x7f) return fail("the URL contains a control character");
+  }
+  std::unique_ptr<CURLU, UrlHandle> u(curl_url());
+  if (!u) return fail("cannot parse URLs (out of memory)");
+  const std::string text(url);
+  // No CURLU_DEFAULT_SCHEME and no CURLU_NON_SUPPORT_SCHEME: a URL must say its scheme.
+  CURLUcode rc = curl_url_set(u.get(), CURLUPART_URL, text.c_str(), 0);
+  if (rc != CURLUE_OK) return fail(std::string("not a valid URL: ") + curl_url_strerror(rc));
+  ProbeUrl out;
+  out.scheme = Lower(Part(u.get(), CURLUPART_SCHEME).value_or(""));
+  if (out.scheme != "http" && out.scheme != "https") {
+    return fail("only http and https URLs can be probed");
+  }
+  auto host = Part(u.get(), CURLUPART_HOST);
+  if (!host || host->empty()) return fail("the URL has no host");
+  out.host = Lower(StripBrackets(*host));
+  auto port = Part(u.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
+  out.port = port ? std::atoi(port->c_str()) : DefaultPort(out.scheme);
+  out.has_credentials =
+      Part(u.get(), CURLUPART_USER).has_value() || Part(u.get(), CURLUPART_PASSWORD).has_value();
+  out.path_and_query = Part(u.get(), CURLUPART_PATH).value_or("/");
+  if (out.path_and_query.empty()) out.path_and_query = "/";
+  // libcurl resolves literal dot segments but leaves encoded ones to the server, which may decode
+  // "/public/%2e%2e/admin" into "/admin" after the allowlist approved "/public/*".
+  const std::string lower_path = Lower(out.path_and_query);
+  for (const char* encoded : {"%2e", "%2f", "%5c", "\\"}) {
+    if (lower_path.find(encoded) != std::string::npos) {
+      return fail("encoded dots, slashes or backslashes in the path are not allowed");
+    }
+  }
+  if (auto query = Part(u.get(), CURLUPART_QUERY)) out.path_and_query += "?" + *query;
+  // A fragment never reaches the server; drop it so the fetched URL is exactly what was judged.
+  curl_url_set(u.get(), CURLUPART_FRAGMENT, nullptr, 0);
+  auto normalized = Part(u.get(), CURLUPART_URL);
+  if (!normalized) return fail("not a valid URL");
+  out.normalized = *normalized;
+  return out;
+}
+
+std::optional<UrlPattern> UrlPattern::Parse(std::string_view text, std::string* error) {
+  auto fail = [&](const std::string& why) -> std::optional<UrlPattern> {
+    if (error != nullptr) *error = why;
+    return std::nullopt;
+  };
+  for (unsigned char c : text) {
+    if (c <= 0x20 || c == 0x7f) return fail("a URL pattern cannot contain spaces or controls");
+  }
+  UrlPattern p;
+  p.text_ = std::string(text);
+  const auto sep = text.find("://");
+  if (sep == std::string_view::npos) return fail("expected SCHEME://HOST[:PORT][/PATH]");
+  p.scheme_ = Lower(text.substr(0, sep));
+  if (p.scheme_ != "http" && p.scheme_ != "https") {
+    return fail("the scheme must be http or https");
+  }
+  std::string_view rest = text.substr(sep + 3);
+  const auto path_at = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, path_at);
+  std::string_view path = path_at == std::string_view::npos ? "" : rest.substr(path_at);
+  if (authority.find('@') != std::string_view::npos) {
+    return fail("a URL pattern cannot contain credentials");
+  }
+  if (path.find('#') != std::string_view::npos) return fail("a URL pattern cannot have a fragment");
+
+  std::string_view host = authority;
+  std::string_view port;
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return fail("unclosed [ in the host");
+    host = authority.substr(1, close - 1);
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return fail("unexpected text after the host");
+      port = after.substr(1);
+      if (port.empty()) return fail("empty port");
+    }
+  } else if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+    if (port.empty()) return fail("empty port");
+  }
+  if (host.empty()) return fail("the pattern has no host");
+  if (host == "*") return fail("a bare * host would allow every host; name the hosts");
+  const auto star = host.find('*');
+  if (star != std::string_view::npos && (star != 0 || host.size() < 3 || host[1] != '.' ||
+                                         host.find('*', 1) != std::string_view::npos)) {
+    return fail("* in a host is only allowed as a leading label, as in *.example.com");
+  }
+  p.host_ = Lower(host);
+
+  if (port.empty()) {
+    p.port_ = DefaultPort(p.scheme_);
+  } else if (port == "*") {
+    p.port_ = 0;
+  } else {
+    if (port.size() > 5 || !std::all_of(port.begin(), port.end(),
+                                        [](unsigned char c) { return std::isdigit(c) != 0; })) {
+      return fail("the port must be a number or *");
+    }
+    p.port_ = std::stoi(std::string(port));
+    if (p.port_ < 1 || p.port_ > 65535) return fail("the port must be between 1 and 65535");
+  }
+
+  if (path.empty()) {
+    p.path_glob_ = "/*";
+  } else if (path.front() == '?') {
+    p.path_glob_ = "/" + std::string(path);
+  } else {
+    p.path_glob_ = std::string(path);
+  }
+  return p;
+}
+
+bool UrlPattern::Matches(const ProbeUrl& url) const {
+  if (url.scheme != scheme_) return false;
+  if (port_ != 0 && url.port != port_) return false;
+  if (host_.size() > 2 && host_[0] == '*') {
+    const std::string_view suffix = std::string_view(host_).substr(1);  // ".example.com"
+    if (url.host.size() <= suffix.size()) return false;
+    if (url.host.compare(url.host.size() - suffix.size(), suffix.size(), suffix) != 0) {
+      return false;
+    }
+  } else if (url.host != host_) {
+    return false;
+  }
+  return GlobMatch(path_glob_, url.path_and_query);
+}
+
+bool GlobMatch(std::string_view glob, std::string_view text) {
+  std::size_t g = 0, t = 0;
+  std::size_t star = std::string_view::npos, resume = 0;
+  while (t < text.size()) {
+    if (g < glob.size() && glob[g] == '*') {
+      star = g++;
+      resume = t;
+    } else if (g < glob.size() && glob[g] == text[t]) {
+      ++g;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      g = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (g < glob.size() && glob[g] == '*') ++g;
+  return g == glob.size();
+}
+
+}  // namespace thoth::http

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "collectors/redis/redis_config.h"
+
+namespace thoth::redis {
+
+// A Redis reply, owned (copied out of hiredis so that it outlives the connection).
+struct Reply {
+  enum class Type { kNil, kStatus, kError, kInteger, kString, kArray };
+  Type type = Type::kNil;
+  std::string str;  // status, error or bulk string
+  long long integer = 0;
+  std::vector<Reply> elements;
+
+  bool IsError() const { return type == Type::kError; }
+  static Reply Error(std::string message) { return {Type::kError, std::move(message), 0, {}}; }
+  static Reply String(std::string s) { return {Type::kString, std::move(s), 0, {}}; }
+  static Reply Status(std::string s) { return {Type::kStatus, std::move(s), 0, {}}; }
+  static Reply Integer(long long v) { return {Type::kInteger, "", v, {}}; }
+  static Reply Array(std::vector<Reply> e) { return {Type::kArray, "", 0, std::move(e)}; }
+};
+
+// One connection to one Redis server. Not thread-safe; one owner.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // Sends one command and reads its reply, each socket operation bounded by timeout_seconds.
+  // Returns false on a transport failure (refused, reset, timed out, protocol error): the
+  // connection is then unusable and *error says why. A Redis error reply (-ERR, -NOPERM) is a
+  // successful round trip with reply->type == kError.
+  virtual bool Command(const std::vector<std::string>& argv, double timeout_seconds, Reply* reply,
+                       std::string* error) = 0;
+};
+
+// Opens a connection within timeout_seconds; nullptr and *error on failure. Errors name the
+// endpoint's Display() at most, never credentials.
+using Connector = std::function<std::unique_ptr<Connection>(
+    const Endpoint& endpoint, double timeout_seconds, std::string* error)>;
+
+// The real connector: hiredis (redisConnectWithTimeout / redisConnectUnixWithTimeout, then
+// redisSetTimeout before every command). Host names are resolved with getaddrinfo, which has no
+// timeout of its own: prefer addresses or names resolved by /etc/hosts.
+std::unique_ptr<Connection> ConnectHiredis(const Endpoint& endpoint, double timeout_seconds,
+                                           std::string* error);
+
+}  // namespace thoth::redis

@@ -1,0 +1,329 @@
+#include "collectors/http/probe.h"
+
+#include <cmath>
+
+#include "collectors/http/http_collector.h"
+#include "exporter/memory_errors.h"
+#include "gtest/gtest.h"
+
+namespace thoth::http {
+namespace {
+
+ConfigNode Root(const std::string& yaml) { return ParseYaml(yaml, "test.yml"); }
+
+std::string ConfigErrorOf(const std::string& yaml) {
+  try {
+    MakeCollectors(Root(yaml), CollectorEnv{});
+    MakeProber(Root(yaml), CollectorEnv{});
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+double Value(const MetricSink& sink, const std::string& name, const Labels& labels = {}) {
+  double v = NAN;
+  if (!FindSample(sink.families(), name, labels, &v)) return NAN;
+  return v;
+}
+
+HttpResponse Response(int status, std::string body) {
+  HttpResponse r;
+  r.transport_ok = true;
+  r.status = status;
+  r.body = std::move(body);
+  r.content_length = static_cast<double>(r.body.size());
+  r.http_version = 1.1;
+  return r;
+}
+
+TEST(ParseProbeSpec, Defaults) {
+  ProbeSpec spec = ParseProbeSpec(Root("{}"), 5);
+  EXPECT_EQ(spec.method, "GET");
+  EXPECT_TRUE(spec.expect_status.empty());
+  EXPECT_TRUE(spec.expect_body.empty());
+  EXPECT_DOUBLE_EQ(spec.timeout_seconds, 5);
+  EXPECT_FALSE(spec.follow_redirects);
+  EXPECT_FALSE(spec.tls_insecure);
+  EXPECT_TRUE(spec.headers.empty());
+}
+
+TEST(ParseProbeSpec, AllKeys) {
+  setenv("THOTH_TEST_PROBE_TOKEN", "s3cret", 1);
+  ProbeSpec spec = ParseProbeSpec(Root(R"(
+method: post
+headers: {X-Probe: thoth, Accept: application/json}
+body: '{"ping": true}'
+bearer_token: ${THOTH_TEST_PROBE_TOKEN}
+expect_status: [200, 204]
+expect_json: {status: healthy, checks: {database: {status: healthy}}, count: 3}
+expect_regex: 'heal+thy'
+timeout: 1500ms
+follow_redirects: true
+ca_file: /etc/ssl/certs/ca.pem
+)"),
+                                  5);
+  EXPECT_EQ(spec.method, "POST");
+  EXPECT_EQ(spec.headers, (std::vector<std::string>{"X-Probe: thoth", "Accept: application/json",
+                                                    "Authorization: Bearer s3cret"}));
+  EXPECT_EQ(spec.body, R"({"ping": true})");
+  EXPECT_EQ(spec.expect_status, (std::vector<int>{200, 204}));
+  ASSERT_TRUE(spec.expect_body.json.has_value());
+  EXPECT_EQ(*spec.expect_body.json,
+            nlohmann::json::parse(
+                R"({"status":"healthy","checks":{"database":{"status":"healthy"}},"count":"3"})"));
+  ASSERT_NE(spec.expect_body.regex, nullptr);
+  EXPECT_DOUBLE_EQ(spec.timeout_seconds, 1.5);
+  EXPECT_TRUE(spec.follow_redirects);
+  EXPECT_EQ(spec.ca_file, "/etc/ssl/certs/ca.pem");
+}
+
+TEST(MakeCollectors, OneCollectorPerServiceNamedByService) {
+  auto collectors = MakeCollectors(Root(R"(
+http:
+  - {service: thoth-api, url: "http://localhost:8000/health", expect_json: {status: healthy}}
+  - {service: letta, url: "http://localhost:8283/v1/health/", timeout: 2s}
+)"),
+                                   CollectorEnv{});
+  ASSERT_EQ(collectors.size(), 2u);
+  EXPECT_EQ(collectors[0]->Name(), "http");
+  EXPECT_EQ(collectors[0]->Target(), "thoth-api");
+  EXPECT_EQ(collectors[0]->TargetLabel(), "thoth-api");
+  EXPECT_EQ(collectors[1]->Target(), "letta");
+  EXPECT_NE(collectors[0]->Fingerprint(), collectors[1]->Fingerprint());
+  EXPECT_TRUE(MakeCollectors(Root("{}"), CollectorEnv{}).empty());
+}
+
+TEST(MakeCollectors, FingerprintFollowsTheTargetsConfig) {
+  auto a = MakeCollectors(Root("http: [{service: s, url: 'http://h/', timeout: 1s}]"), {});
+  auto b = MakeCollectors(Root("http: [{service: s, url: 'http://h/', timeout: 1s}]"), {});
+  auto c = MakeCollectors(Root("http: [{service: s, url: 'http://h/', timeout: 2s}]"), {});
+  EXPECT_EQ(a[0]->Fingerprint(), b[0]->Fingerprint());
+  EXPECT_NE(a[0]->Fingerprint(), c[0]->Fingerprint());
+}
+
+TEST(MakeCollectors, ConfigErrorsNameFileLineAndKey) {
+  EXPECT_EQ(ConfigErrorOf("http:\n  - {service: a, url: 'http://h/', expct_status: [200]}\n")
+                .rfind("test.yml:2:", 0),
+            0u);
+  EXPECT_NE(ConfigErrorOf("http:\n  - {service: a, url: 'http://h/', expct_status: [200]}\n")
+                .find("unknown key"),
+            std::string::npos);
+  EXPECT_NE(ConfigErrorOf("http: [{url: 'http://h/'}]").find("service: required key"),
+            std::string::npos);
+  EXPECT_NE(ConfigErrorOf("http: [{service: a}]").find("url: required key"), std::string::npos);
+  EXPECT_NE(
+      ConfigErrorOf("http: [{service: a, url: 'file:///etc/passwd'}]").find("only http and https"),
+      std::string::npos);
+  EXPECT_NE(ConfigErrorOf("http: [{service: a, url: 'http://h/', expect_status: [999]}]")
+                .find("between 100 and 599"),
+            std::string::npos);
+  EXPECT_NE(ConfigErrorOf("http: [{service: a, url: 'http://h/', expect_status: 42}]")
+                .find("between 100 and 599"),
+            std::string::npos);
+  EXPECT_NE(ConfigErrorOf("http: [{service: a, url: 'http://h/', expect_regex: '(x'}]")
+                .find("expect_regex"),
+            std::string::npos);
+  EXPECT_NE(ConfigErrorOf("http: [{service: a, url: 'http://h/', timeout: 0s}]")
+                .find("timeout: must be above 0"),
+            std::string::npos);
+  EXPECT_NE(ConfigErrorOf("http: [{service: a, url: 'http://h/', method: TRACE}]").find("method"),
+            std::string::npos);
+  EXPECT_NE(ConfigErrorOf("http: [{service: a, url: 'http://h/', method: HEAD, "
+                          "expect_json: {status: ok}}]")
+                .find("HEAD"),
+            std::string::npos);
+  EXPECT_NE(ConfigErrorOf("http: [{service: a, url: 'http://h/', expect_json: healthy}]")
+                .find("expect_json"),
+            std::string::npos);
+  EXPECT_NE(ConfigErrorOf("http: [{service: a, url: 'http://h/', headers: {'Bad Name': x}}]")
+                .find("header name"),
+            std::string::npos);
+  EXPECT_NE(ConfigErrorOf("http: [{service: a, url: 'http://h/', headers: {X: \"a\\r\\nB: c\"}}]")
+                .find("line breaks"),
+            std::string::npos);
+  EXPECT_NE(ConfigErrorOf("http: [{service: a, url: 'http://h/', tls_insecure: true, "
+                          "ca_file: /x}]")
+                .find("not both"),
+            std::string::npos);
+  EXPECT_NE(ConfigErrorOf("probe: {allowed_targets: ['http://*']}").find("bare *"),
+            std::string::npos);
+  EXPECT_NE(ConfigErrorOf("probe: {allowd_targets: []}").find("unknown key"), std::string::npos);
+  EXPECT_NE(ConfigErrorOf("probe: {modules: {m: {timeot: 1s}}}").find("unknown key"),
+            std::string::npos);
+}
+
+TEST(MakeCollectors, SecretsStayOutOfErrors) {
+  const std::string error = ConfigErrorOf(
+      "http: [{service: a, url: 'http://h/', bearer_token: hunter2, "
+      "headers: {Authorization: 'Basic hunter3'}}]");
+  EXPECT_NE(error.find("not both"), std::string::npos);
+  EXPECT_EQ(error.find("hunter2"), std::string::npos);
+  EXPECT_EQ(error.find("hunter3"), std::string::npos);
+}
+
+TEST(EvaluateResponse, SuccessAndEachFailure) {
+  ProbeSpec spec = ParseProbeSpec(Root("{expect_json: {status: healthy}}"), 5);
+  ProbeResult ok = EvaluateResponse(spec, Response(200, R"({"status":"healthy"})"), 0.01);
+  EXPECT_TRUE(ok.success);
+  EXPECT_EQ(ok.detail, "");
+
+  ProbeResult unavailable = EvaluateResponse(spec, Response(503, R"({"status":"healthy"})"), 0);
+  EXPECT_FALSE(unavailable.success);
+  EXPECT_FALSE(unavailable.failed_due_to_body);
+  EXPECT_EQ(unavailable.detail, "HTTP 503, expected 2xx");
+
+  ProbeResult wrong = EvaluateResponse(spec, Response(200, R"({"status":"degraded"})"), 0);
+  EXPECT_FALSE(wrong.success);
+  EXPECT_TRUE(wrong.failed_due_to_body);
+  EXPECT_EQ(wrong.detail, "JSON $.status is \"degraded\", expected \"healthy\"");
+
+  HttpResponse refused;
+  refused.error = "Couldn't connect to server";
+  ProbeResult down = EvaluateResponse(spec, refused, 0);
+  EXPECT_FALSE(down.success);
+  EXPECT_EQ(down.detail, "no response: Couldn't connect to server");
+
+  HttpResponse stalled;
+  stalled.status = 200;
+  stalled.error = "Timeout was reached";
+  EXPECT_EQ(EvaluateResponse(spec, stalled, 0).detail,
+            "HTTP 200 but the body did not arrive: Timeout was reached");
+}
+
+TEST(PhasesFromTimings, BlackboxPhasesFromLibcurlTimings) {
+  HttpTimings t{0.001, 0.003, 0.010, 0.011, 0.311, 0.312};
+  ProbePhases tls = PhasesFromTimings(t, true);
+  EXPECT_DOUBLE_EQ(tls.resolve, 0.001);
+  EXPECT_DOUBLE_EQ(tls.connect, 0.002);
+  EXPECT_DOUBLE_EQ(tls.tls, 0.007);
+  EXPECT_DOUBLE_EQ(tls.processing, 0.300);
+  EXPECT_NEAR(tls.transfer, 0.001, 1e-12);
+  EXPECT_DOUBLE_EQ(PhasesFromTimings(t, false).tls, 0);
+  // A refused connection reaches no phase after the lookup: none may go negative.
+  ProbePhases refused = PhasesFromTimings(HttpTimings{0.001, 0, 0, 0, 0, 0.002}, false);
+  EXPECT_DOUBLE_EQ(refused.connect, 0);
+  EXPECT_DOUBLE_EQ(refused.processing, 0);
+  EXPECT_DOUBLE_EQ(refused.transfer, 0);
+}
+
+TEST(WriteProbeMetrics, BlackboxNames) {
+  HttpResponse resp = Response(200, "{}");
+  resp.tls = true;
+  resp.cert_earliest_expiry = 1893456000;
+  resp.timings = HttpTimings{0.001, 0.003, 0.010, 0.011, 0.311, 0.312};
+  ProbeResult r;
+  r.success = true;
+  r.duration_seconds = 0.32;
+  r.response = resp;
+  MetricSink sink("thoth-api");
+  WriteProbeMetrics(r, sink);
+  EXPECT_EQ(Value(sink, "probe_success"), 1);
+  EXPECT_EQ(Value(sink, "probe_duration_seconds"), 0.32);
+  EXPECT_DOUBLE_EQ(Value(sink, "probe_http_duration_seconds", {{"phase", "processing"}}), 0.3);
+  EXPECT_EQ(Value(sink, "probe_http_status_code"), 200);
+  EXPECT_EQ(Value(sink, "probe_http_content_length"), 2);
+  EXPECT_EQ(Value(sink, "probe_http_version"), 1.1);
+  EXPECT_EQ(Value(sink, "probe_ssl_earliest_cert_expiry"), 1893456000);
+  EXPECT_EQ(Value(sink, "probe_failed_due_to_body"), 0);
+  const std::string text = SerializeText(sink.families());
+  EXPECT_NE(text.find("probe_success{target=\"thoth-api\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("probe_http_duration_seconds{target=\"thoth-api\",phase=\"tls\"}"),
+            std::string::npos);
+
+  MetricSink plain;
+  r.response.tls = false;
+  WriteProbeMetrics(r, plain);
+  EXPECT_TRUE(std::isnan(Value(plain, "probe_ssl_earliest_cert_expiry")));
+}
+
+TEST(RunProbe, NoTimeLeftFailsWithoutFetching) {
+  ProbeSpec spec;
+  MemoryErrors errors;
+  ProbeResult r = RunProbe(spec, "http://127.0.0.1:9/",
+                           ScrapeContext{Clock::now() - std::chrono::seconds(1)}, &errors);
+  EXPECT_FALSE(r.success);
+  EXPECT_EQ(r.detail, "no time left before the scrape deadline");
+}
+
+TEST(Prober, RefusesEverythingByDefault) {
+  auto prober = MakeProber(Root("{}"), CollectorEnv{});
+  ASSERT_NE(prober, nullptr);
+  const std::string why = prober->Refusal("http://127.0.0.1:8000/health", "");
+  EXPECT_NE(why.find("probe.allowed_targets is empty"), std::string::npos);
+  EXPECT_NE(why.find("/probe?collector=http&target=NAME"), std::string::npos);
+  EXPECT_EQ(prober->Refusal("http://127.0.0.1:8000/health", "nope"),
+            "unknown module \"nope\" (configured: http_2xx)");
+}
+
+TEST(Prober, AllowlistSchemesAndModules) {
+  auto prober = MakeProber(Root(R"(
+probe:
+  allowed_targets: ["http://127.0.0.1:*/health*", "https://*.example.com"]
+  modules:
+    http_2xx: {timeout: 5s}
+    healthy_json: {expect_json: {status: healthy}, timeout: 2s}
+)"),
+                           CollectorEnv{});
+  EXPECT_EQ(prober->Refusal("http://127.0.0.1:8000/health", "http_2xx"), "");
+  EXPECT_EQ(prober->Refusal("http://127.0.0.1:8000/healthz", ""), "");
+  EXPECT_EQ(prober->Refusal("https://api.example.com/anything", "healthy_json"), "");
+  EXPECT_NE(prober->Refusal("http://127.0.0.1:8000/admin", ""), "");
+  EXPECT_NE(prober->Refusal("http://10.0.0.1:8000/health", ""), "");
+  EXPECT_NE(prober->Refusal("https://example.com/", ""), "");
+  EXPECT_NE(prober->Refusal("http://api.example.com/", ""), "");
+  EXPECT_EQ(prober->Refusal("file:///etc/passwd", ""),
+            "target refused: only http and https URLs can be probed");
+  EXPECT_EQ(prober->Refusal("gopher://127.0.0.1:8000/health", ""),
+            "target refused: only http and https URLs can be probed");
+  EXPECT_EQ(prober->Refusal("http://u:secret@127.0.0.1:8000/health", ""),
+            "target refused: credentials in the URL are not allowed");
+  EXPECT_EQ(prober->Refusal("http://127.0.0.1:8000/health", "x\n\"y"),
+            "unknown module \"x??y\" (configured: healthy_json, http_2xx)");
+  // A refused URL is never fetched, even when Probe is called directly.
+  MetricSink sink;
+  prober->Probe("http://10.255.255.1:8000/health", "", ScrapeContext{Clock::now()}, sink);
+  EXPECT_EQ(Value(sink, "probe_success"), 0);
+  EXPECT_EQ(Value(sink, "probe_http_status_code"), 0);
+}
+
+TEST(Checks, UpAndLatencyAgainstApiThresholds) {
+  auto collectors = MakeCollectors(Root("http: [{service: api, url: 'http://h/'}]"), {});
+  auto judge = [&](double success, double seconds) {
+    MetricSink sink;
+    sink.Gauge("probe_success", "", {}, success);
+    sink.Gauge("probe_duration_seconds", "", {}, seconds);
+    std::vector<HealthCheck> rows;
+    collectors[0]->Checks(sink.families(), success == 1, Thresholds{}, rows);
+    return rows;
+  };
+  auto fast = judge(1, 0.1);
+  ASSERT_EQ(fast.size(), 2u);
+  EXPECT_EQ(fast[0].check, "up");
+  EXPECT_EQ(fast[0].status, Severity::kOk);
+  EXPECT_EQ(fast[1].check, "latency");
+  EXPECT_EQ(fast[1].value, "0.1 s");
+  EXPECT_EQ(fast[1].threshold, "> 0.5 s warn, > 2 s crit");
+  EXPECT_EQ(fast[1].status, Severity::kOk);
+  EXPECT_EQ(judge(1, 0.8)[1].status, Severity::kWarning);
+  EXPECT_EQ(judge(1, 2.5)[1].status, Severity::kCritical);
+  auto down = judge(0, 0.001);
+  ASSERT_EQ(down.size(), 1u);
+  EXPECT_EQ(down[0].status, Severity::kCritical);
+  EXPECT_EQ(down[0].target, "api");
+
+  std::vector<HealthCheck> rows;
+  collectors[0]->Checks({}, false, Thresholds{}, rows);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].status, Severity::kCritical);
+}
+
+TEST(TimedOut, WritesProbeSuccessZero) {
+  auto collectors = MakeCollectors(Root("http: [{service: api, url: 'http://h/'}]"), {});
+  MetricSink sink("api");
+  collectors[0]->TimedOut(sink);
+  EXPECT_EQ(Value(sink, "probe_success"), 0);
+}
+
+}  // namespace
+}  // namespace thoth::http
