@@ -119,6 +119,7 @@ void Tailer::PollOnce() {
 void Tailer::Run() {
   const bool has_state = !options_.state_file.empty();
   if (has_state && !AcquireStateFile(options_.state_file, stop_)) return;
+  in_background_ = true;
   if (!state_loaded_) LoadState();
   if (options_.use_inotify && inotify_fd_ < 0) {
     inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -139,6 +140,7 @@ void Tailer::Run() {
   }
   for (auto& [id, f] : files_) CloseFile(f);
   files_.clear();
+  in_background_ = false;
   // A later Start() continues from the positions just saved, as after a restart.
   state_loaded_ = false;
   first_pass_ = true;
@@ -263,7 +265,7 @@ Tailer::ReadResult Tailer::ReadAvailable(TrackedFile& f) {
     dirty_ = true;
     handler_->Flush();
     // While catching up on a large file, keep the state file moving too.
-    if (thread_.joinable() && !options_.state_file.empty() &&
+    if (in_background_ && !options_.state_file.empty() &&
         Clock::now() - last_save_ >= options_.state_interval) {
       SaveState();
     }

@@ -109,6 +109,7 @@ class Tailer {
   bool state_existed_ = false;
   bool first_pass_ = true;
   bool dirty_ = false;
+  bool in_background_ = false;  // Run() is on the stack (not thread_, which Stop() writes)
   std::chrono::steady_clock::time_point last_save_;
   std::vector<char> buffer_;
 
