@@ -70,6 +70,7 @@ Status App::Load() {
   std::lock_guard<std::mutex> reload_lock(reload_mu_);
   CollectorEnv env;
   env.memory_errors = &memory_errors_;
+  env.one_shot = options_.once;
   LoadedConfig loaded;
   Status s = LoadConfig(options_.config_file, options_.selection, env, &loaded);
   if (!s.ok()) return s;
@@ -81,6 +82,7 @@ Status App::Reload() {
   std::lock_guard<std::mutex> reload_lock(reload_mu_);
   CollectorEnv env;
   env.memory_errors = &memory_errors_;
+  env.one_shot = options_.once;
   LoadedConfig loaded;
   Status s = LoadConfig(options_.config_file, options_.selection, env, &loaded);
   if (!s.ok()) {
@@ -98,6 +100,16 @@ Status App::Reload() {
   spdlog::info("reloaded configuration from {}: {} targets", loaded.source,
                loaded.collectors.size());
   return Install(std::move(loaded));
+}
+
+void App::Shutdown() {
+  for (const auto& c : engine_.Collectors()) {
+    try {
+      c->Stop();
+    } catch (const std::exception& e) {
+      spdlog::error("collector {} target {}: stop: {}", c->Name(), c->Target(), e.what());
+    }
+  }
 }
 
 Clock::time_point App::Deadline(const char* timeout_header) const {

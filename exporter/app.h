@@ -23,6 +23,8 @@ class App {
   // Loads the configuration again. On error the running configuration stays, the error is
   // logged and thoth_exporter_config_last_reload_successful becomes 0.
   Status Reload();
+  // Before exiting on a signal: lets every collector end its background work (Collector::Stop).
+  void Shutdown();
 
   std::shared_ptr<const LoadedConfig> config() const;
   const Options& options() const { return options_; }

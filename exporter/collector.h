@@ -30,6 +30,10 @@ struct ScrapeContext {
 struct CollectorEnv {
   MemoryErrors* memory_errors = nullptr;  // MEM-00x counters observed by the exporter itself
   Thresholds thresholds;
+  // `exporter --once`: one collection, then exit. Collectors keep no background work and
+  // persist nothing (e.g. log positions), so that a one-shot run cannot disturb a running
+  // exporter's state.
+  bool one_shot = false;
 };
 
 // One configured target of one collector kind (e.g. postgres/"memory-db"). Kinds without
@@ -60,6 +64,9 @@ class Collector {
   virtual const std::string& Fingerprint() const = 0;
 
   virtual void Start() {}
+  // Called once when the exporter exits on a signal: ends background work and writes what must
+  // survive a restart (e.g. log positions). Must return promptly. Collect may still be called.
+  virtual void Stop() {}
 
   // Writes what is known of a target whose collection missed the scrape deadline, e.g.
   // `pg_up 0`, so that "down" alerts fire for a hung target too. Must not block.

@@ -122,6 +122,7 @@ int main(int argc, char** argv) {
     // Nothing is buffered that a client would miss: in-flight scrapes are cut off, as they
     // would be by a restart. civetweb's orderly stop takes seconds; exiting does not.
     spdlog::info("signal {}: shutting down", sig);
+    app.Shutdown();
     Exit(0);
   }
 }

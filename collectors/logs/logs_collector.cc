@@ -1,13 +1,163 @@
 #include "collectors/logs/logs_collector.h"
 
+#include <mutex>
+#include <set>
+
+#include "exporter/health_check.h"
+#include "spdlog/spdlog.h"
+
 namespace thoth::logs {
 
-// Placeholder until the collector lands: validates nothing, builds nothing.
+namespace {
+
+const std::string kKind = "logs";
+
+// Bounds for max_line_bytes: a line must fit a request line; one line must not take more
+// memory than an operator would expect of a log tailer.
+constexpr std::int64_t kMinLineBytes = 256;
+constexpr std::int64_t kMaxLineBytes = 64 << 20;
+
+}  // namespace
+
+LogConfig ParseLogConfig(const ConfigNode& node) {
+  node.ExpectKeys({"name", "path", "format", "from_start", "state_file", "max_line_bytes",
+                   "log_format", "regex"});
+  LogConfig c;
+  c.name = node.RequiredString("name");
+  if (c.name.empty()) node.FailKey("name", "must not be empty");
+  c.path = node.RequiredString("path");
+  if (c.path.empty()) node.FailKey("path", "must not be empty");
+  std::string format = node.RequiredString("format");
+  if (format == "error_codes") {
+    c.format = LogFormat::kErrorCodes;
+  } else if (format == "nginx") {
+    c.format = LogFormat::kNginx;
+  } else {
+    node.FailKey("format", "expected error_codes or nginx, got \"" + format + "\"");
+  }
+  c.from_start = node.Bool("from_start", false);
+  c.state_file = node.String("state_file", "");
+  std::int64_t max_line = node.Integer("max_line_bytes", 65536);
+  if (max_line < kMinLineBytes || max_line > kMaxLineBytes) {
+    node.FailKey("max_line_bytes", "must be between " + std::to_string(kMinLineBytes) + " and " +
+                                       std::to_string(kMaxLineBytes));
+  }
+  c.max_line_bytes = static_cast<std::size_t>(max_line);
+  if (node.Has("log_format")) {
+    if (c.format != LogFormat::kNginx) node.FailKey("log_format", "only for format: nginx");
+    c.log_format = node.String("log_format", "");
+  }
+  if (node.Has("regex")) {
+    if (c.format != LogFormat::kErrorCodes) node.FailKey("regex", "only for format: error_codes");
+    c.regex = node.String("regex", "");
+  }
+  return c;
+}
+
+LogCollector::LogCollector(LogConfig config, std::optional<NginxLineParser> parser,
+                           std::optional<CodeRegex> regex, std::string fingerprint,
+                           const CollectorEnv& env, TailerOptions tailer_options)
+    : config_(std::move(config)), fingerprint_(std::move(fingerprint)), one_shot_(env.one_shot) {
+  counters_ = std::make_unique<LogCounters>(config_.name, config_.format, std::move(parser),
+                                            std::move(regex), env.memory_errors);
+  tailer_options.name = config_.name;
+  tailer_options.glob = config_.path;
+  tailer_options.from_start = config_.from_start;
+  tailer_options.state_file = config_.state_file;
+  tailer_options.max_line_bytes = config_.max_line_bytes;
+  tailer_ = std::make_unique<Tailer>(std::move(tailer_options), counters_.get());
+}
+
+// The tailer goes first: its thread feeds the counters.
+LogCollector::~LogCollector() { tailer_.reset(); }
+
+const std::string& LogCollector::Name() const { return kKind; }
+
+void LogCollector::Start() {
+  std::call_once(codes_once_, [this] { counters_->RegisterCodes(); });
+  if (one_shot_) return;
+  background_ = true;
+  tailer_->Start();
+}
+
+void LogCollector::Stop() { tailer_->Stop(); }
+
+Status LogCollector::Collect(const ScrapeContext& ctx, MetricSink& sink) {
+  (void)ctx;  // reading counters takes microseconds
+  try {
+    if (!background_) {
+      // One-shot use (`--once`): read what is there now, on this thread.
+      std::call_once(codes_once_, [this] { counters_->RegisterCodes(); });
+      tailer_->PollOnce();
+    }
+    counters_->Emit(sink);
+  } catch (const std::exception& e) {
+    return Status::Error(std::string("log ") + config_.name + ": " + e.what());
+  }
+  return Status::Ok();
+}
+
+void LogCollector::Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
+                          const Thresholds& thresholds, std::vector<HealthCheck>& out) const {
+  Collector::Checks(families, success, thresholds, out);
+  const Level& level = thresholds.error_rate_ratio;
+  if (config_.format == LogFormat::kNginx) {
+    std::uint64_t total = counters_->requests();
+    std::uint64_t errors = counters_->server_errors();
+    HealthCheck row{kKind,
+                    config_.name,
+                    "error_rate",
+                    "no requests read",
+                    "> " + FormatNumber(level.warning * 100) + "% warn, > " +
+                        FormatNumber(level.critical * 100) + "% crit",
+                    Severity::kOk};
+    if (total > 0) {
+      double ratio = static_cast<double>(errors) / static_cast<double>(total);
+      row.value = FormatNumber(ratio * 100) + "% (" + std::to_string(errors) + " 5xx / " +
+                  std::to_string(total) + " requests)";
+      row.status = Grade(ratio, level);
+    }
+    out.push_back(std::move(row));
+    return;
+  }
+  // MEM-001 (database unreachable) and MEM-005 (embeddings of the wrong dimension) mean the
+  // memory service is not storing what it is given.
+  for (int slot : {0, 4}) {
+    std::uint64_t n = counters_->code_count(slot);
+    out.push_back({kKind, config_.name, std::string(CodeSlotName(slot)) + " lines",
+                   std::to_string(n), "> 0 crit", n > 0 ? Severity::kCritical : Severity::kOk});
+  }
+}
+
 std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
                                                        const CollectorEnv& env) {
-  (void)root;
-  (void)env;
-  return {};
+  std::vector<std::shared_ptr<Collector>> out;
+  std::set<std::string> names;
+  std::set<std::string> state_files;
+  for (const ConfigNode& item : root.Child("logs").Items()) {
+    LogConfig config = ParseLogConfig(item);
+    if (!names.insert(config.name).second) {
+      item.FailKey("name", "another log is already named \"" + config.name + "\"");
+    }
+    if (!config.state_file.empty() && !state_files.insert(config.state_file).second) {
+      item.FailKey("state_file", "already used by another log");
+    }
+    std::optional<NginxLineParser> parser;
+    std::optional<CodeRegex> regex;
+    std::string error;
+    if (config.format == LogFormat::kNginx) {
+      parser = NginxLineParser::Compile(
+          config.log_format.empty() ? kDefaultNginxLogFormat : config.log_format, &error);
+      if (!parser) item.FailKey("log_format", error);
+    } else if (!config.regex.empty()) {
+      regex = CodeRegex::Compile(config.regex, &error);
+      if (!regex) item.FailKey("regex", error);
+    }
+    std::string fingerprint = item.Fingerprint();
+    out.push_back(std::make_shared<LogCollector>(std::move(config), std::move(parser),
+                                                 std::move(regex), std::move(fingerprint), env));
+  }
+  return out;
 }
 
 }  // namespace thoth::logs

@@ -1,0 +1,87 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace thoth::logs {
+
+// The HTTP methods counted by name in thoth_http_requests_total; anything else is `other`, so
+// that a hostile request line cannot create new series.
+enum HttpMethod : std::uint8_t {
+  kGet,
+  kHead,
+  kPost,
+  kPut,
+  kDelete,
+  kConnect,
+  kOptions,
+  kTrace,
+  kPatch,
+  kOtherMethod,
+};
+inline constexpr int kMethodCount = kOtherMethod + 1;
+
+// "GET", ..., "other".
+std::string_view MethodName(int method);
+// The method of a token such as "GET" (case-sensitive, as HTTP is); kOtherMethod when unknown.
+HttpMethod ClassifyMethod(std::string_view token);
+
+// Parses "0.005" (nginx's $request_time, millisecond resolution) into microseconds. Accepts
+// digits with an optional fraction (extra digits are truncated); anything else is nullopt.
+std::optional<std::int64_t> ParseSecondsMicros(std::string_view text);
+
+// nginx's default `combined` format followed by $request_time. Fields appended after it (e.g.
+// $upstream_response_time) are ignored.
+inline constexpr std::string_view kDefaultNginxLogFormat =
+    "$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent "
+    "\"$http_referer\" \"$http_user_agent\" $request_time";
+
+// What one access-log line says about its request.
+struct AccessRecord {
+  HttpMethod method = kOtherMethod;
+  int status = 0;                 // 0..999, always three digits in the line
+  std::int64_t duration_us = -1;  // $request_time, else $upstream_response_time; -1 = unknown
+};
+
+// A compiled nginx `log_format` string (nginx variable names, e.g. "$remote_addr - [$time_local]
+// \"$request\" $status ..."), which parses lines by hand-written field scanning (no regex):
+// each variable's value runs to the next occurrence of the literal text that follows it in the
+// format. nginx escapes `"` inside values (as \x22), so quoted fields cannot end early. A
+// variable at the very end of the format ends at the first space when its values never contain
+// one ($status, $request_time, ...), so fields appended to the format are ignored.
+//
+// Pure and thread-compatible: Parse() is const and allocation-free.
+class NginxLineParser {
+ public:
+  // Compiles a log_format. Requires $status; two variables must be separated by literal text.
+  // On failure returns nullopt and sets *error to a message for a person.
+  static std::optional<NginxLineParser> Compile(std::string_view log_format, std::string* error);
+
+  // Parses one line (without its newline; a trailing '\r' is ignored). False when the line
+  // does not follow the format or its status is not three digits.
+  bool Parse(std::string_view line, AccessRecord* out) const;
+
+ private:
+  enum class Var : std::uint8_t {
+    kRequest,  // "GET /path HTTP/1.1": the method is its first word
+    kRequestMethod,
+    kStatus,
+    kRequestTime,
+    kUpstreamResponseTime,  // "0.004, 0.010 : 0.002" (tries and redirects): summed
+    kOtherNoSpace,          // values never contain a space
+    kOther,
+  };
+  struct Token {
+    std::string literal;  // text that must follow the previous variable (may be empty first)
+    bool has_var = false;
+    Var var = Var::kOther;
+  };
+
+  std::vector<Token> tokens_;
+  bool has_request_time_ = false;
+};
+
+}  // namespace thoth::logs

@@ -1,0 +1,135 @@
+#include "collectors/logs/state_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+namespace thoth::logs {
+
+namespace {
+
+constexpr std::string_view kHeader = "thoth-log-positions 1";
+// A state file is a few lines per followed file; anything far bigger is not ours.
+constexpr std::size_t kMaxStateBytes = 16 << 20;
+
+bool ParseU64(std::string_view* text, std::uint64_t* out) {
+  const char* begin = text->data();
+  const char* end = begin + text->size();
+  auto [p, ec] = std::from_chars(begin, end, *out);
+  if (ec != std::errc() || p == begin) return false;
+  text->remove_prefix(static_cast<std::size_t>(p - begin));
+  if (text->empty() || text->front() != ' ') return false;
+  text->remove_prefix(1);
+  return true;
+}
+
+std::string ErrnoText() { return std::strerror(errno); }
+
+}  // namespace
+
+std::string FormatPositions(const std::vector<FilePosition>& positions) {
+  std::string out(kHeader);
+  out += '\n';
+  for (const auto& p : positions) {
+    out += std::to_string(p.device) + ' ' + std::to_string(p.inode) + ' ' +
+           std::to_string(p.offset) + ' ';
+    // A path with a newline would break the line format; it is informational only.
+    for (char c : p.path) out += (c == '\n' || c == '\r') ? '?' : c;
+    out += '\n';
+  }
+  return out;
+}
+
+bool ParsePositions(std::string_view text, std::vector<FilePosition>* out) {
+  out->clear();
+  std::size_t nl = text.find('\n');
+  if (text.substr(0, nl) != kHeader) return false;
+  text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+  while (!text.empty()) {
+    nl = text.find('\n');
+    if (nl == std::string_view::npos) return false;  // a torn last line
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl + 1);
+    FilePosition p;
+    if (!ParseU64(&line, &p.device) || !ParseU64(&line, &p.inode) || !ParseU64(&line, &p.offset)) {
+      return false;
+    }
+    p.path = std::string(line);
+    out->push_back(std::move(p));
+  }
+  return true;
+}
+
+Status LoadPositions(const std::string& path, std::vector<FilePosition>* out, bool* exists) {
+  out->clear();
+  *exists = false;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status::Ok();
+    return Status::Error("cannot open state file " + path + ": " + ErrnoText());
+  }
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      std::string err = ErrnoText();
+      ::close(fd);
+      return Status::Error("cannot read state file " + path + ": " + err);
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > kMaxStateBytes) {
+      ::close(fd);
+      return Status::Error("state file " + path + " is too large");
+    }
+  }
+  ::close(fd);
+  if (!ParsePositions(text, out)) {
+    out->clear();
+    return Status::Error("state file " + path + " is malformed; ignoring it");
+  }
+  *exists = true;
+  return Status::Ok();
+}
+
+Status SavePositions(const std::string& path, const std::vector<FilePosition>& positions) {
+  std::string text = FormatPositions(positions);
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::Error("cannot write state file " + tmp + ": " + ErrnoText());
+  std::size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      std::string err = ErrnoText();
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Status::Error("cannot write state file " + tmp + ": " + err);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  int synced = ::fsync(fd);
+  std::string err = synced == 0 ? "" : ErrnoText();
+  if (::close(fd) != 0 && synced == 0) {
+    synced = -1;
+    err = ErrnoText();
+  }
+  if (synced != 0) {
+    ::unlink(tmp.c_str());
+    return Status::Error("cannot write state file " + tmp + ": " + err);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::string err = ErrnoText();
+    ::unlink(tmp.c_str());
+    return Status::Error("cannot rename " + tmp + " to " + path + ": " + err);
+  }
+  return Status::Ok();
+}
+
+}  // namespace thoth::logs

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "exporter/status.h"
+
+namespace thoth::logs {
+
+// Where reading stopped in one file. A file is known by device and inode, not by name, so that
+// a rotated file (renamed) is never taken for its successor.
+struct FilePosition {
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
+  std::uint64_t offset = 0;  // start of the first line not yet counted
+  std::string path;          // for a person reading the file; not used to match
+};
+
+// Text form, one file a line after a version header:
+//   thoth-log-positions 1
+//   <device> <inode> <offset> <path>
+std::string FormatPositions(const std::vector<FilePosition>& positions);
+// Parses the text form. False on any malformed line (the caller then starts as if there were no
+// state file, rather than trusting half of one).
+bool ParsePositions(std::string_view text, std::vector<FilePosition>* out);
+
+// Reads a state file. Ok with *exists=false when it does not exist yet.
+Status LoadPositions(const std::string& path, std::vector<FilePosition>* out, bool* exists);
+// Writes a state file atomically: a temporary file in the same directory, fsync, rename. A
+// crash leaves either the old or the new content, never a mix.
+Status SavePositions(const std::string& path, const std::vector<FilePosition>& positions);
+
+}  // namespace thoth::logs

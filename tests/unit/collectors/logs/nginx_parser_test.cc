@@ -1,0 +1,135 @@
+#include "collectors/logs/nginx_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace thoth::logs {
+namespace {
+
+std::vector<std::string> FixtureLines(const std::string& name) {
+  std::ifstream in(std::string(THOTH_FIXTURES_DIR) + "/logs/" + name, std::ios::binary);
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+NginxLineParser Default() {
+  std::string error;
+  auto p = NginxLineParser::Compile(kDefaultNginxLogFormat, &error);
+  EXPECT_TRUE(p.has_value()) << error;
+  return *p;
+}
+
+TEST(NginxParser, ParsesEveryLineARealNginxWrote) {
+  // Written by nginx 1.22 with `combined` + $request_time (see tests/integration/logs).
+  auto lines = FixtureLines("nginx_access.log");
+  ASSERT_EQ(lines.size(), 14u);
+  auto parser = Default();
+  std::vector<std::pair<std::string_view, int>> expected = {
+      {"GET", 200},     {"POST", 404},  {"GET", 429},   {"GET", 401},  {"GET", 403},
+      {"DELETE", 500},  {"GET", 502},   {"other", 405}, {"HEAD", 200}, {"GET", 200},
+      {"OPTIONS", 405}, {"PATCH", 405}, {"other", 400}, {"GET", 404}};
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    AccessRecord rec;
+    ASSERT_TRUE(parser.Parse(lines[i], &rec)) << lines[i];
+    EXPECT_EQ(MethodName(rec.method), expected[i].first) << lines[i];
+    EXPECT_EQ(rec.status, expected[i].second) << lines[i];
+  }
+  AccessRecord tls;
+  ASSERT_TRUE(parser.Parse(lines[12], &tls));
+  EXPECT_EQ(tls.duration_us, 4000);
+}
+
+TEST(NginxParser, IgnoresUpstreamTimeAppendedToTheDefaultFormat) {
+  auto parser = Default();
+  for (const auto& line : FixtureLines("nginx_upstream.log")) {
+    AccessRecord rec;
+    ASSERT_TRUE(parser.Parse(line, &rec)) << line;
+    EXPECT_EQ(rec.status, 200);
+  }
+  AccessRecord rec;
+  ASSERT_TRUE(parser.Parse(FixtureLines("nginx_upstream.log")[0], &rec));
+  EXPECT_EQ(rec.duration_us, 1000);
+}
+
+TEST(NginxParser, CustomFormatWithUpstreamTimeOnly) {
+  std::string error;
+  auto parser = NginxLineParser::Compile(
+      "$remote_addr [$time_local] $request_method $status ${upstream_response_time}", &error);
+  ASSERT_TRUE(parser) << error;
+  AccessRecord rec;
+  ASSERT_TRUE(
+      parser->Parse("10.0.0.1 [22/Nov/2026:02:05:41 +0000] PUT 201 0.250, 0.750 : 1.000", &rec));
+  EXPECT_EQ(rec.method, kPut);
+  EXPECT_EQ(rec.status, 201);
+  EXPECT_EQ(rec.duration_us, 2000000);  // tries and redirects add up
+  ASSERT_TRUE(parser->Parse("10.0.0.1 [x] GET 504 -", &rec));
+  EXPECT_EQ(rec.duration_us, -1);
+}
+
+TEST(NginxParser, RejectsFormatsItCannotScan) {
+  std::string error;
+  EXPECT_FALSE(NginxLineParser::Compile("$remote_addr $request_time", &error));
+  EXPECT_NE(error.find("$status"), std::string::npos);
+  EXPECT_FALSE(NginxLineParser::Compile("$status$request_time", &error));
+  EXPECT_NE(error.find("separated"), std::string::npos);
+  EXPECT_FALSE(NginxLineParser::Compile("${status", &error));
+  EXPECT_TRUE(NginxLineParser::Compile("cost $$ $status", &error)) << error;
+}
+
+TEST(NginxParser, StatusMustBeThreeDigits) {
+  auto parser = Default();
+  AccessRecord rec;
+  const std::string head = "1.2.3.4 - - [t] \"GET / HTTP/1.1\" ";
+  const std::string tail = " 5 \"-\" \"ua\" 0.010";
+  EXPECT_TRUE(parser.Parse(head + "299" + tail, &rec));
+  EXPECT_EQ(rec.status, 299);
+  EXPECT_EQ(rec.duration_us, 10000);
+  EXPECT_FALSE(parser.Parse(head + "20" + tail, &rec));
+  EXPECT_FALSE(parser.Parse(head + "2000" + tail, &rec));
+  EXPECT_FALSE(parser.Parse(head + "2x0" + tail, &rec));
+  EXPECT_FALSE(parser.Parse(head + "200 5 \"-\" \"ua\" fast", &rec));
+}
+
+TEST(NginxParser, CarriageReturnAndMissingFieldsAndGarbage) {
+  auto parser = Default();
+  AccessRecord rec;
+  std::string line = FixtureLines("nginx_access.log")[0];
+  EXPECT_TRUE(parser.Parse(line + "\r", &rec));
+  EXPECT_FALSE(parser.Parse("", &rec));
+  EXPECT_FALSE(parser.Parse(line.substr(0, line.size() / 2), &rec));
+  EXPECT_FALSE(parser.Parse(std::string("\0\0\0\xff\xfe", 5), &rec));
+  EXPECT_FALSE(parser.Parse(std::string(1 << 20, '"'), &rec));
+  EXPECT_FALSE(parser.Parse("127.0.0.1 - - [t] \"GET / HTTP/1.1\" 200 1 \"-\" \"-\"", &rec));
+}
+
+TEST(NginxParser, MethodClassification) {
+  EXPECT_EQ(ClassifyMethod("GET"), kGet);
+  EXPECT_EQ(ClassifyMethod("CONNECT"), kConnect);
+  EXPECT_EQ(ClassifyMethod("TRACE"), kTrace);
+  EXPECT_EQ(ClassifyMethod("get"), kOtherMethod);
+  EXPECT_EQ(ClassifyMethod(""), kOtherMethod);
+  EXPECT_EQ(ClassifyMethod("GETS"), kOtherMethod);
+  EXPECT_EQ(MethodName(kOtherMethod), "other");
+  EXPECT_EQ(MethodName(99), "other");
+}
+
+TEST(NginxParser, SecondsToMicros) {
+  EXPECT_EQ(ParseSecondsMicros("0.000"), 0);
+  EXPECT_EQ(ParseSecondsMicros("2"), 2000000);
+  EXPECT_EQ(ParseSecondsMicros("1.5"), 1500000);
+  EXPECT_EQ(ParseSecondsMicros("0.1234567"), 123456);
+  EXPECT_FALSE(ParseSecondsMicros(""));
+  EXPECT_FALSE(ParseSecondsMicros("-"));
+  EXPECT_FALSE(ParseSecondsMicros(".5"));
+  EXPECT_FALSE(ParseSecondsMicros("1.2.3"));
+  EXPECT_FALSE(ParseSecondsMicros("9999999999999"));
+}
+
+}  // namespace
+}  // namespace thoth::logs
