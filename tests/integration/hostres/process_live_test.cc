@@ -51,6 +51,18 @@ TEST(ProcessLive, GroupOfChildrenAgreesWithPs) {
     if (all) break;
     std::this_thread::sleep_for(10ms);
   }
+  // And for the sleep itself: between exec and sleep the dynamic loader is still mapping the
+  // libraries, and resident and virtual sizes still grow.
+  for (int i = 0; i < 200; ++i) {
+    bool all = true;
+    for (pid_t p : pids) {
+      std::string stat = ReadFile("/proc/" + std::to_string(p) + "/stat");
+      size_t close = stat.rfind(')');
+      all = all && close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'S';
+    }
+    if (all) break;
+    std::this_thread::sleep_for(10ms);
+  }
 
   auto collector = Build(process::MakeCollectors,
                          "process:\n  - {name: sleepers, cmdline: \"" + name +
