@@ -36,7 +36,17 @@ def ratio(ours, peer, higher_is_better=False):
 
 def main():
     raw, out = sys.argv[1], sys.argv[2]
-    records = [json.loads(line) for line in open(raw) if line.strip()]
+    if raw.endswith(".json"):  # a previous report: draw it again from its raw records
+        records = json.load(open(raw))["raw"]
+    else:
+        records = []
+        for line in open(raw):
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                if line.strip():
+                    print(f"report: a case produced no usable result: {line.strip()}",
+                          file=sys.stderr)
     meta = next((r for r in records if r["kind"] == "meta"), {})
     meta_end = next((r for r in records if r["kind"] == "meta_end"), {})
     rows, cases = [], []
@@ -132,7 +142,8 @@ def main():
                      f'{r["note"]} |')
     table = "\n".join(lines) + "\n"
 
-    svg = os.path.join(out, f"{date}.svg")
+    fmt_ = os.environ.get("CHART_FORMAT", "svg")  # svg, or png (pngcairo)
+    svg = os.path.join(out, f"{date}.{fmt_}")
     charted = [r for r in rows if r["ratio"] is not None]
     if charted and shutil.which("gnuplot"):
         data = os.path.join(out, f".{date}.dat")
@@ -141,29 +152,29 @@ def main():
                 label = f'{r["case"].split(" (")[0]}: {r["metric"].split(" (")[0]}'
                 f.write(f'"{label}" {r["ratio"]:.4f}\n')
         script = f"""
-set terminal svg size 900,{200 + 18 * len(charted)} dynamic font 'sans,10'
+set terminal {"svg dynamic" if fmt_ == "svg" else "pngcairo"} size 900,{200 + 18 * len(charted)} font 'sans,10'
 set output '{svg}'
 set title 'thoth-exporter vs peers: ratio (below 1 = thoth-exporter better), log scale'
 set style fill solid 0.7
 set key off
 set logscale x 10
-set xrange [0.001:10]
+set xrange [0.01:100]
 set grid xtics
 set arrow from 1, graph 0 to 1, graph 1 nohead lw 2 lc rgb 'red'
 set ytics nomirror
 set yrange [-0.5:{len(charted) - 0.5}] reverse
-plot '{data}' using ($2 > 0.001 ? $2 : 0.001):0:(0.001):($2 > 0.001 ? $2 : 0.001):($0 - 0.4):($0 + 0.4):ytic(1) with boxxyerror lc rgb '#3572b0'
+plot '{data}' using ($2 > 0.01 ? $2 : 0.01):0:(0.01):($2 > 0.01 ? $2 : 0.01):($0 - 0.4):($0 + 0.4):ytic(1) with boxxyerror lc rgb '#3572b0'
 """
         subprocess.run(["gnuplot"], input=script, text=True, check=False)
         os.remove(data)
         if os.path.exists(svg):
-            table += f"\n![ratios]({date}.svg)\n"
+            table += f"\n![ratios]({date}.{fmt_})\n"
 
     with open(os.path.join(out, f"{date}.md"), "w") as f:
         f.write(table)
     with open(os.path.join(out, f"{date}.json"), "w") as f:
         json.dump({"date": date, "meta": meta, "meta_end": meta_end, "rows": rows,
-                   "cases": cases}, f, indent=1)
+                   "cases": cases, "raw": records}, f, indent=1)
     print(table)
 
 

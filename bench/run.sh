@@ -52,7 +52,7 @@ cleanup() {
   if [ -n "$PG_DATA" ] && [ -f "$PG_DATA/postmaster.pid" ]; then
     runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1 || true
   fi
-  rm -rf "$WORK"
+  [ -n "${BENCH_KEEP:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -322,7 +322,7 @@ if want filesystem && have prometheus-node-exporter; then
   # statfs work.
   mounts=$(curl -fs "http://127.0.0.1:$p/metrics" |
     sed -n 's/^node_filesystem_size_bytes{.*mountpoint="\([^"]*\)".*/\1/p' | sort -u |
-    awk '{printf "%s\"%s\"", NR > 1 ? ", " : "", $0}')
+    awk '{printf "%s\"%s\"", (NR > 1 ? ", " : ""), $0}')
   ours filesystem "filesystem: [$mounts]" --no-collector.container
   pair filesystem node_exporter "$OURS_URL/metrics" "$OURS_PID" "http://127.0.0.1:$p/metrics" "$peer_pid"
   stop_pid "$OURS_PID"
@@ -471,7 +471,8 @@ if want chroma && [ -n "$CHROMA_PORT" ]; then
   log "chroma: creating $COLLECTIONS collections"
   base="http://127.0.0.1:$CHROMA_PORT/api/v2/tenants/default_tenant/databases/default_database/collections"
   for i in $(seq "$COLLECTIONS"); do
-    printf 'url = "%s"\nrequest = "POST"\nheader = "Content-Type: application/json"\ndata = "{\\"name\\": \\"c%05d\\"}"\noutput = "/dev/null"\nnext\n' "$base" "$i"
+    [ "$i" -gt 1 ] && echo next
+    printf 'url = "%s"\nrequest = "POST"\nheader = "Content-Type: application/json"\ndata = "{\\"name\\": \\"c%05d\\"}"\noutput = "/dev/null"\n' "$base" "$i"
   done >"$WORK/chroma.curl"
   curl -s --noproxy '*' -K "$WORK/chroma.curl"
   cold=()
@@ -481,7 +482,7 @@ if want chroma && [ -n "$CHROMA_PORT" ]; then
     stop_pid "$OURS_PID"
   done
   ours chroma "chroma: [{name: vectors, url: \"http://127.0.0.1:$CHROMA_PORT\"}]" "${OFF_DEFAULTS[@]}"
-  collections=$(metric_sum "$OURS_URL/metrics" 'chroma_collections')
+  collections=$(metric_sum "$OURS_URL/metrics" 'chroma_collections{')
   load=$(loadavg)
   out=$("$LOADGEN" pair --n 200 --max-seconds "$PAIR_SECONDS" --a "$OURS_URL/metrics" --a-pids "$OURS_PID")
   record "{\"kind\": \"chroma\", \"case\": \"chroma x$COLLECTIONS\", \"load\": \"$load\", \"collections_seen\": \"$collections\", \"cold_s\": [$(IFS=,; echo "${cold[*]}")], \"cached\": $out}"
@@ -500,9 +501,9 @@ catch_up() {
   while :; do
     lines=$(metric_sum "$url/metrics" "$prefix" || echo 0)
     now=$(date +%s.%N)
-    elapsed=$(echo "$now - $t0" | bc -l)
+    elapsed=$(awk -v a="$t0" -v b="$now" 'BEGIN {printf "%.3f", b - a}')
     [ "${lines:-0}" -ge "$LOG_LINES" ] && break
-    (($(echo "$elapsed > 120" | bc -l))) && break
+    awk -v e="$elapsed" 'BEGIN {exit !(e > 120)}' && break
     sleep 0.2
   done
   cpu=$(awk -v t="$(getconf CLK_TCK)" -v c0="$cpu0" '{print ($14 + $15 - c0) / t}' "/proc/$pid/stat")
@@ -537,12 +538,12 @@ if want pg10k && [ -n "$PG_PORT" ]; then
   for ((b = 0; b < TABLES; b += 1000)); do
     echo "BEGIN;"
     for ((i = b; i < b + 1000 && i < TABLES; i++)); do
-      echo "CREATE TABLE s_$i (id int PRIMARY KEY, v text);"
+      echo "CREATE TABLE s_$i (id int PRIMARY KEY, v int);"
     done
     echo "COMMIT;"
   done | psql_su -d bench >/dev/null
   for ((i = 0; i < STATEMENTS; i++)); do echo "SELECT count(*) FROM s_$i;"; done |
-    psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U exporter -d bench -o /dev/null
+    psql_su -d bench -o /dev/null
   psql_su -d bench -c "ANALYZE" >/dev/null
   cfg="postgres: [{name: bench, dsn: \"$PG_DSN\", statements: {top: 20}}]"
   ours pg10k "$cfg" "${OFF_DEFAULTS[@]}"
@@ -560,16 +561,18 @@ if want pg10k && [ -n "$PG_PORT" ]; then
   psql_su -d bench -c "ALTER SYSTEM RESET log_statement" -c "SELECT pg_reload_conf()" >/dev/null
   sleep 0.5
   python3 - "$WORK/pg/log" "$WORK/floor.sql" <<'EOF'
-import csv, glob, sys
+import csv, glob, re, sys
 out = []
 for path in sorted(glob.glob(sys.argv[1] + "/*.csv")):
     with open(path, newline="") as f:
         for row in csv.reader(f):
             if len(row) > 13 and row[1] == "exporter" and row[13].startswith("statement: "):
                 sql = row[13][len("statement: "):].strip().rstrip(";")
-                if "set_config('statement_timeout'" in sql:
-                    continue
-                out.append(sql + ";")
+                # The exporter prefixes each statement with its statement_timeout.
+                sql = re.sub(r"^SELECT pg_catalog\.set_config\('statement_timeout', '\d+', false\);\s*",
+                             "", sql)
+                if sql:
+                    out.append(sql + ";")
 with open(sys.argv[2], "w") as f:
     f.write("\\timing on\n" + "\n".join(out) + "\n")
 print(len(out), file=sys.stderr)
