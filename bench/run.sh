@@ -48,11 +48,13 @@ log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 cleanup() {
   local p
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && sleep 0.5 && kill -9 "$p" 2>/dev/null; done
+  sleep 0.5
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   if [ -n "$PG_DATA" ] && [ -f "$PG_DATA/postmaster.pid" ]; then
     runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1 || true
   fi
   [ -n "${BENCH_KEEP:-}" ] || rm -rf "$WORK"
+  return 0
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -79,11 +81,15 @@ start() {
   LAST_PID=$!
   PIDS+=("$LAST_PID")
 }
+# stop_pid PID: SIGTERM, SIGKILL after 5 s; the PID leaves PIDS (it may be reused afterwards).
 stop_pid() {
+  local i rest=()
   kill "$1" 2>/dev/null || true
-  local i
-  for ((i = 0; i < 50; i++)); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
-  kill -9 "$1" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$1" 2>/dev/null && kill -9 "$1" 2>/dev/null
+  wait "$1" 2>/dev/null || true
+  for i in "${PIDS[@]}"; do [ "$i" = "$1" ] || rest+=("$i"); done
+  PIDS=("${rest[@]}")
 }
 # ours NAME CONFIG_TEXT [extra args]: starts an exporter on a free port; sets OURS_URL, OURS_PID.
 ours() {
