@@ -142,6 +142,35 @@ def main():
                      f'{r["note"]} |')
     table = "\n".join(lines) + "\n"
 
+    # Summary: one line per pairing (ours / peer, ratio), for the README.
+    summary = ["| case | median scrape ms | CPU s / 1,000 scrapes | RSS MiB |",
+               "|------|-----------------:|----------------------:|--------:|"]
+
+    def cell(case, metric_prefix):
+        r = next((x for x in rows if x["case"] == case and x["metric"].startswith(metric_prefix)),
+                 None)
+        if r is None:
+            return "—"
+        if r["peer"] is None:
+            return fmt(r["ours"])
+        return f'{fmt(r["ours"])} / {fmt(r["peer"])} (**{fmt(r["ratio"])}**)'
+
+    for c in dict.fromkeys(r["case"] for r in rows):
+        if c.startswith("concurrency") or "floor" in c or c.startswith("log x") or \
+                c.startswith("chroma"):
+            continue
+        summary.append(f'| {c} | {cell(c, "scrape median")} | {cell(c, "CPU")} | '
+                       f'{cell(c, "RSS")} |')
+    for r in rows:
+        if "floor" in r["case"] or r["case"].startswith("log x") or \
+                r["metric"].startswith("statements per request") or \
+                r["metric"].startswith("cold scrape") or r["metric"].startswith("cached scrape median"):
+            ours, peer = fmt(r["ours"]), fmt(r["peer"])
+            ratio_ = f' (**{fmt(r["ratio"])}**)' if r["ratio"] is not None else ""
+            summary.append(f'| {r["case"]}: {r["metric"]} | {ours} / {peer}{ratio_} | | |')
+    summary_text = ("Summary: ours / peer (ratio)\n\n" + "\n".join(summary) + "\n\n")
+    table = table.replace("| case | metric |", summary_text + "Every measurement:\n\n| case | metric |", 1)
+
     fmt_ = os.environ.get("CHART_FORMAT", "svg")  # svg, or png (pngcairo)
     svg = os.path.join(out, f"{date}.{fmt_}")
     charted = [r for r in rows if r["ratio"] is not None]
