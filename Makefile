@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: all deps deps-build build run test unit-test integration-test clean
+.PHONY: all deps deps-build build run test unit-test integration-test package clean
 
 all: build
 
@@ -33,6 +33,10 @@ unit-test: build
 
 integration-test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L integration
+
+# The Debian package: $(BUILD_DIR)/thoth-exporter_<version>_<arch>.deb (deploy/debian/package.cmake).
+package: build
+	cd $(BUILD_DIR) && cpack -G DEB
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -34,6 +34,9 @@ std::string HtmlEscape(const std::string& s) {
       case '"':
         out += "&quot;";
         break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:
         out += c;
     }

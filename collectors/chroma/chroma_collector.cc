@@ -1,13 +1,641 @@
 #include "collectors/chroma/chroma_collector.h"
 
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <functional>
+#include <map>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "collectors/chroma/chroma_api.h"
+#include "collectors/chroma/chroma_config.h"
+#include "collectors/chroma/chroma_json.h"
+#include "exporter/http_client.h"
+#include "exporter/memory_errors.h"
+#include "spdlog/spdlog.h"
+
 namespace thoth::chroma {
 
-// Placeholder until the collector lands: validates nothing, builds nothing.
+namespace {
+
+constexpr char kUpHelp[] = "1 if the Chroma server answered its heartbeat, 0 otherwise.";
+constexpr char kHeartbeatHelp[] = "Round trip of the Chroma heartbeat request, in seconds.";
+constexpr char kInfoHelp[] = "Chroma server version and the HTTP API spoken (v1 or v2); always 1.";
+constexpr char kCollectionsHelp[] = "Collections in a Chroma tenant/database.";
+constexpr char kRecordsHelp[] =
+    "Records (vectors) in a Chroma collection. Cached for the target's cache_ttl; see "
+    "thoth_exporter_collector_cache_age_seconds.";
+constexpr char kDimensionHelp[] =
+    "Embedding dimension of a Chroma collection (absent while the collection is empty).";
+constexpr char kMismatchHelp[] =
+    "1 when a Chroma collection's dimension differs from the configured expected_dimension "
+    "(MEM-005 Vector dimension mismatch), else 0.";
+
+// A request in flight must leave the scrape some room to write its metrics.
+constexpr double kMinSecondsForRequest = 0.05;
+// Answers that are not collection listings are small; a listing page may be large (1.x sends
+// ~1.4 KB per collection): 64 MiB, or 4 KiB per collection of a larger page_size.
+constexpr std::size_t kMaxSmallBody = 1 << 20;
+constexpr std::size_t kMaxListBody = 64 << 20;
+
+double SecondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// One HTTP exchange, judged.
+struct Answer {
+  bool ok = false;  // a 2xx with the whole body
+  int status = 0;   // 0 when nothing came back
+  std::string body;
+  double seconds = 0;
+  std::string what;  // why it is not ok, for a log line or an error message
+};
+
+// What a scrape shares between its threads.
+struct Scrape {
+  const ScrapeContext& ctx;
+  std::atomic<bool> auth_failed{false};
+  Clock::time_point started = Clock::now();
+};
+
+// A per-collection request of a scrape (a record count or an embedding probe).
+struct Job {
+  std::size_t db = 0;          // index into the scrape's databases
+  std::size_t collection = 0;  // index into that database's collections
+  Answer answer;
+};
+
+// A collection as this scrape reports it.
+struct CollectionState {
+  const CollectionInfo* info = nullptr;
+  std::string key;  // "tenant/database\nid": cache key
+  std::optional<std::int64_t> records;
+  std::optional<std::int64_t> dimension;
+};
+
+struct DatabaseState {
+  const Database* db = nullptr;
+  bool listed = false;
+  std::int64_t collections = 0;
+  std::vector<CollectionState> states;
+};
+
+class ChromaCollector final : public Collector {
+ public:
+  ChromaCollector(TargetConfig cfg, const CollectorEnv& env)
+      : cfg_(std::move(cfg)), memory_errors_(env.memory_errors) {
+    for (const auto& h : {"Authorization: Bearer ", "X-Chroma-Token: "}) {
+      if (cfg_.token) auth_headers_.push_back(h + *cfg_.token);
+    }
+  }
+
+  const std::string& Name() const override { return kind_; }
+  const std::string& Target() const override { return cfg_.name; }
+  const std::string& Fingerprint() const override { return cfg_.fingerprint; }
+
+  void TimedOut(MetricSink& sink) const override { sink.Gauge("chroma_up", kUpHelp, {}, 0); }
+
+  Status Collect(const ScrapeContext& ctx, MetricSink& sink) override {
+    Scrape scrape{ctx};
+    Status status;
+    try {
+      status = CollectOrFail(scrape, sink);
+    } catch (const std::exception& e) {
+      status = Status::Error(std::string("internal error: ") + e.what());
+    } catch (...) {
+      status = Status::Error("internal error");
+    }
+    // One MEM-007 per scrape that was refused, however many of its requests were.
+    if (scrape.auth_failed && memory_errors_ != nullptr) memory_errors_->Add("MEM-007", "chroma");
+    return status;
+  }
+
+  void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
+              const Thresholds& thresholds, std::vector<HealthCheck>& out) const override;
+
+ private:
+  struct ListCache {
+    std::vector<CollectionInfo> collections;
+    std::int64_t server_count = 0;  // what collections_count said (else the listing's size)
+    Clock::time_point fetched;
+    bool valid = false;
+  };
+  struct CountCache {
+    std::int64_t records = 0;
+    Clock::time_point fetched;
+  };
+
+  Status CollectOrFail(Scrape& scrape, MetricSink& sink);
+  bool Heartbeat(Scrape& scrape, Api* api, Answer* answer);
+  bool ListDatabase(Scrape& scrape, Api api, const Database& db, DatabaseState* state,
+                    double* cache_age, std::string* error);
+  // Runs fetch for every job on up to `parallelism` threads, each with its own client (kept
+  // between scrapes for its connection). Returns when all are done; each request is bounded by
+  // the scrape deadline, so this is too.
+  void RunJobs(std::vector<Job>& jobs, const std::function<Answer(HttpClient&, const Job&)>& fetch);
+  Answer Call(HttpClient& client, Scrape& scrape, const std::string& method,
+              const std::string& path, const std::string& body = "",
+              std::size_t max_body = kMaxSmallBody) const;
+  HttpClient& Client(std::size_t i);
+
+  const std::string kind_ = "chroma";
+  const TargetConfig cfg_;
+  MemoryErrors* memory_errors_;
+  std::vector<std::string> auth_headers_;
+
+  // State kept between scrapes (Collect is never concurrent for one instance).
+  std::vector<std::unique_ptr<HttpClient>> clients_;      // [0] the scrape's own, then workers
+  std::optional<Api> api_;                                // as last detected
+  std::map<std::string, ListCache> lists_;                // by Database::Key()
+  std::unordered_map<std::string, CountCache> counts_;    // by CollectionState::key
+  std::unordered_map<std::string, std::int64_t> probed_;  // dimensions learnt from a record
+  std::set<std::string> mismatching_;                     // keys whose MEM-005 has been counted
+};
+
+HttpClient& ChromaCollector::Client(std::size_t i) {
+  // Made on first use, not in the constructor: construction has no side effects.
+  while (clients_.size() <= i) clients_.push_back(std::make_unique<HttpClient>());
+  return *clients_[i];
+}
+
+Answer ChromaCollector::Call(HttpClient& client, Scrape& scrape, const std::string& method,
+                             const std::string& path, const std::string& body,
+                             std::size_t max_body) const {
+  Answer a;
+  const double left = scrape.ctx.SecondsLeft();
+  if (left < kMinSecondsForRequest) {
+    a.what = "scrape deadline reached";
+    return a;
+  }
+  HttpRequest req;
+  req.method = method;
+  req.url = cfg_.url + path;
+  req.headers = auth_headers_;
+  if (method == "POST") req.headers.push_back("Content-Type: application/json");
+  req.body = body;
+  req.timeout_seconds = std::min(cfg_.timeout_seconds, left);
+  req.connect_timeout_seconds = std::max(0.001, std::min(cfg_.connect_timeout_seconds, left));
+  req.verify_tls = !cfg_.insecure_skip_verify;
+  req.ca_file = cfg_.ca_file;
+  req.max_body_bytes = max_body;
+
+  HttpResponse resp = client.Fetch(req);
+  a.status = resp.status;
+  a.seconds = resp.timings.total;
+  if (resp.status == 401 || resp.status == 403) scrape.auth_failed = true;
+  if (!resp.transport_ok) {
+    if (resp.status > 0) {
+      // Headers came, the body did not: a server that stalls or drops mid-answer.
+      a.what = "HTTP " + std::to_string(resp.status) + " then the transfer failed after " +
+               std::to_string(resp.body.size()) + " bytes: " + resp.error;
+    } else {
+      a.what = "no answer: " + resp.error;
+    }
+    return a;
+  }
+  if (resp.body_truncated) {
+    a.what = "answer larger than " + std::to_string(max_body) + " bytes";
+    return a;
+  }
+  if (resp.status < 200 || resp.status > 299) {
+    a.what = DescribeAnswer(resp.status, resp.content_type, resp.body);
+    return a;
+  }
+  a.ok = true;
+  a.body = std::move(resp.body);
+  return a;
+}
+
+bool ChromaCollector::Heartbeat(Scrape& scrape, Api* api, Answer* answer) {
+  std::vector<Api> order;
+  switch (cfg_.api) {
+    case ApiChoice::kV1:
+      order = {Api::kV1};
+      break;
+    case ApiChoice::kV2:
+      order = {Api::kV2};
+      break;
+    case ApiChoice::kAuto:
+      // v2 first (or whatever answered last time), the other when this one is unknown.
+      order = {api_.value_or(Api::kV2)};
+      order.push_back(order[0] == Api::kV2 ? Api::kV1 : Api::kV2);
+      break;
+  }
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    *answer = Call(Client(0), scrape, "GET", HeartbeatPath(order[i]));
+    const int s = answer->status;
+    const bool unknown_api = s == 404 || s == 405 || s == 410;
+    if (!answer->ok && unknown_api && i + 1 < order.size()) continue;
+    if (!answer->ok) {
+      answer->what = std::string(ApiName(order[i])) + " heartbeat: " + answer->what;
+      return false;
+    }
+    std::string error;
+    if (!ParseHeartbeat(answer->body, &error)) {
+      answer->what = std::string(ApiName(order[i])) + " heartbeat: HTTP " + std::to_string(s) +
+                     " with " + error;
+      return false;
+    }
+    *api = order[i];
+    if (api_ != order[i]) {
+      spdlog::debug("chroma target {}: speaking API {}", cfg_.name, ApiName(order[i]));
+    }
+    api_ = order[i];
+    return true;
+  }
+  return false;
+}
+
+bool ChromaCollector::ListDatabase(Scrape& scrape, Api api, const Database& db,
+                                   DatabaseState* state, double* cache_age, std::string* error) {
+  const std::string where = db.Key() + ": ";
+  // The listing is cached like the counts: on Chroma 1.x even collections_count costs as much
+  // as a listing (~0.1 s for 1,000 collections), so a cached scrape asks for neither, and a
+  // collection created or deleted shows within cache_ttl.
+  ListCache& cache = lists_[db.Key()];
+  if (cache.valid && cfg_.cache_ttl_seconds > 0 &&
+      SecondsSince(cache.fetched) < cfg_.cache_ttl_seconds) {
+    *cache_age = std::max(*cache_age, SecondsSince(cache.fetched));
+  } else {
+    Answer a;
+    if (api == Api::kV2) {
+      // Chroma 1.x lists an unknown database as empty: a typo would look like "no collections".
+      a = Call(Client(0), scrape, "GET", DatabasePath(db));
+      if (!a.ok) {
+        *error = where + "database: " + a.what;
+        return false;
+      }
+    }
+    std::optional<std::int64_t> server_count;
+    a = Call(Client(0), scrape, "GET", CountCollectionsPath(api, db));
+    if (a.ok) {
+      std::string e;
+      server_count = ParseCount(a.body, &e);
+      if (!server_count) {
+        *error = where + "collection count: " + e;
+        return false;
+      }
+    } else if (!(api == Api::kV1 && a.status == 404)) {
+      // (0.4 servers have no count_collections; the listing alone then serves.)
+      *error = where + "collection count: " + a.what;
+      return false;
+    }
+    cache.valid = false;
+    std::vector<CollectionInfo> all;
+    std::unordered_set<std::string> seen;
+    std::int64_t offset = 0;
+    for (;;) {
+      a = Call(
+          Client(0), scrape, "GET", ListCollectionsPath(api, db, cfg_.page_size, offset), "",
+          std::max<std::size_t>(kMaxListBody, static_cast<std::size_t>(cfg_.page_size) * 4096));
+      if (!a.ok) {
+        *error = where + "collections at offset " + std::to_string(offset) + ": " + a.what;
+        return false;
+      }
+      std::vector<CollectionInfo> page;
+      std::string e;
+      if (!ParseCollectionsPage(a.body, &page, &e)) {
+        *error = where + "collections at offset " + std::to_string(offset) + ": " + e;
+        return false;
+      }
+      std::size_t added = 0;
+      for (auto& c : page) {
+        if (seen.insert(c.id).second) {
+          all.push_back(std::move(c));
+          ++added;
+        }
+      }
+      offset += static_cast<std::int64_t>(page.size());
+      // A server that ignores offset repeats itself: stop when a page adds nothing new.
+      if (page.empty() || added == 0) break;
+      // A server may cap the page below the limit asked for; the count, when known, decides.
+      if (server_count ? static_cast<std::int64_t>(all.size()) >= *server_count
+                       : static_cast<std::int64_t>(page.size()) < cfg_.page_size) {
+        break;
+      }
+    }
+    cache.collections = std::move(all);
+    cache.server_count = server_count.value_or(static_cast<std::int64_t>(cache.collections.size()));
+    cache.fetched = Clock::now();
+    cache.valid = true;
+  }
+
+  state->listed = true;
+  state->collections = cache.server_count;
+  state->states.reserve(cache.collections.size());
+  for (const auto& c : cache.collections) {
+    CollectionState cs;
+    cs.info = &c;
+    cs.key = db.Key() + "\n" + c.id;
+    state->states.push_back(std::move(cs));
+  }
+  return true;
+}
+
+void ChromaCollector::RunJobs(std::vector<Job>& jobs,
+                              const std::function<Answer(HttpClient&, const Job&)>& fetch) {
+  if (jobs.empty()) return;
+  const std::size_t workers =
+      std::min<std::size_t>(static_cast<std::size_t>(cfg_.parallelism), jobs.size());
+  for (std::size_t i = 0; i < workers; ++i) Client(i);  // before any thread runs
+  std::atomic<std::size_t> next{0};
+  auto work = [&](std::size_t worker) {
+    HttpClient& client = *clients_[worker];
+    for (std::size_t k = next++; k < jobs.size(); k = next++) {
+      try {
+        jobs[k].answer = fetch(client, jobs[k]);
+      } catch (const std::exception& e) {
+        jobs[k].answer.what = std::string("internal error: ") + e.what();
+      } catch (...) {
+        jobs[k].answer.what = "internal error";
+      }
+    }
+  };
+  if (workers == 1) {
+    work(0);
+    return;
+  }
+  std::vector<std::thread> threads;
+  threads.reserve(workers - 1);
+  for (std::size_t i = 1; i < workers; ++i) threads.emplace_back(work, i);
+  work(0);
+  for (auto& t : threads) t.join();
+}
+
+Status ChromaCollector::CollectOrFail(Scrape& scrape, MetricSink& sink) {
+  Api api = Api::kV2;
+  Answer hb;
+  if (!Heartbeat(scrape, &api, &hb)) {
+    sink.Gauge("chroma_up", kUpHelp, {}, 0);
+    return Status::Error(hb.what);
+  }
+  sink.Gauge("chroma_up", kUpHelp, {}, 1);
+  sink.Gauge("chroma_heartbeat_duration_seconds", kHeartbeatHelp, {}, hb.seconds);
+
+  std::string version = "unknown";
+  Answer v = Call(Client(0), scrape, "GET", VersionPath(api));
+  std::string verror = v.what;
+  if (v.ok) {
+    if (auto parsed = ParseVersion(v.body, &verror)) version = *parsed;
+  }
+  if (version == "unknown") spdlog::debug("chroma target {}: version: {}", cfg_.name, verror);
+  sink.Gauge("chroma_info", kInfoHelp, {{"version", version}, {"api", ApiName(api)}}, 1);
+
+  std::vector<std::string> errors;
+  double cache_age = 0;
+  std::vector<DatabaseState> dbs(cfg_.databases.size());
+  for (std::size_t i = 0; i < cfg_.databases.size(); ++i) {
+    const Database& db = cfg_.databases[i];
+    dbs[i].db = &db;
+    std::string error;
+    if (!ListDatabase(scrape, api, db, &dbs[i], &cache_age, &error)) {
+      errors.push_back(error);
+      continue;
+    }
+    sink.Gauge("chroma_collections", kCollectionsHelp,
+               {{"tenant", db.tenant}, {"database", db.database}},
+               static_cast<double>(dbs[i].collections));
+  }
+
+  // Record counts: from the cache while fresh, else fetched, a few at a time.
+  std::vector<Job> jobs;
+  for (std::size_t d = 0; d < dbs.size(); ++d) {
+    for (std::size_t c = 0; c < dbs[d].states.size(); ++c) {
+      CollectionState& cs = dbs[d].states[c];
+      auto it = counts_.find(cs.key);
+      if (it != counts_.end() && cfg_.cache_ttl_seconds > 0 &&
+          SecondsSince(it->second.fetched) < cfg_.cache_ttl_seconds) {
+        cs.records = it->second.records;
+        cache_age = std::max(cache_age, SecondsSince(it->second.fetched));
+      } else {
+        jobs.push_back({d, c, {}});
+      }
+    }
+  }
+  RunJobs(jobs, [&](HttpClient& client, const Job& job) {
+    return Call(
+        client, scrape, "GET",
+        CountRecordsPath(api, *dbs[job.db].db, dbs[job.db].states[job.collection].info->id));
+  });
+  std::size_t failed = 0;
+  std::string first_failure;
+  for (const Job& job : jobs) {
+    CollectionState& cs = dbs[job.db].states[job.collection];
+    std::string e = job.answer.what;
+    if (job.answer.ok) {
+      if (auto n = ParseCount(job.answer.body, &e)) {
+        cs.records = *n;
+        counts_[cs.key] = {*n, Clock::now()};
+        continue;
+      }
+    } else if (job.answer.status == 404) {
+      // Deleted since the listing: not an error; the next scrape lists afresh.
+      lists_[dbs[job.db].db->Key()].valid = false;
+      counts_.erase(cs.key);
+      continue;
+    }
+    if (failed++ == 0) first_failure = cs.info->name + ": " + e;
+  }
+  if (failed > 0) {
+    errors.push_back("record counts of " + std::to_string(failed) + " of " +
+                     std::to_string(jobs.size()) + " collections failed, first " + first_failure);
+  }
+
+  // Dimensions: the collection's own field, else one record's embedding (0.4.x has no field).
+  std::vector<Job> probes;
+  for (std::size_t d = 0; d < dbs.size(); ++d) {
+    for (std::size_t c = 0; c < dbs[d].states.size(); ++c) {
+      CollectionState& cs = dbs[d].states[c];
+      if (!cs.records) continue;
+      if (cs.info->dimension) {
+        cs.dimension = cs.info->dimension;
+      } else if (*cs.records == 0) {
+        probed_.erase(cs.key);  // emptied: a later refill may bring another dimension
+      } else if (auto it = probed_.find(cs.key); it != probed_.end()) {
+        cs.dimension = it->second;
+      } else {
+        probes.push_back({d, c, {}});
+      }
+    }
+  }
+  RunJobs(probes, [&](HttpClient& client, const Job& job) {
+    return Call(client, scrape, "POST",
+                GetRecordsPath(api, *dbs[job.db].db, dbs[job.db].states[job.collection].info->id),
+                EmbeddingProbeBody());
+  });
+  failed = 0;
+  for (const Job& job : probes) {
+    CollectionState& cs = dbs[job.db].states[job.collection];
+    std::string e = job.answer.what;
+    if (job.answer.ok) {
+      EmbeddingProbe p = ParseEmbeddingProbe(job.answer.body, &e);
+      if (p.ok) {
+        if (p.found) {
+          cs.dimension = p.dimension;
+          probed_[cs.key] = p.dimension;
+        }
+        continue;
+      }
+    } else if (job.answer.status == 404) {
+      continue;
+    }
+    if (failed++ == 0) first_failure = cs.info->name + ": " + e;
+  }
+  if (failed > 0) {
+    errors.push_back("dimension probes of " + std::to_string(failed) + " of " +
+                     std::to_string(probes.size()) + " collections failed, first " + first_failure);
+  }
+
+  // Metrics, and MEM-005 once per collection that turns mismatching.
+  std::set<std::string> mismatching, observed, listed, unlisted_dbs;
+  for (const auto& ds : dbs) {
+    if (!ds.listed) {
+      unlisted_dbs.insert(ds.db->Key());
+      continue;
+    }
+    for (const auto& cs : ds.states) {
+      listed.insert(cs.key);
+      if (!cs.records) continue;
+      const Labels labels = {
+          {"tenant", ds.db->tenant}, {"database", ds.db->database}, {"collection", cs.info->name}};
+      sink.Gauge("chroma_collection_records", kRecordsHelp, labels,
+                 static_cast<double>(*cs.records));
+      if (!cs.dimension) continue;
+      observed.insert(cs.key);
+      sink.Gauge("chroma_collection_dimension", kDimensionHelp, labels,
+                 static_cast<double>(*cs.dimension));
+      if (cfg_.expected_dimension <= 0) continue;
+      const bool mismatch = *cs.dimension != cfg_.expected_dimension;
+      sink.Gauge("chroma_collection_dimension_mismatch", kMismatchHelp, labels, mismatch ? 1 : 0);
+      if (!mismatch) continue;
+      mismatching.insert(cs.key);
+      if (!mismatching_.count(cs.key)) {
+        spdlog::warn(
+            "chroma target {}: collection {} of {} has dimension {}, expected {} (MEM-005)",
+            cfg_.name, cs.info->name, ds.db->Key(), *cs.dimension, cfg_.expected_dimension);
+        if (memory_errors_ != nullptr) memory_errors_->Add("MEM-005", "chroma");
+      }
+    }
+  }
+  auto db_of = [](const std::string& key) { return key.substr(0, key.find('\n')); };
+  // A collection not seen this time (its database or its count failed) keeps its state, so
+  // that a flapping request does not count the same mismatch again.
+  for (const auto& key : mismatching_) {
+    if (observed.count(key)) continue;
+    if (listed.count(key) || unlisted_dbs.count(db_of(key))) mismatching.insert(key);
+  }
+  mismatching_ = std::move(mismatching);
+  // Forget collections that are gone, so that churn cannot grow the caches without bound.
+  auto gone = [&](const std::string& key) {
+    return !listed.count(key) && !unlisted_dbs.count(db_of(key));
+  };
+  std::erase_if(counts_, [&](const auto& kv) { return gone(kv.first); });
+  std::erase_if(probed_, [&](const auto& kv) { return gone(kv.first); });
+  std::erase_if(lists_, [&](const auto& kv) {
+    return std::none_of(cfg_.databases.begin(), cfg_.databases.end(),
+                        [&](const Database& db) { return db.Key() == kv.first; });
+  });
+
+  sink.SetCacheAge(cache_age);
+  spdlog::debug(
+      "chroma target {}: {} record counts fetched, {} from the cache, {} dimension probes, "
+      "{:.3f} s",
+      cfg_.name, jobs.size(), listed.size() - jobs.size(), probes.size(),
+      SecondsSince(scrape.started));
+  if (errors.empty()) return Status::Ok();
+  std::string message = errors[0];
+  for (std::size_t i = 1; i < errors.size() && i < 3; ++i) message += "; " + errors[i];
+  if (errors.size() > 3) message += "; and " + std::to_string(errors.size() - 3) + " more";
+  return Status::Error(message);
+}
+
+// Past this many collections the --once report lists only those over a threshold.
+constexpr std::size_t kMaxCollectionRows = 50;
+
+void ChromaCollector::Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
+                             const Thresholds& thresholds, std::vector<HealthCheck>& out) const {
+  double up = 0;
+  const bool reachable = FindSample(families, "chroma_up", {}, &up) && up == 1;
+  out.push_back({kind_, cfg_.name, "reachable", reachable ? "yes" : "no", "",
+                 reachable ? Severity::kOk : Severity::kCritical});
+  if (!reachable) return;
+  if (!success) {
+    out.push_back({kind_, cfg_.name, "collected", "no (see the log)", "", Severity::kCritical});
+  }
+
+  auto label = [](const prometheus::ClientMetric& m, const std::string& name) -> std::string {
+    for (const auto& l : m.label) {
+      if (l.name == name) return l.value;
+    }
+    return "";
+  };
+  auto where = [&](const prometheus::ClientMetric& m) {
+    return label(m, "tenant") + "/" + label(m, "database") + "/" + label(m, "collection");
+  };
+
+  const Level& level = thresholds.chroma_collection_vectors;
+  const std::string threshold =
+      "> " + FormatNumber(level.warning) + " warn, > " + FormatNumber(level.critical) + " crit";
+  std::vector<const prometheus::ClientMetric*> records;
+  std::vector<std::string> mismatches;
+  for (const auto& family : families) {
+    if (family.name == "chroma_collection_records") {
+      for (const auto& m : family.metric) records.push_back(&m);
+    } else if (family.name == "chroma_collection_dimension_mismatch") {
+      for (const auto& m : family.metric) {
+        if (m.gauge.value == 1) mismatches.push_back(where(m));
+      }
+    }
+  }
+
+  // Past kMaxCollectionRows, the collections within the thresholds share one row.
+  std::size_t quiet = 0;
+  double largest_quiet = -1;
+  std::string largest_quiet_name;
+  for (const auto* m : records) {
+    const double v = m->gauge.value;
+    const Severity s = Grade(v, level);
+    if (records.size() > kMaxCollectionRows && s == Severity::kOk) {
+      ++quiet;
+      if (v > largest_quiet) {
+        largest_quiet = v;
+        largest_quiet_name = where(*m);
+      }
+      continue;
+    }
+    out.push_back({kind_, cfg_.name, "records " + where(*m), FormatNumber(v), threshold, s});
+  }
+  if (quiet > 0) {
+    out.push_back({kind_, cfg_.name, "records of " + std::to_string(quiet) + " more collections",
+                   "largest " + FormatNumber(largest_quiet) + " (" + largest_quiet_name + ")",
+                   threshold, Severity::kOk});
+  }
+
+  if (cfg_.expected_dimension > 0) {
+    std::string value = std::to_string(mismatches.size());
+    for (std::size_t i = 0; i < mismatches.size() && i < 5; ++i) {
+      value += (i == 0 ? ": " : ", ") + mismatches[i];
+    }
+    if (mismatches.size() > 5) value += ", ...";
+    out.push_back({kind_, cfg_.name, "dimension mismatches (MEM-005)", value,
+                   "expected " + std::to_string(cfg_.expected_dimension),
+                   mismatches.empty() ? Severity::kOk : Severity::kCritical});
+  }
+}
+
+}  // namespace
+
 std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
                                                        const CollectorEnv& env) {
-  (void)root;
-  (void)env;
-  return {};
+  std::vector<std::shared_ptr<Collector>> out;
+  for (auto& cfg : ParseConfig(root)) {
+    out.push_back(std::make_shared<ChromaCollector>(std::move(cfg), env));
+  }
+  return out;
 }
 
 }  // namespace thoth::chroma

@@ -1,0 +1,152 @@
+#include "collectors/postgres/config.h"
+
+#include <regex>
+#include <set>
+
+namespace thoth::postgres {
+
+namespace {
+
+bool IsIdentifier(const std::string& s) {
+  if (s.empty() || s.size() > 100) return false;
+  if (!(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  for (char c : s) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  }
+  return true;
+}
+
+// The patterns run in PostgreSQL (POSIX regular expressions); std::regex's POSIX extended
+// grammar catches the typos that matter (unbalanced brackets, dangling operators) up front.
+void CheckPattern(const ConfigNode& tables, const char* key, const std::string& pattern) {
+  if (pattern.empty()) return;
+  if (pattern.find('\0') != std::string::npos) tables.FailKey(key, "must not contain NUL");
+  try {
+    std::regex re(pattern, std::regex::extended);
+  } catch (const std::regex_error& e) {
+    tables.FailKey(key, std::string("not a valid regular expression: ") + e.what());
+  }
+}
+
+int PositiveInt(const ConfigNode& node, const char* key, int def, int min, int max) {
+  const std::int64_t v = node.Integer(key, def);
+  if (v < min || v > max) {
+    node.FailKey(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  }
+  return static_cast<int>(v);
+}
+
+double PositiveDuration(const ConfigNode& node, const char* key, double def, bool zero_ok) {
+  const double v = node.Duration(key, def);
+  if (v < 0 || (!zero_ok && v <= 0)) node.FailKey(key, "must be a positive duration");
+  return v;
+}
+
+TargetConfig ParseTarget(const ConfigNode& node) {
+  node.ExpectKeys({"name", "dsn", "password", "password_file", "pool_size", "databases",
+                   "connect_timeout", "statement_timeout", "lock_timeout", "statements", "tables",
+                   "bloat", "queries"});
+  TargetConfig t;
+  t.name = node.RequiredString("name");
+  if (t.name.empty()) node.FailKey("name", "must not be empty");
+  t.dsn = node.RequiredString("dsn");
+  std::string error;
+  auto params = ParseDsn(t.dsn, &error);
+  if (!params) node.FailKey("dsn", "not a valid libpq connection string: " + error);
+  t.dsn_params = *params;
+  t.password = node.Secret("password");
+  if (node.Has("pool_size")) {
+    t.pool_size = node.Integer("pool_size", 0);
+    if (*t.pool_size < 1) node.FailKey("pool_size", "must be at least 1");
+  }
+  ConfigNode dbs = node.Child("databases");
+  if (!dbs.IsNull()) {
+    if (dbs.IsScalar() && dbs.AsString() == "all") {
+      t.all_databases = true;
+    } else if (dbs.IsSequence()) {
+      std::set<std::string> seen;
+      for (const auto& item : dbs.Items()) {
+        std::string db = item.AsString();
+        if (db.empty()) item.Fail("database name must not be empty");
+        if (!seen.insert(db).second) item.Fail("database listed twice");
+        t.databases.push_back(db);
+      }
+    } else {
+      dbs.Fail("expected `all` or a list of database names");
+    }
+  }
+  t.session.connect_timeout_seconds = PositiveDuration(node, "connect_timeout", 5, false);
+  t.session.statement_timeout_seconds = PositiveDuration(node, "statement_timeout", 10, false);
+  t.session.lock_timeout_seconds = PositiveDuration(node, "lock_timeout", 2, false);
+
+  ConfigNode st = node.Child("statements");
+  if (!st.IsNull()) {
+    st.ExpectKeys({"top", "query_text", "query_length"});
+    t.statements_top = PositiveInt(st, "top", 20, 0, 1000);
+    t.statements_query_text = st.Bool("query_text", false);
+    t.statements_query_length = PositiveInt(st, "query_length", 120, 10, 4000);
+  }
+  ConfigNode tables = node.Child("tables");
+  if (!tables.IsNull()) {
+    tables.ExpectKeys({"limit", "include", "exclude", "ttl"});
+    t.tables_limit = PositiveInt(tables, "limit", 500, 0, 100000);
+    t.tables_include = tables.String("include", "");
+    t.tables_exclude = tables.String("exclude", "");
+    CheckPattern(tables, "include", t.tables_include);
+    CheckPattern(tables, "exclude", t.tables_exclude);
+    t.tables_ttl_seconds = PositiveDuration(tables, "ttl", 0, true);
+  }
+  ConfigNode bloat = node.Child("bloat");
+  if (!bloat.IsNull()) {
+    bloat.ExpectKeys({"enabled", "ttl"});
+    t.bloat_enabled = bloat.Bool("enabled", true);
+    t.bloat_ttl_seconds = PositiveDuration(bloat, "ttl", 300, true);
+  }
+  std::set<std::string> names;
+  for (const auto& q : node.Child("queries").Items()) {
+    q.ExpectKeys({"name", "sql", "ttl", "timeout", "database"});
+    OperatorQuery oq;
+    oq.name = q.RequiredString("name");
+    if (!IsIdentifier(oq.name)) {
+      q.FailKey("name", "must be letters, digits and underscores, not starting with a digit");
+    }
+    if (!names.insert(oq.name).second) q.FailKey("name", "used by another query of this target");
+    oq.sql = q.RequiredString("sql");
+    if (oq.sql.find_first_not_of(" \t\r\n;") == std::string::npos) {
+      q.FailKey("sql", "must not be empty");
+    }
+    oq.database = q.String("database", "");
+    oq.ttl_seconds = PositiveDuration(q, "ttl", 0, true);
+    oq.timeout_seconds = PositiveDuration(q, "timeout", 5, false);
+    t.queries.push_back(std::move(oq));
+  }
+  return t;
+}
+
+}  // namespace
+
+std::vector<TargetConfig> ParseSection(const ConfigNode& root) {
+  std::vector<TargetConfig> out;
+  ConfigNode section = root.Child("postgres");
+  if (section.IsNull()) return out;
+  if (!section.IsSequence()) section.Fail("expected a list of targets");
+  std::set<std::string> names;
+  for (const auto& item : section.Items()) {
+    TargetConfig t = ParseTarget(item);
+    if (!names.insert(t.name).second) item.FailKey("name", "another target has this name");
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::string QuoteLiteral(std::string_view text) {
+  std::string out = "E'";
+  for (char c : text) {
+    if (c == '\'' || c == '\\') out += c;
+    out += c;
+  }
+  out += '\'';
+  return out;
+}
+
+}  // namespace thoth::postgres

@@ -1,0 +1,235 @@
+#include "collectors/postgres/connection.h"
+
+#include <poll.h>
+
+#include <cerrno>
+#include <chrono>
+#include <vector>
+
+#include "libpq-fe.h"
+
+namespace thoth::postgres {
+
+namespace {
+
+bool Contains(std::string_view haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string_view::npos;
+}
+
+}  // namespace
+
+ConnectFailure ClassifyConnectError(std::string_view m) {
+  if (m.empty()) return ConnectFailure::kNone;
+  // Authentication: the server's 28P01/28000 messages and libpq's missing-password message.
+  if (Contains(m, "password authentication failed") || Contains(m, "authentication failed") ||
+      Contains(m, "no password supplied") || Contains(m, "no pg_hba.conf entry") ||
+      (Contains(m, "role \"") && Contains(m, "does not exist")) ||
+      Contains(m, "is not permitted to log in") || Contains(m, "SCRAM authentication") ||
+      Contains(m, "server requested a cleartext password")) {
+    return ConnectFailure::kAuth;
+  }
+  if (Contains(m, "timeout expired") || Contains(m, "timed out") ||
+      Contains(m, "Connection timed out")) {
+    return ConnectFailure::kTimeout;
+  }
+  if (Contains(m, "Connection refused") || Contains(m, "No such file or directory") ||
+      Contains(m, "could not translate host name") || Contains(m, "No route to host") ||
+      Contains(m, "Network is unreachable") || Contains(m, "Connection reset") ||
+      Contains(m, "the database system is starting up") ||
+      Contains(m, "the database system is shutting down") ||
+      Contains(m, "the database system is in recovery mode") ||
+      Contains(m, "the database system is not yet accepting connections") ||
+      Contains(m, "too many clients already") || Contains(m, "remaining connection slots") ||
+      Contains(m, "server closed the connection unexpectedly") ||
+      Contains(m, "could not connect to server") ||
+      Contains(m, "Cannot assign requested address")) {
+    return ConnectFailure::kUnreachable;
+  }
+  return ConnectFailure::kOther;
+}
+
+std::string OneLine(std::string_view message) {
+  std::string out;
+  out.reserve(message.size());
+  bool space = false;
+  for (char c : message) {
+    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+PgConnection::~PgConnection() { Close(); }
+
+void PgConnection::Close() {
+  if (conn_ != nullptr) {
+    PQfinish(conn_);
+    conn_ = nullptr;
+  }
+  server_version_ = 0;
+  database_.clear();
+  user_.clear();
+}
+
+bool PgConnection::Wait(bool write, Clock::time_point deadline) {
+  const int fd = PQsocket(conn_);
+  if (fd < 0) return false;
+  while (true) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) return false;
+    pollfd p{fd, static_cast<short>(POLLIN | (write ? POLLOUT : 0)), 0};
+    const int r = poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
+    if (r > 0) return true;
+    if (r < 0 && errno != EINTR) return false;
+  }
+}
+
+Status PgConnection::Connect(const ConnParams& params, Clock::time_point deadline,
+                             ConnectFailure* failure) {
+  Close();
+  timed_out_ = false;
+  *failure = ConnectFailure::kNone;
+  std::vector<const char*> keys, values;
+  for (const auto& [k, v] : params) {
+    keys.push_back(k.c_str());
+    values.push_back(v.c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  conn_ = PQconnectStartParams(keys.data(), values.data(), 0);
+  if (conn_ == nullptr) {
+    *failure = ConnectFailure::kOther;
+    return Status::Error("cannot allocate a libpq connection");
+  }
+  auto fail = [&](std::string message, ConnectFailure why) {
+    *failure = why;
+    Close();
+    return Status::Error(std::move(message));
+  };
+  if (PQstatus(conn_) == CONNECTION_BAD) {
+    std::string m = OneLine(PQerrorMessage(conn_));
+    return fail(m, ClassifyConnectError(m));
+  }
+  PostgresPollingStatusType state = PGRES_POLLING_WRITING;
+  while (state != PGRES_POLLING_OK) {
+    if (state == PGRES_POLLING_FAILED) {
+      std::string m = OneLine(PQerrorMessage(conn_));
+      return fail(m, ClassifyConnectError(m));
+    }
+    // The socket can change while libpq tries the next address of a host, so ask every time.
+    if (!Wait(state == PGRES_POLLING_WRITING, deadline)) {
+      timed_out_ = true;
+      return fail("connection attempt timed out", ConnectFailure::kTimeout);
+    }
+    state = PQconnectPoll(conn_);
+  }
+  // From here on, nothing libpq does may block: PQfinish of a session whose server froze must
+  // not wait to send its goodbye.
+  if (PQsetnonblocking(conn_, 1) != 0) {
+    return fail("cannot make the connection non-blocking", ConnectFailure::kOther);
+  }
+  server_version_ = PQserverVersion(conn_);
+  database_ = PQdb(conn_) != nullptr ? PQdb(conn_) : "";
+  user_ = PQuser(conn_) != nullptr ? PQuser(conn_) : "";
+  return Status::Ok();
+}
+
+Status PgConnection::Query(const std::string& sql, Clock::time_point deadline, QueryResult* out,
+                           std::string* sqlstate) {
+  if (sqlstate != nullptr) sqlstate->clear();
+  timed_out_ = false;
+  if (conn_ == nullptr) return Status::Error("not connected");
+  auto lost = [&](std::string message) {
+    Close();
+    return Status::Error(std::move(message));
+  };
+  if (PQsendQuery(conn_, sql.c_str()) != 1) {
+    return lost("connection lost: " + OneLine(PQerrorMessage(conn_)));
+  }
+  // Push the query out; PQflush returns 1 while data remains.
+  while (true) {
+    const int r = PQflush(conn_);
+    if (r == 0) break;
+    if (r < 0) return lost("connection lost: " + OneLine(PQerrorMessage(conn_)));
+    if (!Wait(true, deadline)) {
+      timed_out_ = true;
+      return lost("query timed out (no answer before the deadline)");
+    }
+    if (PQconsumeInput(conn_) != 1) {
+      return lost("connection lost: " + OneLine(PQerrorMessage(conn_)));
+    }
+  }
+  std::string error, error_state;
+  bool have_rows = false;
+  while (true) {
+    while (PQisBusy(conn_) == 1) {
+      if (!Wait(false, deadline)) {
+        timed_out_ = true;
+        return lost("query timed out (no answer before the deadline)");
+      }
+      if (PQconsumeInput(conn_) != 1) {
+        return lost("connection lost: " + OneLine(PQerrorMessage(conn_)));
+      }
+    }
+    PGresult* res = PQgetResult(conn_);
+    if (res == nullptr) break;
+    switch (PQresultStatus(res)) {
+      case PGRES_TUPLES_OK: {
+        have_rows = true;
+        out->columns.clear();
+        out->rows.clear();
+        const int ncols = PQnfields(res);
+        const int nrows = PQntuples(res);
+        out->columns.reserve(static_cast<size_t>(ncols));
+        for (int c = 0; c < ncols; ++c) out->columns.emplace_back(PQfname(res, c));
+        out->rows.reserve(static_cast<size_t>(nrows));
+        for (int r = 0; r < nrows; ++r) {
+          QueryResult::Row row;
+          row.reserve(static_cast<size_t>(ncols));
+          for (int c = 0; c < ncols; ++c) {
+            if (PQgetisnull(res, r, c)) {
+              row.emplace_back(std::nullopt);
+            } else {
+              row.emplace_back(
+                  std::string(PQgetvalue(res, r, c), static_cast<size_t>(PQgetlength(res, r, c))));
+            }
+          }
+          out->rows.push_back(std::move(row));
+        }
+        break;
+      }
+      case PGRES_COMMAND_OK:
+      case PGRES_EMPTY_QUERY:
+        break;
+      default:
+        if (error.empty()) {
+          const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+          const char* primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+          error_state = state != nullptr ? state : "";
+          error = OneLine(primary != nullptr ? primary : PQresultErrorMessage(res));
+        }
+        break;
+    }
+    PQclear(res);
+  }
+  if (PQstatus(conn_) == CONNECTION_BAD) {
+    return lost("connection lost: " + (error.empty() ? OneLine(PQerrorMessage(conn_)) : error));
+  }
+  if (!error.empty()) {
+    if (sqlstate != nullptr) *sqlstate = error_state;
+    return Status::Error(error_state.empty() ? error : error + " (SQLSTATE " + error_state + ")");
+  }
+  if (!have_rows) {
+    out->columns.clear();
+    out->rows.clear();
+  }
+  return Status::Ok();
+}
+
+}  // namespace thoth::postgres

@@ -1,0 +1,175 @@
+#include "collectors/postgres/tables.h"
+
+#include "collectors/postgres/config.h"
+
+namespace thoth::postgres {
+
+std::string TablesSql(const TableSelection& selection) {
+  std::string where = "TRUE";
+  if (!selection.include.empty()) {
+    where += " AND (s.schemaname || '.' || s.relname) ~ " + QuoteLiteral(selection.include);
+  }
+  if (!selection.exclude.empty()) {
+    where += " AND (s.schemaname || '.' || s.relname) !~ " + QuoteLiteral(selection.exclude);
+  }
+  if (selection.limit <= 0) {
+    // Only the count: pg_stat_user_tables_omitted then counts every table.
+    return "SELECT NULL::oid AS relid, NULL::name AS schemaname, NULL::name AS relname, "
+           "count(*) AS total FROM pg_catalog.pg_stat_user_tables s WHERE " +
+           where;
+  }
+  return "SELECT t.relid, t.schemaname, t.relname, t.seq_scan, t.seq_tup_read, "
+         "COALESCE(t.idx_scan, 0) AS idx_scan, COALESCE(t.idx_tup_fetch, 0) AS idx_tup_fetch, "
+         "t.n_tup_ins, t.n_tup_upd, t.n_tup_del, t.n_tup_hot_upd, t.n_live_tup, t.n_dead_tup, "
+         "t.n_mod_since_analyze, "
+         "COALESCE(extract(epoch FROM t.last_vacuum), 0)::float8 AS last_vacuum, "
+         "COALESCE(extract(epoch FROM t.last_autovacuum), 0)::float8 AS last_autovacuum, "
+         "COALESCE(extract(epoch FROM t.last_analyze), 0)::float8 AS last_analyze, "
+         "COALESCE(extract(epoch FROM t.last_autoanalyze), 0)::float8 AS last_autoanalyze, "
+         "t.vacuum_count, t.autovacuum_count, t.analyze_count, t.autoanalyze_count, "
+         "t.table_size, t.index_size, t.total FROM ("
+         "SELECT s.*, COALESCE(pg_table_size(s.relid), 0) AS table_size, "
+         "COALESCE(pg_indexes_size(s.relid), 0) AS index_size, count(*) OVER () AS total "
+         "FROM pg_catalog.pg_stat_user_tables s WHERE " +
+         where + ") t ORDER BY t.table_size + t.index_size DESC, t.schemaname, t.relname LIMIT " +
+         std::to_string(selection.limit);
+}
+
+namespace {
+
+enum class Kind { kGauge, kCounter };
+
+struct TableColumn {
+  const char* column;
+  const char* metric;  // after pg_stat_user_tables_
+  Kind kind;
+  const char* help;
+};
+
+// Cumulative counts keep postgres_exporter's names without _total; promtool accepts counters only
+// with _total, so they are untyped (rate() works the same).
+constexpr TableColumn kTableColumns[] = {
+    {"table_size", "table_size_bytes", Kind::kGauge, "Total disk space used by this table"},
+    {"index_size", "index_size_bytes", Kind::kGauge,
+     "Total disk space used by the indexes of this table"},
+    {"seq_scan", "seq_scan", Kind::kCounter, "Number of sequential scans initiated on this table"},
+    {"seq_tup_read", "seq_tup_read", Kind::kCounter,
+     "Number of live rows fetched by sequential scans"},
+    {"idx_scan", "idx_scan", Kind::kCounter, "Number of index scans initiated on this table"},
+    {"idx_tup_fetch", "idx_tup_fetch", Kind::kCounter,
+     "Number of live rows fetched by index scans"},
+    {"n_tup_ins", "n_tup_ins", Kind::kCounter, "Number of rows inserted"},
+    {"n_tup_upd", "n_tup_upd", Kind::kCounter, "Number of rows updated"},
+    {"n_tup_del", "n_tup_del", Kind::kCounter, "Number of rows deleted"},
+    {"n_tup_hot_upd", "n_tup_hot_upd", Kind::kCounter,
+     "Number of rows HOT updated (no separate index update required)"},
+    {"n_live_tup", "n_live_tup", Kind::kGauge, "Estimated number of live rows"},
+    {"n_dead_tup", "n_dead_tup", Kind::kGauge, "Estimated number of dead rows"},
+    {"n_mod_since_analyze", "n_mod_since_analyze", Kind::kGauge,
+     "Estimated number of rows changed since last analyze"},
+    {"last_vacuum", "last_vacuum", Kind::kGauge,
+     "Last time this table was manually vacuumed (unix seconds, 0 = never)"},
+    {"last_autovacuum", "last_autovacuum", Kind::kGauge,
+     "Last time this table was vacuumed by the autovacuum daemon (unix seconds, 0 = never)"},
+    {"last_analyze", "last_analyze", Kind::kGauge,
+     "Last time this table was manually analyzed (unix seconds, 0 = never)"},
+    {"last_autoanalyze", "last_autoanalyze", Kind::kGauge,
+     "Last time this table was analyzed by the autovacuum daemon (unix seconds, 0 = never)"},
+    {"vacuum_count", "vacuum_count", Kind::kCounter,
+     "Number of times this table has been manually vacuumed"},
+    {"autovacuum_count", "autovacuum_count", Kind::kCounter,
+     "Number of times this table has been vacuumed by the autovacuum daemon"},
+    {"analyze_count", "analyze_count", Kind::kCounter,
+     "Number of times this table has been manually analyzed"},
+    {"autoanalyze_count", "autoanalyze_count", Kind::kCounter,
+     "Number of times this table has been analyzed by the autovacuum daemon"},
+};
+
+}  // namespace
+
+std::vector<std::string> EmitTables(const QueryResult& rows, const std::string& datname,
+                                    MetricSink& sink) {
+  std::vector<std::string> relids;
+  double total = 0;
+  size_t written = 0;
+  std::vector<int> columns;
+  for (const auto& c : kTableColumns) columns.push_back(rows.Column(c.column));
+  const int schema_col = rows.Column("schemaname"), rel_col = rows.Column("relname"),
+            relid_col = rows.Column("relid"), total_col = rows.Column("total");
+  for (const auto& row : rows.rows) {
+    if (total_col >= 0) {
+      if (auto t = ParseNumber(row[static_cast<size_t>(total_col)])) total = std::max(total, *t);
+    }
+    if (schema_col < 0 || rel_col < 0) continue;
+    const auto& schema = row[static_cast<size_t>(schema_col)];
+    const auto& rel = row[static_cast<size_t>(rel_col)];
+    if (!schema || !rel) continue;
+    ++written;
+    if (relid_col >= 0 && row[static_cast<size_t>(relid_col)]) {
+      relids.push_back(*row[static_cast<size_t>(relid_col)]);
+    }
+    const Labels labels = {{"datname", datname}, {"schemaname", *schema}, {"relname", *rel}};
+    for (size_t k = 0; k < columns.size(); ++k) {
+      if (columns[k] < 0) continue;
+      auto v = ParseNumber(row[static_cast<size_t>(columns[k])]);
+      if (!v) continue;
+      const auto& c = kTableColumns[k];
+      const std::string name = std::string("pg_stat_user_tables_") + c.metric;
+      if (c.kind == Kind::kGauge) {
+        sink.Gauge(name, c.help, labels, *v);
+      } else {
+        sink.Untyped(name, c.help, labels, *v);
+      }
+    }
+  }
+  const double omitted =
+      total > static_cast<double>(written) ? total - static_cast<double>(written) : 0;
+  sink.Gauge("pg_stat_user_tables_omitted",
+             "user tables without per-table series because they are beyond tables.limit",
+             {{"datname", datname}}, omitted);
+  return relids;
+}
+
+std::string OidArray(const std::vector<std::string>& relids) {
+  std::string out = "'{";
+  bool first = true;
+  for (const auto& id : relids) {
+    if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (!first) out += ',';
+    out += id;
+    first = false;
+  }
+  out += "}'::oid[]";
+  return out;
+}
+
+std::string IndexesSql(const std::vector<std::string>& relids) {
+  return "SELECT i.schemaname, i.relname, i.indexrelname, i.idx_scan, "
+         "COALESCE(pg_relation_size(i.indexrelid), 0) AS size "
+         "FROM pg_catalog.pg_stat_user_indexes i "
+         "JOIN pg_catalog.pg_index x ON x.indexrelid = i.indexrelid "
+         "WHERE NOT x.indisprimary AND i.relid = ANY(" +
+         OidArray(relids) + ") ORDER BY i.schemaname, i.relname, i.indexrelname";
+}
+
+void EmitIndexes(const QueryResult& rows, const std::string& datname, MetricSink& sink) {
+  for (size_t i = 0; i < rows.rows.size(); ++i) {
+    const auto& schema = rows.Get(i, "schemaname");
+    const auto& rel = rows.Get(i, "relname");
+    const auto& index = rows.Get(i, "indexrelname");
+    if (!schema || !rel || !index) continue;
+    const Labels labels = {
+        {"datname", datname}, {"schemaname", *schema}, {"relname", *rel}, {"indexrelname", *index}};
+    if (auto v = ParseNumber(rows.Get(i, "idx_scan"))) {
+      sink.Counter("pg_stat_user_indexes_scans_total",
+                   "Number of index scans initiated on this index (0 = unused; primary keys are "
+                   "not listed)",
+                   labels, *v);
+    }
+    if (auto v = ParseNumber(rows.Get(i, "size"))) {
+      sink.Gauge("pg_stat_user_indexes_size_bytes", "Disk space used by this index", labels, *v);
+    }
+  }
+}
+
+}  // namespace thoth::postgres

@@ -1,0 +1,17 @@
+# Alert rules, Alertmanager routing, dashboards and the end-to-end test of all three
+# (tests/alerts). Included from tests/CMakeLists.txt. Needs node, promtool, amtool and the npm
+# tools of scripts/setup.d/alerts.sh (make test installs them).
+set(THOTH_ALERTS_TESTS ${CMAKE_CURRENT_LIST_DIR})
+
+add_test(NAME alerts_promtool COMMAND bash ${THOTH_ALERTS_TESTS}/rules_test.sh)
+add_test(NAME alerts_conventions COMMAND node ${THOTH_ALERTS_TESTS}/check_rules.js)
+add_test(NAME alerts_thresholds COMMAND node ${THOTH_ALERTS_TESTS}/check_thresholds.js)
+add_test(NAME alerts_alertmanager COMMAND bash ${THOTH_ALERTS_TESTS}/alertmanager_test.sh)
+add_test(NAME dashboards_schema COMMAND bash ${THOTH_ALERTS_TESTS}/dashboards_schema_test.sh)
+add_test(NAME dashboards_lint COMMAND node ${THOTH_ALERTS_TESTS}/lint_dashboards.js)
+set_tests_properties(alerts_promtool alerts_conventions alerts_thresholds alerts_alertmanager
+  dashboards_schema dashboards_lint PROPERTIES LABELS alerts TIMEOUT 180)
+
+# Real PostgreSQL, Redis, ChromaDB, exporter, Prometheus and Alertmanager: a few minutes.
+add_test(NAME alerts_e2e COMMAND bash ${THOTH_ALERTS_TESTS}/e2e.sh $<TARGET_FILE:exporter>)
+set_tests_properties(alerts_e2e PROPERTIES LABELS "alerts;integration" RUN_SERIAL TRUE TIMEOUT 600)

@@ -1,0 +1,106 @@
+#include "collectors/postgres/dsn.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace thoth::postgres {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(PgRedactDsn, HidesUriUserInfoPassword) {
+  EXPECT_EQ(RedactDsn("postgresql://exporter:s3cr3t@db:5432/memory"),
+            "postgresql://exporter:***@db:5432/memory");
+  EXPECT_EQ(RedactDsn("postgres://u:p%40ss@h/d?sslmode=disable"),
+            "postgres://u:***@h/d?sslmode=disable");
+  // An '@' inside the password: the user info ends at the last '@' before the path.
+  EXPECT_EQ(RedactDsn("postgresql://u:a@b@host/db"), "postgresql://u:***@host/db");
+  EXPECT_EQ(RedactDsn("postgresql://exporter@localhost:5432/db"),
+            "postgresql://exporter@localhost:5432/db");
+}
+
+TEST(PgRedactDsn, HidesPasswordQueryParameterAndKeyword) {
+  EXPECT_EQ(RedactDsn("postgresql://u@h/d?password=abc&sslmode=require"),
+            "postgresql://u@h/d?password=***&sslmode=require");
+  EXPECT_EQ(RedactDsn("host=db user=u password=abc dbname=x"),
+            "host=db user=u password=*** dbname=x");
+  EXPECT_EQ(RedactDsn("host=db password = 'a b\\'c' dbname=x"),
+            "host=db password = '***' dbname=x");
+  // A keyword that merely contains "password" is not one.
+  EXPECT_EQ(RedactDsn("host=db passwordless=1"), "host=db passwordless=1");
+}
+
+TEST(PgDsnSecrets, FindsEveryWrittenPassword) {
+  EXPECT_THAT(DsnSecrets("postgresql://u:one@h/d?password=two"),
+              ::testing::UnorderedElementsAre("one", "two"));
+  EXPECT_THAT(DsnSecrets("host=h password='three'"), ::testing::ElementsAre("three"));
+  EXPECT_TRUE(DsnSecrets("host=h user=u").empty());
+}
+
+TEST(PgScrub, ReplacesEverySecretOccurrence) {
+  EXPECT_EQ(Scrub("pw is hunter2, again hunter2", {"hunter2", ""}), "pw is ***, again ***");
+  EXPECT_EQ(Scrub("nothing", {}), "nothing");
+}
+
+TEST(PgParseDsn, ParsesUriAndKeywordForms) {
+  std::string error;
+  auto uri = ParseDsn("postgresql://exporter:pw@db.example:6543/memory?sslmode=disable", &error);
+  ASSERT_TRUE(uri) << error;
+  EXPECT_EQ(ParamValue(*uri, "host"), "db.example");
+  EXPECT_EQ(ParamValue(*uri, "port"), "6543");
+  EXPECT_EQ(ParamValue(*uri, "dbname"), "memory");
+  EXPECT_EQ(ParamValue(*uri, "user"), "exporter");
+  EXPECT_EQ(ParamValue(*uri, "password"), "pw");
+  auto kv = ParseDsn("host=/run/pg dbname=x", &error);
+  ASSERT_TRUE(kv) << error;
+  EXPECT_EQ(ParamValue(*kv, "host"), "/run/pg");
+  EXPECT_FALSE(ParamValue(*kv, "port"));
+}
+
+TEST(PgParseDsn, ErrorsNeverQuoteThePassword) {
+  std::string error;
+  EXPECT_FALSE(ParseDsn("postgresql://u:S3cret%zz@h/d", &error));
+  EXPECT_FALSE(error.empty());
+  EXPECT_THAT(error, Not(HasSubstr("S3cret")));
+  EXPECT_FALSE(ParseDsn("host=h password='S3cret", &error));
+  EXPECT_THAT(error, Not(HasSubstr("S3cret")));
+  EXPECT_FALSE(ParseDsn("nonsense", &error));
+}
+
+TEST(PgSessionParams, AddsTheExporterSettingsOnTopOfTheDsn) {
+  std::string error;
+  auto dsn = ParseDsn("postgresql://u:dsnpw@h/d?application_name=other&options=-c%20work_mem%3D1MB",
+                      &error);
+  ASSERT_TRUE(dsn) << error;
+  SessionSettings s;
+  s.connect_timeout_seconds = 0.5;
+  s.statement_timeout_seconds = 7.5;
+  s.lock_timeout_seconds = 1;
+  ConnParams p = SessionParams(*dsn, s, std::string("filepw"), std::string("other_db"));
+  EXPECT_EQ(ParamValue(p, "application_name"), "thoth-exporter");
+  EXPECT_EQ(ParamValue(p, "connect_timeout"), "2");  // libpq's minimum
+  EXPECT_EQ(ParamValue(p, "client_encoding"), "UTF8");
+  EXPECT_EQ(ParamValue(p, "options"),
+            "-c work_mem=1MB -c statement_timeout=7500 -c lock_timeout=1000");
+  EXPECT_EQ(ParamValue(p, "password"), "filepw");
+  EXPECT_EQ(ParamValue(p, "dbname"), "other_db");
+  // Each keyword once.
+  int applications = 0;
+  for (const auto& [k, v] : p) applications += k == "application_name";
+  EXPECT_EQ(applications, 1);
+}
+
+TEST(PgSessionParams, KeepsTheDsnPasswordAndDatabaseWhenNoneGiven) {
+  std::string error;
+  auto dsn = ParseDsn("host=h dbname=main password=dsnpw connect_timeout=30", &error);
+  ASSERT_TRUE(dsn);
+  SessionSettings s;
+  ConnParams p = SessionParams(*dsn, s, std::nullopt, std::nullopt);
+  EXPECT_EQ(ParamValue(p, "password"), "dsnpw");
+  EXPECT_EQ(ParamValue(p, "dbname"), "main");
+  EXPECT_EQ(ParamValue(p, "connect_timeout"), "5");
+}
+
+}  // namespace
+}  // namespace thoth::postgres
