@@ -6,7 +6,7 @@ ARGS ?=
 FUZZ_SECONDS ?= 60
 DURATION ?= 600
 
-.PHONY: all deps deps-build build run test unit-test integration-test package fuzz soak clean
+.PHONY: all deps deps-build build run test unit-test integration-test package fuzz soak bench clean
 
 all: build
 
@@ -47,6 +47,10 @@ fuzz: deps
 # The fault soak for DURATION seconds against real servers.
 soak: deps build
 	BUILD_DIR=$(BUILD_DIR) scripts/soak.sh $(DURATION)
+
+# Side-by-side benchmarks against the peer exporters (bench/README.md); writes bench/results/.
+bench: deps build
+	BUILD_DIR=$(BUILD_DIR) bench/run.sh
 
 clean:
 	rm -rf $(BUILD_DIR)
