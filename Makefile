@@ -6,7 +6,7 @@ ARGS ?=
 FUZZ_SECONDS ?= 60
 DURATION ?= 600
 
-.PHONY: all deps deps-build build run test unit-test integration-test package fuzz soak bench clean
+.PHONY: all deps deps-build build run test unit-test integration-test package sanitize fuzz soak bench clean
 
 all: build
 
@@ -28,7 +28,12 @@ run: deps-build build
 
 # Installs what is missing (packages, test servers), builds, and runs every test.
 test: deps build
-	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 900
+	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 900 -LE sanitizer
+
+# ASan+UBSan unit tests, TSan concurrency tests and a short run of every fuzz target, each in
+# its own build tree (about 20 minutes on 2 cores).
+sanitize: deps build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L sanitizer
 
 unit-test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L unit
