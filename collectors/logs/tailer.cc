@@ -148,7 +148,9 @@ void Tailer::Run() {
 
 void Tailer::LoadState() {
   state_loaded_ = true;
-  saved_offsets_.clear();
+  saved_.clear();
+  loaded_at_ = Clock::now();
+  passes_since_load_ = 0;
   state_existed_ = false;
   if (options_.state_file.empty()) return;
   std::vector<FilePosition> positions;
@@ -159,16 +161,21 @@ void Tailer::LoadState() {
     return;
   }
   state_existed_ = exists;
-  for (const auto& p : positions) saved_offsets_[FileId{p.device, p.inode}] = p.offset;
+  for (auto& p : positions) saved_[FileId{p.device, p.inode}] = std::move(p);
 }
 
 void Tailer::SaveState() {
   std::vector<FilePosition> positions;
   for (const auto& [id, f] : files_) {
-    // A file that left the glob cannot be found again after a restart.
-    if (f.gone) continue;
+    if (f.gone && f.fd >= 0) {
+      // A deleted file is never found again, and its inode may be reused by a new file that
+      // must start at 0. A renamed one may be: see saved_ in tailer.h.
+      struct stat st {};
+      if (::fstat(f.fd, &st) == 0 && st.st_nlink == 0) continue;
+    }
     positions.push_back({id.device, id.inode, f.offset - f.lines.pending_bytes(), f.path});
   }
+  for (const auto& [id, p] : saved_) positions.push_back(p);
   Status s = SavePositions(options_.state_file, positions);
   last_save_ = Clock::now();
   if (s.ok()) {
@@ -197,15 +204,25 @@ std::map<Tailer::FileId, std::string> Tailer::Discover() {
 }
 
 std::uint64_t Tailer::InitialOffset(const FileId& id, const std::string& path, std::uint64_t size) {
-  auto saved = saved_offsets_.find(id);
-  if (saved != saved_offsets_.end()) {
-    std::uint64_t offset = saved->second;
-    saved_offsets_.erase(saved);
-    if (offset <= size) return offset;
+  auto saved = saved_.find(id);
+  if (saved != saved_.end()) {
+    std::uint64_t offset = saved->second.offset;
+    saved_.erase(saved);
+    if (offset <= size) {
+      spdlog::debug("log {}: {} (inode {}) resumes at byte {} (state file)", options_.name, path,
+                    id.inode, offset);
+      return offset;
+    }
+    spdlog::info("log {}: {} is shorter than its saved position; reading it from the start",
+                 options_.name, path);
     handler_->OnTruncation();  // truncated while nobody was reading it
     return 0;
   }
-  if (!first_pass_ || options_.from_start || state_existed_) return 0;
+  if (!first_pass_ || options_.from_start || state_existed_) {
+    spdlog::debug("log {}: new file {} (inode {}, {} bytes), read from the start", options_.name,
+                  path, id.inode, size);
+    return 0;
+  }
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return size;
   std::uint64_t offset = StartOfLastLine(fd, size, options_.max_line_bytes);
@@ -357,6 +374,12 @@ bool Tailer::Pass() {
     dirty_ = true;
   }
   first_pass_ = false;
+  if (!saved_.empty() && ++passes_since_load_ >= 2 && now - loaded_at_ >= options_.rotate_wait) {
+    spdlog::debug("log {}: {} file(s) of the state file no longer found; forgetting them",
+                  options_.name, saved_.size());
+    saved_.clear();
+    dirty_ = true;
+  }
   UpdateWatches(present);
 
   bool progressed = false;

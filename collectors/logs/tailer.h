@@ -43,7 +43,9 @@ struct TailerOptions {
 // - A file that shrinks below the read position (copytruncate) is read again from 0.
 // - A file that cannot be opened (permission denied) is retried at every pass.
 // - With a state file, positions are loaded at start and written atomically at most once per
-//   state_interval and when stopping, so that a restart neither loses nor recounts lines.
+//   state_interval and when stopping, so that a restart neither loses nor recounts lines. A file
+//   that has left the glob but still exists is written too: a directory read that races a
+//   rename can miss a file for one pass, and it must not come back as new after a restart.
 //   One state file serves one tailer at a time in this process (a reload waits for the old one).
 // - Memory: one read buffer and at most max_line_bytes per followed file.
 //
@@ -104,7 +106,12 @@ class Tailer {
   LineHandler* handler_;
 
   std::map<FileId, TrackedFile> files_;
-  std::map<FileId, std::uint64_t> saved_offsets_;  // from the state file, used on first sight
+  // Positions from the state file not yet matched to a file found by the glob. They are written
+  // back with the others until they have had rotate_wait and two passes to be found, so that a
+  // file missed by one directory read (renamed while it was read) keeps its position.
+  std::map<FileId, FilePosition> saved_;
+  std::chrono::steady_clock::time_point loaded_at_;
+  int passes_since_load_ = 0;
   bool state_loaded_ = false;
   bool state_existed_ = false;
   bool first_pass_ = true;

@@ -181,7 +181,7 @@ TEST_F(LogRotation, ThousandRotationsOfEveryKindCountEveryLineOnce) {
 // rename rotations at full speed); the state-file restart through the binary
 // (LogsExporter.MetricsFromRealLogsSurviveARestartExactly) stays on. Open finding for the logs
 // collector: run with --gtest_also_run_disabled_tests to reproduce.
-TEST_F(LogRotation, DISABLED_RestartsWithAStateFileNeitherLoseNorRecount) {
+TEST_F(LogRotation, RestartsWithAStateFileNeitherLoseNorRecount) {
   // MemoryErrors outlives the collectors, as in the exporter across reloads: with a code on
   // every line, its count is the number of lines counted over all the runs.
   MemoryErrors errors;

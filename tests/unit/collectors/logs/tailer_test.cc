@@ -5,9 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,7 +22,8 @@ namespace fs = std::filesystem;
 struct Counter : LineHandler {
   std::vector<std::string> lines;
   std::atomic<int> count{0};
-  int overlong = 0, rotations = 0, truncations = 0;
+  int overlong = 0, truncations = 0;
+  std::atomic<int> rotations{0};  // read while a background tailer runs
   void OnLine(std::string_view line) override {
     lines.emplace_back(line);
     ++count;
@@ -78,7 +81,7 @@ TEST_F(TailerTest, ExistingFilesStartAtTheEndNewFilesAtTheStart) {
   Append("b.log", "b 1\nb 2\nb 3\n");  // appeared after start: read from its first line
   t.PollOnce();
   EXPECT_EQ(c.count, 5);
-  EXPECT_EQ(c.rotations, 0);
+  EXPECT_EQ(c.rotations.load(), 0);
 }
 
 TEST_F(TailerTest, StartsAtTheLastIncompleteLine) {
@@ -119,7 +122,7 @@ TEST_F(TailerTest, RenameRotationFinishesTheOldFileFirst) {
   Append("app.log", "b1\n");
   t.PollOnce();
   EXPECT_EQ(c.lines, (std::vector<std::string>{"a1", "a2", "a3", "partial", "a4", "b1"}));
-  EXPECT_EQ(c.rotations, 1);
+  EXPECT_EQ(c.rotations.load(), 1);
   t.PollOnce();  // idle for rotate_wait (0): the renamed file is let go
   EXPECT_EQ(OpenUnderDir(), (std::vector<std::string>{Path("app.log")}));
 }
@@ -135,7 +138,7 @@ TEST_F(TailerTest, RenameWithinTheGlobIsTheSameFile) {
   t.PollOnce();
   t.PollOnce();
   EXPECT_EQ(c.lines.size(), 2u);
-  EXPECT_EQ(c.rotations, 1);
+  EXPECT_EQ(c.rotations.load(), 1);
 }
 
 TEST_F(TailerTest, CopyTruncateRestartsAtZero) {
@@ -167,7 +170,7 @@ TEST_F(TailerTest, DeletedFilesAreReadToTheEndAndLetGo) {
   Append("app.log", "3\n");             // re-created
   t.PollOnce();
   EXPECT_EQ(c.count, 3);
-  EXPECT_EQ(c.rotations, 1);
+  EXPECT_EQ(c.rotations.load(), 1);
 }
 
 TEST_F(TailerTest, OverlongLinesAreCountedNotKept) {
@@ -220,6 +223,92 @@ TEST_F(TailerTest, StateFileResumesExactly) {
   Tailer t2(o, &second);
   t2.PollOnce();
   EXPECT_EQ(second.lines, (std::vector<std::string>{"half line", "3"}));
+}
+
+// Runs a background tailer until `handler` has seen `lines` lines, then stops it (which writes
+// the state file).
+void RunUntil(const TailerOptions& o, Counter* handler, int lines) {
+  Tailer t(o, handler);
+  t.Start();
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (handler->count < lines && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a few more passes
+}
+
+TEST_F(TailerTest, FileMissingFromTheGlobWhenStoppingKeepsItsPosition) {
+  // A directory read that races a rename can miss the renamed file for one pass. Moving the
+  // file out of the glob and back plays that miss, with the stop in between: the file must
+  // resume where it was, not be read again as a new file.
+  auto o = Options("*.log");
+  o.state_file = Path("positions");
+  o.poll_interval = std::chrono::milliseconds(5);
+  o.rotate_wait = std::chrono::milliseconds(60000);
+  o.from_start = true;
+  Append("a.log", "1\n2\n");
+  Counter first;
+  {
+    Tailer t(o, &first);
+    t.Start();
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (first.count < 2 && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_EQ(fs::file_size(Path("a.log")), 4u);
+    fs::rename(Path("a.log"), Path("a.hidden"));
+    until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (first.rotations == 0 && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_EQ(first.rotations.load(), 1);  // seen as gone before the stop
+  }
+  fs::rename(Path("a.hidden"), Path("b.log"));
+  Append("b.log", "3\n");
+  Counter second;
+  RunUntil(o, &second, 1);
+  EXPECT_EQ(second.lines, (std::vector<std::string>{"3"}));
+}
+
+TEST_F(TailerTest, StatePositionsNotFoundYetAreWrittenBack) {
+  // A restart whose passes miss a file of the state file, then another restart: the second one
+  // still knows the file's position.
+  auto o = Options("*.log");
+  o.state_file = Path("positions");
+  o.poll_interval = std::chrono::milliseconds(5);
+  o.rotate_wait = std::chrono::milliseconds(60000);
+  o.from_start = true;
+  Append("a.log", "1\n2\n");
+  Counter first;
+  RunUntil(o, &first, 2);
+  ASSERT_EQ(first.count, 2);
+  fs::rename(Path("a.log"), Path("a.hidden"));
+  Append("c.log", "x\n");  // something to read, so that the second run writes its positions
+  Counter second;
+  RunUntil(o, &second, 1);
+  ASSERT_EQ(second.lines, (std::vector<std::string>{"x"}));
+  fs::rename(Path("a.hidden"), Path("a.log"));
+  Append("a.log", "3\n");
+  Counter third;
+  RunUntil(o, &third, 1);
+  EXPECT_EQ(third.lines, (std::vector<std::string>{"3"}));
+}
+
+TEST_F(TailerTest, StatePositionsNotFoundAreForgottenAfterRotateWait) {
+  auto o = Options("*.log");
+  o.state_file = Path("positions");
+  o.poll_interval = std::chrono::milliseconds(5);
+  o.rotate_wait = std::chrono::milliseconds(0);
+  o.from_start = true;
+  Append("a.log", "1\n2\n");
+  Counter first;
+  RunUntil(o, &first, 2);
+  fs::rename(Path("a.log"), Path("a.hidden"));
+  Counter second;
+  RunUntil(o, &second, 0);
+  std::ifstream in(Path("positions"));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.find("a.log"), std::string::npos) << text;
 }
 
 TEST_F(TailerTest, BackgroundThreadStopsPromptly) {
