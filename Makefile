@@ -26,12 +26,13 @@ build: $(BUILD_DIR)/Makefile
 run: deps-build build
 	$(BUILD_DIR)/bin/exporter $(ARGS)
 
-# Installs what is missing (packages, test servers), builds, and runs every test.
+# Installs what is missing (packages, test servers), builds, and runs every test: unit,
+# integration, alerts, deploy, the short soak, and the sanitizer builds (ASan+UBSan unit tests,
+# TSan concurrency tests) and a short run of every fuzz target, each in its own build tree.
 test: deps build
-	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 900 -LE sanitizer
+	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 900
 
-# ASan+UBSan unit tests, TSan concurrency tests and a short run of every fuzz target, each in
-# its own build tree (about 20 minutes on 2 cores).
+# Only the sanitizer and fuzz-smoke part of `make test`.
 sanitize: deps build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L sanitizer
 

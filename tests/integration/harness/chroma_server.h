@@ -1,6 +1,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <csignal>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -32,6 +33,9 @@ class ChromaServer {
   void Kill();
   // Starts again on the same port with the same data.
   bool Restart(std::string* error);
+  // SIGSTOP / SIGCONT: a server that accepts connections (the kernel does) but never answers.
+  void Freeze() { process_.Signal(SIGSTOP); }
+  void Thaw() { process_.Signal(SIGCONT); }
 
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }

@@ -1,9 +1,10 @@
-// Fault soak: the real exporter (PostgreSQL and Redis collectors) scraped continuously by two
-// clients while its dependencies are stopped, frozen (SIGSTOP/SIGCONT) and restarted at random and
-// its configuration is reloaded (good and bad). Checks and reports: no crash, no scrape past its
-// deadline, `*_up` right within one scrape interval of each change, the reload status right after
-// each reload, at most one PostgreSQL session per target, resident memory growth under 1 MiB and no
-// file descriptor growth after warm-up.
+// Fault soak: the real exporter (PostgreSQL, Redis, ChromaDB and logs collectors) scraped
+// continuously by two clients while its dependencies are stopped, frozen (SIGSTOP/SIGCONT) and
+// restarted at random, the memory service's log is written and rotated, and its configuration is
+// reloaded (good and bad). Checks and reports: no crash, no scrape past its deadline, `*_up` right
+// within one scrape interval of each change, the reload status right after each reload, at most
+// one PostgreSQL session per target, resident memory growth under 1 MiB and no file descriptor
+// growth after warm-up, and the MEM-001 count equal to the lines written with it, exactly.
 //
 // THOTH_SOAK_SECONDS sets the duration (default 90); THOTH_SOAK_SEED the fault sequence
 // (default: from the clock, printed so that a failing run can be replayed).
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/integration/harness/chroma_server.h"
 #include "tests/integration/harness/exporter_process.h"
 #include "tests/integration/harness/postgres_server.h"
 #include "tests/integration/harness/redis_server.h"
@@ -47,21 +49,81 @@ double Seconds(Clock::time_point t, Clock::time_point origin) {
   return std::chrono::duration<double>(t - origin).count();
 }
 
-// One dependency the soak breaks and mends: a Redis or a PostgreSQL server (Chroma joins the
-// same way: four operations and its `*_up` metric).
+// One dependency the soak breaks and mends: a Redis, PostgreSQL or ChromaDB server.
 struct Dependency {
   std::string target;
   std::string up_metric;
   std::unique_ptr<RedisServer> redis;
   std::unique_ptr<PostgresServer> pg;
+  std::unique_ptr<ChromaServer> chroma;
   enum State { kUp, kStopped, kFrozen } state = kUp;
 
-  bool Start() { return redis ? redis->Start() : pg->Start(); }
-  void Stop() { redis ? redis->Stop() : (void)pg->Stop(); }
-  bool Restart() { return redis ? redis->Restart() : pg->Start(); }
-  void Freeze() { redis ? redis->Freeze() : pg->Freeze(); }
-  void Thaw() { redis ? redis->Thaw() : pg->Thaw(); }
-  std::string Log() const { return redis ? redis->Log() : pg->Log(); }
+  bool Start() {
+    std::string error;
+    if (chroma) return chroma->Start(&error);
+    return redis ? redis->Start() : pg->Start();
+  }
+  void Stop() {
+    if (chroma) return chroma->Kill();
+    redis ? redis->Stop() : (void)pg->Stop();
+  }
+  bool Restart() {
+    std::string error;
+    if (chroma) return chroma->Restart(&error);
+    return redis ? redis->Restart() : pg->Start();
+  }
+  void Freeze() {
+    if (chroma) return chroma->Freeze();
+    redis ? redis->Freeze() : pg->Freeze();
+  }
+  void Thaw() {
+    if (chroma) return chroma->Thaw();
+    redis ? redis->Thaw() : pg->Thaw();
+  }
+  std::string Log() const {
+    if (chroma) return chroma->Log();
+    return redis ? redis->Log() : pg->Log();
+  }
+};
+
+// The memory service's log: lines appended at random intervals, every third with MEM-001, and
+// rotated by rename and re-create now and then (the rotated files leave the glob).
+class LogWriter {
+ public:
+  explicit LogWriter(std::string dir) : dir_(std::move(dir)) {}
+  std::string glob() const { return dir_ + "/memory-service.log"; }
+
+  void Run(const std::atomic<bool>& stop, unsigned seed) {
+    std::mt19937 rng(seed);
+    FILE* f = std::fopen(glob().c_str(), "a");
+    while (!stop && f != nullptr) {
+      for (int i = std::uniform_int_distribution<int>(1, 200)(rng); i > 0; --i, ++lines_) {
+        if (lines_ % 3 == 0) {
+          std::fprintf(f, "ERROR MEM-001 database unreachable (line %llu)\n",
+                       static_cast<unsigned long long>(lines_));
+          ++mem001_;
+        } else {
+          std::fprintf(f, "INFO stored memory %llu\n", static_cast<unsigned long long>(lines_));
+        }
+      }
+      std::fflush(f);
+      if (std::uniform_int_distribution<int>(0, 40)(rng) == 0) {
+        std::fclose(f);
+        std::rename(glob().c_str(), (glob() + "." + std::to_string(++rotations_)).c_str());
+        f = std::fopen(glob().c_str(), "a");
+      }
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 60)(rng)));
+    }
+    if (f != nullptr) std::fclose(f);
+  }
+  std::uint64_t mem001() const { return mem001_; }
+  int rotations() const { return rotations_; }
+
+ private:
+  std::string dir_;
+  std::atomic<std::uint64_t> lines_{0}, mem001_{0};
+  std::atomic<int> rotations_{0};
 };
 
 struct ScrapeRecord {
@@ -77,11 +139,15 @@ struct Event {
   bool up_after;
 };
 
-std::string Config(const std::vector<std::unique_ptr<Dependency>>& deps, int variant) {
+std::string Config(const std::vector<std::unique_ptr<Dependency>>& deps, int variant,
+                   const LogWriter& log) {
   const std::string timeout = variant % 2 == 0 ? "2s" : "1500ms";
-  std::string redis, pg;
+  std::string redis, pg, chroma;
   for (const auto& d : deps) {
-    if (d->redis) {
+    if (d->chroma) {
+      chroma += "  - {name: " + d->target + ", url: '" + d->chroma->url() + "', timeout: " +
+                timeout + "}\n";
+    } else if (d->redis) {
       redis += "  - {name: " + d->target + ", address: '" + d->redis->address() +
                "', connect_timeout: " + timeout + "}\n";
     } else {
@@ -89,8 +155,10 @@ std::string Config(const std::vector<std::unique_ptr<Dependency>>& deps, int var
             d->pg->MonitorPasswordFile() + "', connect_timeout: " + timeout + "}\n";
     }
   }
-  return "exporter: {scrape_timeout: 3s}\n" + (pg.empty() ? "" : "postgres:\n" + pg) + "redis:\n" +
-         redis;
+  // The log's entry is the same in every variant: a reload keeps its tailer and its counts.
+  return "exporter: {scrape_timeout: 3s}\n" + (pg.empty() ? "" : "postgres:\n" + pg) +
+         (chroma.empty() ? "" : "chroma:\n" + chroma) + "logs:\n  - {name: memory-service, path: '" +
+         log.glob() + "', format: error_codes}\nredis:\n" + redis;
 }
 
 TEST(Soak, FaultsReloadsAndTwoScrapers) {
@@ -120,12 +188,23 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
     ASSERT_TRUE(d->Start()) << d->Log();
     deps.push_back(std::move(d));
   }
+  {
+    auto d = std::make_unique<Dependency>();
+    d->target = "vectors";
+    d->up_metric = "chroma_up";
+    d->chroma = std::make_unique<ChromaServer>();
+    ASSERT_TRUE(d->Start()) << d->Log();
+    deps.push_back(std::move(d));
+  }
+  const std::string log_dir = MakeTempDir("thoth-soak-logs");
+  LogWriter log_writer(log_dir);
+  WriteFile(log_writer.glob(), "");  // there before the exporter: read from its start (empty)
   // The exporter's sessions to PostgreSQL, sampled by the scrapers: never more than one.
   std::atomic<int> pg_connections_max{0};
 
   ExporterProcess exporter;
   ASSERT_TRUE(exporter.Start(
-      Config(deps, 0),
+      Config(deps, 0, log_writer),
       {"--no-collector.container", "--no-collector.filesystem", "--no-collector.process"}))
       << exporter.Log();
 
@@ -160,14 +239,16 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
     }
   };
   std::thread client1(scraper), client2(scraper);
+  std::atomic<bool> stop_writing{false};
+  std::thread writer([&] { log_writer.Run(stop_writing, seed); });
 
   std::map<std::string, int> faults;
   int reload_checks = 0, reload_wrong = 0;
   int variant = 0;
 
   auto reload = [&](bool good) {
-    exporter.WriteConfig(good ? Config(deps, ++variant)
-                              : Config(deps, variant) +
+    exporter.WriteConfig(good ? Config(deps, ++variant, log_writer)
+                              : Config(deps, variant, log_writer) +
                                     "  - {name: broken, address: 'redis://127.0.0.1:1', "
                                     "connect_timeout: -1s}\n");
     auto r = exporter.Request("/-/reload", {}, "POST", 15);
@@ -273,8 +354,10 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
     }
     d->state = Dependency::kUp;
   }
-  exporter.WriteConfig(Config(deps, 0));
+  exporter.WriteConfig(Config(deps, 0, log_writer));
   EXPECT_EQ(exporter.Request("/-/reload", {}, "POST", 15).status, 200);
+  stop_writing = true;
+  writer.join();
   while (Seconds(Clock::now(), origin) < duration) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
@@ -283,6 +366,15 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
   stop = true;
   client1.join();
   client2.join();
+  // Every MEM-001 line written, counted once: the tailer had the final mending interval to
+  // finish the last rotated file (rotate_wait) and the live one.
+  const std::map<std::string, std::string> mem001 = {{"code", "MEM-001"},
+                                                     {"source", "memory-service"}};
+  double counted = SampleValue(exporter.Request("/metrics").body, "thoth_memory_errors_total", mem001);
+  for (int i = 0; i < 50 && counted != static_cast<double>(log_writer.mem001()); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    counted = SampleValue(exporter.Request("/metrics").body, "thoth_memory_errors_total", mem001);
+  }
 
   // Judge every scrape.
   int failed = 0, late = 0, up_checked = 0, up_wrong = 0;
@@ -341,6 +433,9 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
   std::printf("  PostgreSQL sessions of the exporter at most %d (one target)\n",
               pg_connections_max.load());
   std::printf("  open fds %d after warm-up, %d at the end\n", fds_base, fds_end);
+  std::printf("  log: %llu MEM-001 lines written through %d rotations, %.0f counted\n",
+              static_cast<unsigned long long>(log_writer.mem001()), log_writer.rotations(),
+              counted);
   std::printf("  exporter running at the end: %s, exit on SIGTERM: %s\n", running ? "yes" : "no",
               WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 ? "clean" : "NOT CLEAN");
 
@@ -354,7 +449,10 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
   EXPECT_LT(rss_end - rss_base, kMaxRssGrowth);
   EXPECT_LE(fds_end, fds_base);
   EXPECT_LE(pg_connections_max, 1);
+  EXPECT_GT(log_writer.rotations(), 0);
+  EXPECT_EQ(counted, static_cast<double>(log_writer.mem001()));
   EXPECT_EQ(log.find("terminate called"), std::string::npos);
+  RemoveTree(log_dir);
 }
 
 }  // namespace
