@@ -1,6 +1,5 @@
 #include "exporter/app.h"
 
-#include <malloc.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -174,13 +173,7 @@ std::string App::Metrics(Clock::time_point deadline) {
              "How long this scrape took to collect every target.", {},
              std::chrono::duration<double>(Clock::now() - start).count());
   for (auto& f : self.Take()) families.push_back(std::move(f));
-  std::string text = SerializeText(families);
-  families.clear();
-  families.shrink_to_fit();
-  // A large scrape (10,000 tables) leaves megabytes of freed memory in the allocator; hand it
-  // back so resident memory reflects what the exporter holds, not its largest scrape.
-  malloc_trim(0);
-  return text;
+  return SerializeText(families);
 }
 
 bool App::ProbeTarget(const std::string& collector, const std::string& target,

@@ -31,6 +31,10 @@ int main(int argc, char** argv) {
   // arenas (up to 8 per core) that keep what was freed in them: RSS grew past 150 MiB within 50
   // scrapes of a 10,000-table database. Two arenas keep it near 30 MiB at the same CPU cost.
   mallopt(M_ARENA_MAX, 2);
+  // Buffers of 128 KiB and more (a scrape's text, its gzip copy, large query results) are
+  // mapped and unmapped on their own rather than left in the heap. A fixed threshold also stops
+  // glibc from raising it after the first large free, which parked such buffers in the heap.
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   thoth::Options options;
   thoth::Status parsed = thoth::ParseArgs(argc, argv, &options);
   if (!parsed.ok()) {

@@ -18,7 +18,13 @@ std::string TablesSql(const TableSelection& selection) {
            "count(*) AS total FROM pg_catalog.pg_stat_user_tables s WHERE " +
            where;
   }
-  return "SELECT t.relid, t.schemaname, t.relname, t.seq_scan, t.seq_tup_read, "
+  // The largest tables are chosen by the catalog's page counts (pg_class.relpages of the table,
+  // its TOAST table and its indexes, kept current by VACUUM, ANALYZE and autovacuum): reading
+  // them takes no lock. Exact sizes (pg_table_size, pg_indexes_size) open each relation and hold
+  // a lock on it and on each of its indexes until the statement ends, so they are read for the
+  // chosen tables only: with 10,000 tables, 500 tables' locks instead of 20,000 (which would
+  // not even fit the default lock table) and a third of the time.
+  return "SELECT u.* FROM (SELECT t.relid, t.schemaname, t.relname, t.seq_scan, t.seq_tup_read, "
          "COALESCE(t.idx_scan, 0) AS idx_scan, COALESCE(t.idx_tup_fetch, 0) AS idx_tup_fetch, "
          "t.n_tup_ins, t.n_tup_upd, t.n_tup_del, t.n_tup_hot_upd, t.n_live_tup, t.n_dead_tup, "
          "t.n_mod_since_analyze, "
@@ -27,12 +33,19 @@ std::string TablesSql(const TableSelection& selection) {
          "COALESCE(extract(epoch FROM t.last_analyze), 0)::float8 AS last_analyze, "
          "COALESCE(extract(epoch FROM t.last_autoanalyze), 0)::float8 AS last_autoanalyze, "
          "t.vacuum_count, t.autovacuum_count, t.analyze_count, t.autoanalyze_count, "
-         "t.table_size, t.index_size, t.total FROM ("
-         "SELECT s.*, COALESCE(pg_table_size(s.relid), 0) AS table_size, "
-         "COALESCE(pg_indexes_size(s.relid), 0) AS index_size, count(*) OVER () AS total "
-         "FROM pg_catalog.pg_stat_user_tables s WHERE " +
-         where + ") t ORDER BY t.table_size + t.index_size DESC, t.schemaname, t.relname LIMIT " +
-         std::to_string(selection.limit);
+         "COALESCE(pg_table_size(t.relid), 0) AS table_size, "
+         "COALESCE(pg_indexes_size(t.relid), 0) AS index_size, t.total FROM ("
+         "SELECT s.*, count(*) OVER () AS total FROM pg_catalog.pg_stat_user_tables s "
+         "JOIN pg_catalog.pg_class c ON c.oid = s.relid "
+         "LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid "
+         "LEFT JOIN (SELECT x.indrelid, sum(ic.relpages::bigint) AS pages "
+         "FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "
+         "GROUP BY x.indrelid) ix ON ix.indrelid = s.relid WHERE " +
+         where +
+         " ORDER BY c.relpages::bigint + COALESCE(tc.relpages, 0) + COALESCE(ix.pages, 0) DESC, "
+         "s.schemaname, s.relname LIMIT " +
+         std::to_string(selection.limit) +
+         ") t) u ORDER BY u.table_size + u.index_size DESC, u.schemaname, u.relname";
 }
 
 namespace {
