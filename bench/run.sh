@@ -190,7 +190,6 @@ pg_stat_statements.track_utility = off
 fsync = off
 synchronous_commit = off
 full_page_writes = off
-max_locks_per_transaction = 512
 logging_collector = on
 log_destination = 'csvlog'
 log_directory = '$WORK/pg/log'
@@ -360,16 +359,29 @@ if want logs && have mtail; then
   stop_pid "$MTAIL_PID"
 fi
 
-if want postgres && [ -n "$PG_PORT" ] && have prometheus-postgres-exporter; then
-  ours postgres "postgres: [{name: bench, dsn: \"$PG_DSN\"}]" "${OFF_DEFAULTS[@]}"
+# PostgreSQL is measured twice against postgres_exporter's defaults (server, database, activity,
+# locks, settings, bgwriter; no per-table series): once on the same work (our per-table,
+# pg_stat_statements and bloat sections off) and once with our defaults, which add them.
+PG_SAME_WORK="tables: {limit: 0}, statements: {top: 0}, bloat: {enabled: false}"
+pg_pairs() {  # CASE_PREFIX PAIR_ARGS...
+  local prefix=$1 p peer_pid
+  shift
   p=$(free_port)
   DATA_SOURCE_NAME=$PG_DSN start postgres_exporter prometheus-postgres-exporter \
     --web.listen-address="127.0.0.1:$p"
   peer_pid=$LAST_PID
-  wait_http "http://127.0.0.1:$p/metrics"
-  pair postgres postgres_exporter "$OURS_URL/metrics" "$OURS_PID" "http://127.0.0.1:$p/metrics" "$peer_pid"
+  wait_http "http://127.0.0.1:$p/metrics" 60
+  ours "$prefix-same" "postgres: [{name: bench, dsn: \"$PG_DSN\", $PG_SAME_WORK}]" "${OFF_DEFAULTS[@]}"
+  pair "$prefix" postgres_exporter "$OURS_URL/metrics" "$OURS_PID" "http://127.0.0.1:$p/metrics" "$peer_pid" "$@"
+  stop_pid "$OURS_PID"
+  ours "$prefix-full" "postgres: [{name: bench, dsn: \"$PG_DSN\", statements: {top: 20}}]" "${OFF_DEFAULTS[@]}"
+  pair "$prefix +tables" postgres_exporter "$OURS_URL/metrics" "$OURS_PID" "http://127.0.0.1:$p/metrics" "$peer_pid" "$@"
   stop_pid "$OURS_PID"
   stop_pid "$peer_pid"
+}
+
+if want postgres && [ -n "$PG_PORT" ] && have prometheus-postgres-exporter; then
+  pg_pairs postgres
 fi
 
 # Everything at once: one exporter with all six kinds of work against the six peers (their
@@ -551,14 +563,11 @@ if want pg10k && [ -n "$PG_PORT" ]; then
   for ((i = 0; i < STATEMENTS; i++)); do echo "SELECT count(*) FROM s_$i;"; done |
     psql_su -d bench -o /dev/null
   psql_su -d bench -c "ANALYZE" >/dev/null
+  if have prometheus-postgres-exporter; then
+    pg_pairs "postgres 10k" 50 "$PAIR_SECONDS"
+  fi
   cfg="postgres: [{name: bench, dsn: \"$PG_DSN\", statements: {top: 20}}]"
   ours pg10k "$cfg" "${OFF_DEFAULTS[@]}"
-  p=$(free_port)
-  DATA_SOURCE_NAME=$PG_DSN start postgres_exporter prometheus-postgres-exporter --web.listen-address="127.0.0.1:$p"
-  peer_pid=$LAST_PID
-  wait_http "http://127.0.0.1:$p/metrics" 60
-  pair "postgres 10k" postgres_exporter "$OURS_URL/metrics" "$OURS_PID" "http://127.0.0.1:$p/metrics" "$peer_pid" 50 "$PAIR_SECONDS"
-  stop_pid "$peer_pid"
   # The floor: the statements of one steady-state scrape (logged by the server), run by psql in
   # one session with \timing; the sum of their times.
   psql_su -d bench -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null

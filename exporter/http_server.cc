@@ -65,18 +65,25 @@ void Send(mg_connection* conn, int status, const char* status_text, const std::s
   mg_write(conn, head.data(), head.size());
 }
 
-std::string QueryVar(const mg_request_info* info, const char* name, bool* present) {
+std::string QueryVar(const char* query_string, const char* name, bool* present) {
   *present = false;
-  if (info->query_string == nullptr) return "";
+  if (query_string == nullptr) return "";
   std::vector<char> buf(8192);
-  int n =
-      mg_get_var(info->query_string, std::strlen(info->query_string), name, buf.data(), buf.size());
-  if (n < 0) return "";  // -1 absent, -2 too long: both refused below as missing
+  int n = mg_get_var(query_string, std::strlen(query_string), name, buf.data(), buf.size());
+  if (n < 0) return "";  // -1 absent, -2 too long: both refused as missing
   *present = true;
   return std::string(buf.data(), static_cast<size_t>(n));
 }
 
 }  // namespace
+
+ProbeQuery ParseProbeQuery(const char* query_string) {
+  ProbeQuery q;
+  q.target = QueryVar(query_string, "target", &q.has_target);
+  q.collector = QueryVar(query_string, "collector", &q.has_collector);
+  q.module = QueryVar(query_string, "module", &q.has_module);
+  return q;
+}
 
 class HttpServer::Handler : public CivetHandler {
  public:
@@ -154,10 +161,11 @@ class HttpServer::Handler : public CivetHandler {
       return;
     }
     // /probe
-    bool has_target = false, has_collector = false, has_module = false;
-    std::string target = QueryVar(info, "target", &has_target);
-    std::string collector = QueryVar(info, "collector", &has_collector);
-    std::string module = QueryVar(info, "module", &has_module);
+    ProbeQuery q = ParseProbeQuery(info->query_string);
+    const bool has_target = q.has_target, has_collector = q.has_collector,
+               has_module = q.has_module;
+    std::string target = std::move(q.target), collector = std::move(q.collector),
+                module = std::move(q.module);
     if (!has_target || target.empty()) {
       return Send(conn, 400, "Bad Request", "text/plain; charset=utf-8",
                   "target parameter is missing\n");

@@ -36,6 +36,14 @@ class HttpServer {
   std::unique_ptr<CivetServer> server_;
 };
 
+// The parameters of a /probe request, URL-decoded from its query string (civetweb's
+// mg_get_var). A parameter that is absent, or longer than 8 KiB decoded, is not present.
+struct ProbeQuery {
+  std::string target, collector, module;
+  bool has_target = false, has_collector = false, has_module = false;
+};
+ProbeQuery ParseProbeQuery(const char* query_string);
+
 // gzip-compresses data (for Accept-Encoding: gzip). Empty on failure.
 std::string Gzip(const std::string& data);
 // True when an Accept-Encoding header value accepts gzip (and does not say gzip;q=0).

@@ -21,7 +21,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::size_t kReadBufferBytes = 1 << 20;
+// 64 KiB reads cost one system call per ~700 lines: no measurable speed over 1 MiB reads, and
+// 960 KiB less resident memory per log.
+constexpr std::size_t kReadBufferBytes = 64 << 10;
 // Bytes read from one file in one pass before the others (and discovery) get their turn.
 constexpr std::uint64_t kPassBudgetBytes = 16 << 20;
 

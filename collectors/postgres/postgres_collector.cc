@@ -320,7 +320,7 @@ class PostgresCollector : public Collector {
     Outcome o =
         Section(main_, "pg_stat_statements",
                 StatementsSql(*schema, version, cfg_.statements_top * 2,
-                              cfg_.statements_query_text ? cfg_.statements_query_length : 1),
+                              cfg_.statements_query_text ? cfg_.statements_query_length : 0),
                 run, &rows);
     if (o == Outcome::kOk) {
       EmitStatements(rows, top_, cfg_.statements_query_text,

@@ -13,7 +13,8 @@ namespace thoth::postgres {
 // The heaviest statements by total execution time, aggregated over (user, database, queryid)
 // (PostgreSQL 14+ splits a queryid by `toplevel`), `candidates` rows at most. `schema` is the
 // quoted schema of the extension; PostgreSQL 13+ names the time column total_exec_time, older
-// ones total_time.
+// ones total_time. query_length 0: without the query texts (pg_stat_statements(false), which
+// does not read them from their file).
 std::string StatementsSql(const std::string& schema, int server_version_num, int candidates,
                           int query_length);
 

@@ -9,6 +9,7 @@ set(THOTH_DEPLOY_TESTS
   docker          # the image's runtime libraries and health check
   configs         # every shipped exporter config passes --check-config; SIGHUP reload
   nginx           # a real nginx with TLS and basic auth in front of a running exporter
+  hardened        # as an unprivileged user on a read-only root, PostgreSQL through pg_monitor only
   debian          # make package, dpkg -i, run, dpkg -r / --purge
 )
 foreach(name ${THOTH_DEPLOY_TESTS})
