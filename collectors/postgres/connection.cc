@@ -142,7 +142,22 @@ Status PgConnection::Connect(const ConnParams& params, Clock::time_point deadlin
 
 Status PgConnection::Query(const std::string& sql, Clock::time_point deadline, QueryResult* out,
                            std::string* sqlstate) {
+  std::vector<QueryResult> outs;
+  Status st = Run(sql, deadline, &outs, true, sqlstate);
+  if (st.ok()) *out = std::move(outs.front());
+  return st;
+}
+
+Status PgConnection::QueryEach(const std::string& sql, Clock::time_point deadline,
+                               std::vector<QueryResult>* outs, std::string* sqlstate) {
+  outs->clear();
+  return Run(sql, deadline, outs, false, sqlstate);
+}
+
+Status PgConnection::Run(const std::string& sql, Clock::time_point deadline,
+                         std::vector<QueryResult>* outs, bool last_only, std::string* sqlstate) {
   if (sqlstate != nullptr) sqlstate->clear();
+  if (last_only) outs->assign(1, QueryResult{});
   timed_out_ = false;
   if (conn_ == nullptr) return Status::Error("not connected");
   auto lost = [&](std::string message) {
@@ -166,7 +181,6 @@ Status PgConnection::Query(const std::string& sql, Clock::time_point deadline, Q
     }
   }
   std::string error, error_state;
-  bool have_rows = false;
   while (true) {
     while (PQisBusy(conn_) == 1) {
       if (!Wait(false, deadline)) {
@@ -181,7 +195,8 @@ Status PgConnection::Query(const std::string& sql, Clock::time_point deadline, Q
     if (res == nullptr) break;
     switch (PQresultStatus(res)) {
       case PGRES_TUPLES_OK: {
-        have_rows = true;
+        if (!last_only) outs->emplace_back();
+        QueryResult* out = &outs->back();
         out->columns.clear();
         out->rows.clear();
         const int ncols = PQnfields(res);
@@ -206,6 +221,7 @@ Status PgConnection::Query(const std::string& sql, Clock::time_point deadline, Q
       }
       case PGRES_COMMAND_OK:
       case PGRES_EMPTY_QUERY:
+        if (!last_only) outs->emplace_back();
         break;
       default:
         if (error.empty()) {
@@ -224,10 +240,6 @@ Status PgConnection::Query(const std::string& sql, Clock::time_point deadline, Q
   if (!error.empty()) {
     if (sqlstate != nullptr) *sqlstate = error_state;
     return Status::Error(error_state.empty() ? error : error + " (SQLSTATE " + error_state + ")");
-  }
-  if (!have_rows) {
-    out->columns.clear();
-    out->rows.clear();
   }
   return Status::Ok();
 }

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "collectors/postgres/dsn.h"
 #include "collectors/postgres/query_result.h"
@@ -53,6 +54,11 @@ class PgConnection {
   // connection closes it (sqlstate stays empty; connected() tells).
   Status Query(const std::string& sql, Clock::time_point deadline, QueryResult* out,
                std::string* sqlstate = nullptr);
+  // Like Query, but returns every statement's rows, in order (statements without rows give an
+  // empty result): several statements for one round trip. The server runs them in one implicit
+  // transaction, so an error stops the ones after it; the status is then that error's.
+  Status QueryEach(const std::string& sql, Clock::time_point deadline,
+                   std::vector<QueryResult>* outs, std::string* sqlstate = nullptr);
 
   // PQserverVersion (e.g. 150020), the database and the user of the open session.
   int server_version() const { return server_version_; }
@@ -70,6 +76,10 @@ class PgConnection {
   // Waits until the socket is readable (and writable if `write`), or the deadline. false on
   // timeout or error.
   bool Wait(bool write, Clock::time_point deadline);
+  // Sends sql and reads every result into *outs (one per statement). When last_only, keeps only
+  // the last result that has rows, in (*outs)[0].
+  Status Run(const std::string& sql, Clock::time_point deadline, std::vector<QueryResult>* outs,
+             bool last_only, std::string* sqlstate);
 
   pg_conn* conn_ = nullptr;
   int server_version_ = 0;

@@ -80,6 +80,9 @@ class PostgresCollector : public Collector {
   // A session to one database with its reconnect backoff.
   struct Session {
     PgConnection conn;
+    // Whether this session runs the cluster sections in one round trip; cleared for the rest of
+    // the session when a batch meets a server error (a section the role may not read, say).
+    bool batch = true;
     int failures = 0;
     Clock::time_point next_attempt{};
     std::string last_error;
@@ -134,6 +137,7 @@ class PostgresCollector : public Collector {
     if (st.ok()) {
       s.failures = 0;
       s.last_error.clear();
+      s.batch = true;
       return st;
     }
     if (memory_errors_ != nullptr) {
@@ -152,9 +156,11 @@ class PostgresCollector : public Collector {
 
   // Runs one statement with the server-side statement_timeout set to what is left of the
   // deadline (capped by cap_seconds), so that a slow query is cancelled by the server, keeping
-  // the session, before the client has to give up on it and drop the session.
+  // the session, before the client has to give up on it and drop the session. With `each`, sql
+  // may hold several statements and *each receives every one's rows (after set_config's).
   Status Query(Session& s, const std::string& sql, Clock::time_point deadline, QueryResult* out,
-               std::string* sqlstate, double cap_seconds = 0) {
+               std::string* sqlstate, double cap_seconds = 0,
+               std::vector<QueryResult>* each = nullptr) {
     const double left = Seconds(deadline - Clock::now());
     if (left < 0.02) {
       if (sqlstate != nullptr) sqlstate->clear();
@@ -167,7 +173,8 @@ class PostgresCollector : public Collector {
     // set_config() in a SELECT, not SET: pg_stat_statements folds its constants into one entry.
     std::string text = "SELECT pg_catalog.set_config('statement_timeout', '" + std::to_string(ms) +
                        "', false); " + sql;
-    Status st = s.conn.Query(text, deadline, out, sqlstate);
+    Status st = each != nullptr ? s.conn.QueryEach(text, deadline, each, sqlstate)
+                                : s.conn.Query(text, deadline, out, sqlstate);
     if (!st.ok() && !s.conn.connected()) {
       s.failures++;
       s.next_attempt = Clock::now() + Backoff(s.failures);
@@ -236,54 +243,70 @@ class PostgresCollector : public Collector {
     return Status::Error(message);
   }
 
-  // Cluster-wide views, read once on the DSN's database.
+  // Cluster-wide views, read once on the DSN's database: in one round trip when the session
+  // allows (Session::batch), else one section at a time, so that a section the role may not
+  // read is reported and skipped while the others are collected.
   void CollectCluster(Run& run, MetricSink& sink) {
     const int version = main_.conn.server_version();
-    QueryResult rows;
-    std::optional<std::string> pgss_schema;
-
-    Outcome o = Section(main_, "server", ServerSql(), run, &rows);
-    if (o == Outcome::kLost) return;
-    if (o == Outcome::kOk) {
-      EmitServer(rows, version, sink);
-      if (!rows.rows.empty()) pgss_schema = rows.Get(0, "pgss_schema");
+    const std::vector<std::pair<std::string, std::string>> sections = {
+        {"server", ServerSql()},
+        {"pg_settings", SettingsSql()},
+        {"pg_stat_activity", ActivitySql()},
+        {"long-running queries", LongRunningSql(long_running_seconds_)},
+        {"pg_locks", LocksSql()},
+        {"pg_stat_database", DatabaseStatsSql()},
+        {"database sizes", DatabaseSizeSql()},
+        {"pg_stat_bgwriter", BgwriterSql(version)},
+    };
+    std::vector<QueryResult> results(sections.size());
+    std::vector<Outcome> outcomes(sections.size(), Outcome::kSkipped);
+    bool batched = false;
+    if (main_.batch) {
+      std::string sql;
+      for (const auto& [what, text] : sections) sql += (sql.empty() ? "" : "; ") + text;
+      std::vector<QueryResult> each;
+      Status st = Query(main_, sql, run.deadline, nullptr, nullptr, 0, &each);
+      if (st.ok() && each.size() == sections.size() + 1) {
+        for (size_t i = 0; i < sections.size(); ++i) results[i] = std::move(each[i + 1]);
+        outcomes.assign(sections.size(), Outcome::kOk);
+        batched = true;
+      } else if (!main_.conn.connected()) {
+        run.errors.push_back("cluster statistics: " + Scrub(st.message(), secrets_));
+        return;
+      } else {
+        spdlog::debug("postgres target {}: reading the cluster sections one by one: {}",
+                      cfg_.name, st.ok() ? "unexpected number of results" : st.message());
+        main_.batch = false;
+      }
     }
-
-    o = Section(main_, "pg_settings", SettingsSql(), run, &rows);
-    if (o == Outcome::kLost) return;
-    if (o == Outcome::kOk) {
-      EmitSettings(rows, sink);
-      if (auto limit = ConnectionsLimit(rows, cfg_.pool_size)) {
+    if (!batched) {
+      for (size_t i = 0; i < sections.size(); ++i) {
+        outcomes[i] = Section(main_, sections[i].first, sections[i].second, run, &results[i]);
+        if (outcomes[i] == Outcome::kLost) break;
+      }
+    }
+    std::optional<std::string> pgss_schema;
+    auto ok = [&](size_t i) { return outcomes[i] == Outcome::kOk; };
+    if (ok(0)) {
+      EmitServer(results[0], version, sink);
+      if (!results[0].rows.empty()) pgss_schema = results[0].Get(0, "pgss_schema");
+    }
+    if (ok(1)) {
+      EmitSettings(results[1], sink);
+      if (auto limit = ConnectionsLimit(results[1], cfg_.pool_size)) {
         sink.Gauge("pg_connections_limit",
                    "Connections the pool allows: pool_size, else max_connections - "
                    "superuser_reserved_connections",
                    {}, *limit);
       }
     }
-
-    o = Section(main_, "pg_stat_activity", ActivitySql(), run, &rows);
-    if (o == Outcome::kLost) return;
-    if (o == Outcome::kOk) EmitActivity(rows, sink);
-
-    o = Section(main_, "long-running queries", LongRunningSql(long_running_seconds_), run, &rows);
-    if (o == Outcome::kLost) return;
-    if (o == Outcome::kOk) EmitLongRunning(rows, long_running_seconds_, sink);
-
-    o = Section(main_, "pg_locks", LocksSql(), run, &rows);
-    if (o == Outcome::kLost) return;
-    if (o == Outcome::kOk) EmitLocks(rows, sink);
-
-    o = Section(main_, "pg_stat_database", DatabaseStatsSql(), run, &rows);
-    if (o == Outcome::kLost) return;
-    if (o == Outcome::kOk) EmitDatabaseStats(rows, sink);
-
-    o = Section(main_, "database sizes", DatabaseSizeSql(), run, &rows);
-    if (o == Outcome::kLost) return;
-    if (o == Outcome::kOk) EmitDatabaseSize(rows, sink);
-
-    o = Section(main_, "pg_stat_bgwriter", BgwriterSql(version), run, &rows);
-    if (o == Outcome::kLost) return;
-    if (o == Outcome::kOk) EmitBgwriter(rows, sink);
+    if (ok(2)) EmitActivity(results[2], sink);
+    if (ok(3)) EmitLongRunning(results[3], long_running_seconds_, sink);
+    if (ok(4)) EmitLocks(results[4], sink);
+    if (ok(5)) EmitDatabaseStats(results[5], sink);
+    if (ok(6)) EmitDatabaseSize(results[6], sink);
+    if (ok(7)) EmitBgwriter(results[7], sink);
+    if (std::find(outcomes.begin(), outcomes.end(), Outcome::kLost) != outcomes.end()) return;
 
     CollectStatements(run, pgss_schema, sink);
   }

@@ -323,5 +323,27 @@ TEST(PostgresValues, ARoleWithoutPgMonitorGetsWhatItMayRead) {
   EXPECT_TRUE(s.Has("pg_stat_activity_count"));
 }
 
+TEST(PostgresValues, ADeniedClusterSectionIsSkippedAndTheOthersAreRead) {
+  // The cluster sections go in one round trip; one the role may not read (here: database
+  // sizes, with pg_database_size revoked) stops that batch, and the collector reads them one by
+  // one instead: the denied section is left out, every other one is there, on every scrape.
+  Pg().Exec("CREATE ROLE sizeless LOGIN PASSWORD 'sizelesspw'");
+  Pg().Exec("REVOKE EXECUTE ON FUNCTION pg_catalog.pg_database_size(oid) FROM PUBLIC");
+  auto t = MakeTarget("- name: sizeless\n  dsn: \"postgresql://sizeless@127.0.0.1:" +
+                      std::to_string(Pg().port()) + "/postgres\"\n  password: sizelesspw\n");
+  for (int i = 0; i < 2; ++i) {
+    Scrape s = t->Collect();
+    EXPECT_EQ(s.Value("pg_up"), 1);
+    EXPECT_FALSE(s.Has("pg_database_size_bytes"));
+    EXPECT_TRUE(s.Has("pg_settings_max_connections"));
+    EXPECT_TRUE(s.Has("pg_stat_activity_count"));
+    EXPECT_TRUE(s.Has("pg_stat_database_xact_commit"));
+    EXPECT_TRUE(s.Has("pg_stat_bgwriter_buffers_alloc_total"));
+  }
+  Pg().Exec("GRANT EXECUTE ON FUNCTION pg_catalog.pg_database_size(oid) TO PUBLIC");
+  auto monitor = MakeTarget(MonitorTargetYaml("sized"));
+  EXPECT_TRUE(monitor->Collect().Has("pg_database_size_bytes"));
+}
+
 }  // namespace
 }  // namespace thoth::testing
