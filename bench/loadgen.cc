@@ -6,7 +6,7 @@
 //     runs on a warm cache). A side with several URLs (the six peers) counts one scrape as the
 //     sequential scrape of all its URLs, and its CPU and memory as the sum over its processes.
 //     Prints one JSON object: per side n, median/p99 latency (ms), CPU seconds per 1,000 scrapes
-//     (utime+stime from /proc/<pid>/stat), RSS (MiB, VmRSS) after the run, bytes of one scrape.
+//     (utime+stime from /proc/<pid>/stat), RSS (MiB, VmRSS) 0.5 s after the run, bytes of one scrape.
 //
 //   loadgen conc --duration S --group NAME=URL,THREADS [--group ...]
 //     THREADS workers per group request URL in a loop for S seconds; prints per group the count,
@@ -183,6 +183,8 @@ int Pair(std::map<std::string, std::string>& opt) {
     }
   }
   for (auto& s : sides) s.cpu_after = CpuSeconds(s.pids);
+  // Resident memory at rest: an exporter may hand memory back just after its last answer.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
   std::printf("{\"a\": %s", sides[0].Json().c_str());
   if (count > 1) std::printf(", \"b\": %s", sides[1].Json().c_str());
   std::printf("}\n");
