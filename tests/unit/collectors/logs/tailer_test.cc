@@ -57,6 +57,15 @@ class TailerTest : public ::testing::Test {
     o.use_inotify = false;
     return o;
   }
+  // *.log from the start, polled every 5 ms, with a state file and the given rotate_wait.
+  TailerOptions StateOptions(std::chrono::milliseconds rotate_wait) {
+    TailerOptions o = Options("*.log");
+    o.state_file = Path("positions");
+    o.poll_interval = std::chrono::milliseconds(5);
+    o.rotate_wait = rotate_wait;
+    o.from_start = true;
+    return o;
+  }
   // Descriptors of this process that point at a path under the test directory.
   std::vector<std::string> OpenUnderDir() {
     std::vector<std::string> out;
@@ -241,11 +250,7 @@ TEST_F(TailerTest, FileMissingFromTheGlobWhenStoppingKeepsItsPosition) {
   // A directory read that races a rename can miss the renamed file for one pass. Moving the
   // file out of the glob and back plays that miss, with the stop in between: the file must
   // resume where it was, not be read again as a new file.
-  auto o = Options("*.log");
-  o.state_file = Path("positions");
-  o.poll_interval = std::chrono::milliseconds(5);
-  o.rotate_wait = std::chrono::milliseconds(60000);
-  o.from_start = true;
+  auto o = StateOptions(std::chrono::milliseconds(60000));
   Append("a.log", "1\n2\n");
   Counter first;
   {
@@ -273,11 +278,7 @@ TEST_F(TailerTest, FileMissingFromTheGlobWhenStoppingKeepsItsPosition) {
 TEST_F(TailerTest, StatePositionsNotFoundYetAreWrittenBack) {
   // A restart whose passes miss a file of the state file, then another restart: the second one
   // still knows the file's position.
-  auto o = Options("*.log");
-  o.state_file = Path("positions");
-  o.poll_interval = std::chrono::milliseconds(5);
-  o.rotate_wait = std::chrono::milliseconds(60000);
-  o.from_start = true;
+  auto o = StateOptions(std::chrono::milliseconds(60000));
   Append("a.log", "1\n2\n");
   Counter first;
   RunUntil(o, &first, 2);
@@ -295,11 +296,7 @@ TEST_F(TailerTest, StatePositionsNotFoundYetAreWrittenBack) {
 }
 
 TEST_F(TailerTest, StatePositionsNotFoundAreForgottenAfterRotateWait) {
-  auto o = Options("*.log");
-  o.state_file = Path("positions");
-  o.poll_interval = std::chrono::milliseconds(5);
-  o.rotate_wait = std::chrono::milliseconds(0);
-  o.from_start = true;
+  auto o = StateOptions(std::chrono::milliseconds(0));
   Append("a.log", "1\n2\n");
   Counter first;
   RunUntil(o, &first, 2);
