@@ -1,6 +1,5 @@
 #include "exporter/app.h"
 
-
 #include <chrono>
 #include <cstdlib>
 #include <sstream>

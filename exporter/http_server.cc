@@ -75,8 +75,13 @@ std::string QueryVar(const char* query_string, const char* name, bool* present) 
   return std::string(buf.data(), static_cast<size_t>(n));
 }
 
-// Free heap memory above which a scrape hands pages back to the system.
-constexpr size_t kTrimAboveFreeBytes = 1 << 20;
+// After a response: a large scrape (10,000 tables) frees megabytes; hand the free pages back
+// once the body and its compressed copy are gone too, so that resident memory reflects what the
+// exporter holds rather than its largest scrape. Only above 1 MiB free: trimming consolidates
+// every free chunk, which cost a quarter of an ordinary scrape's CPU time when done every time.
+void TrimFreedMemory() {
+  if (mallinfo2().fordblks > (1 << 20)) malloc_trim(0);
+}
 
 }  // namespace
 
@@ -157,12 +162,7 @@ class HttpServer::Handler : public CivetHandler {
     const auto deadline = app.Deadline(mg_get_header(conn, "X-Prometheus-Scrape-Timeout-Seconds"));
     if (path == server_.telemetry_path_) {
       SendMetrics(conn, app.Metrics(deadline), method);
-      // A large scrape (10,000 tables) frees megabytes; hand the free pages back now that the
-      // body and its compressed copy are gone too, so that resident memory reflects what the
-      // exporter holds rather than its largest scrape. Only then: trimming consolidates every
-      // free chunk, which cost a quarter of an ordinary scrape's CPU time when done every time.
-      if (mallinfo2().fordblks > kTrimAboveFreeBytes) malloc_trim(0);
-      return;
+      return TrimFreedMemory();
     }
     // /probe
     ProbeQuery q = ParseProbeQuery(info->query_string);
@@ -181,14 +181,17 @@ class HttpServer::Handler : public CivetHandler {
             conn, 404, "Not Found", "text/plain; charset=utf-8",
             "no configured target \"" + target + "\" for collector \"" + collector + "\"\n");
       }
-      return SendMetrics(conn, body, method);
+      SendMetrics(conn, body, method);
+      body = std::string();
+      return TrimFreedMemory();
     }
     if (!has_module || module.empty()) module = "http_2xx";
     std::string refusal = app.AdHocRefusal(target, module);
     if (!refusal.empty()) {
       return Send(conn, 403, "Forbidden", "text/plain; charset=utf-8", refusal + "\n");
     }
-    return SendMetrics(conn, app.AdHocProbe(target, module, deadline), method);
+    SendMetrics(conn, app.AdHocProbe(target, module, deadline), method);
+    TrimFreedMemory();
   }
 
   void SendMetrics(mg_connection* conn, const std::string& text, const std::string& method) {

@@ -275,7 +275,8 @@ class PostgresCollector : public Collector {
         return;
       } else {
         spdlog::debug("postgres target {}: reading the cluster sections one by one: {}",
-                      cfg_.name, st.ok() ? "unexpected number of results" : st.message());
+                      cfg_.name,
+                      st.ok() ? "unexpected number of results" : Scrub(st.message(), secrets_));
         main_.batch = false;
       }
     }
