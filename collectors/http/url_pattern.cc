@@ -39,9 +39,7 @@ std::optional<std::string> Part(CURLU* u, CURLUPart what, unsigned flags = 0) {
   return out;
 }
 
-}  // namespace
-
-std::optional<ProbeUrl> ParseProbeUrl(std::string_view url, std::string* error) {
+std::optional<ProbeUrl> ParseOnce(std::string_view url, std::string* error) {
   auto fail = [&](const std::string& why) -> std::optional<ProbeUrl> {
     if (error != nullptr) *error = why;
     return std::nullopt;
@@ -86,6 +84,24 @@ std::optional<ProbeUrl> ParseProbeUrl(std::string_view url, std::string* error) 
   auto normalized = Part(u.get(), CURLUPART_URL);
   if (!normalized) return fail("not a valid URL");
   out.normalized = *normalized;
+  return out;
+}
+
+}  // namespace
+
+std::optional<ProbeUrl> ParseProbeUrl(std::string_view url, std::string* error) {
+  auto out = ParseOnce(url, error);
+  if (!out) return out;
+  // What is fetched is the normalized URL: it must read as what was judged. libcurl decodes a
+  // percent-encoded host after it has normalized numeric IPv4 forms, so "http://06%30/" is host
+  // "060" here but 0.0.0.48 (octal) once normalized (found by url_pattern_fuzz).
+  auto again = ParseOnce(out->normalized, error);
+  if (!again || again->scheme != out->scheme || again->host != out->host ||
+      again->port != out->port || again->path_and_query != out->path_and_query ||
+      again->normalized != out->normalized) {
+    if (error != nullptr) *error = "the URL reads differently once normalized (an encoded host?)";
+    return std::nullopt;
+  }
   return out;
 }
 
