@@ -297,15 +297,17 @@ if want http && [ -n "$NGINX_PORT" ] && have prometheus-blackbox-exporter; then
 fi
 
 PROCESS_GROUPS=(redis-server '^postgres' nginx exporter)
+# process-exporter's config, used by the `process` and `all` cases.
+peer_cfg="process_names:"
+for g in "${PROCESS_GROUPS[@]}"; do
+  peer_cfg+=$'\n'"  - name: $(printf '%s' "$g" | tr -dc 'a-z')"$'\n'"    cmdline: ['$g']"
+done
+printf '%s\n' "$peer_cfg" >"$WORK/process-exporter.yml"
 if want process && have prometheus-process-exporter; then
   cfg="process:"
-  peer_cfg="process_names:"
   for g in "${PROCESS_GROUPS[@]}"; do
-    name=$(printf '%s' "$g" | tr -dc 'a-z')
-    cfg+=$'\n'"  - {name: $name, cmdline: \"$g\"}"
-    peer_cfg+=$'\n'"  - name: $name"$'\n'"    cmdline: ['$g']"
+    cfg+=$'\n'"  - {name: $(printf '%s' "$g" | tr -dc 'a-z'), cmdline: \"$g\"}"
   done
-  printf '%s\n' "$peer_cfg" >"$WORK/process-exporter.yml"
   ours process "$cfg" "${OFF_DEFAULTS[@]}"
   p=$(free_port)
   start process_exporter prometheus-process-exporter -config.path "$WORK/process-exporter.yml" \
