@@ -165,14 +165,12 @@ std::string App::Metrics(Clock::time_point deadline) {
       r.duration_seconds = std::chrono::duration<double>(Clock::now() - start).count();
     }
   }
-  std::vector<prometheus::MetricFamily> families = MergeFamilies(results);
   MetricSink self;
   EmitSelfMetrics(results, self);
   self.Gauge("thoth_exporter_scrape_duration_seconds",
              "How long this scrape took to collect every target.", {},
              std::chrono::duration<double>(Clock::now() - start).count());
-  for (auto& f : self.Take()) families.push_back(std::move(f));
-  return SerializeText(families);
+  return SerializeResults(results, self.Take());
 }
 
 bool App::ProbeTarget(const std::string& collector, const std::string& target,
@@ -185,7 +183,6 @@ bool App::ProbeTarget(const std::string& collector, const std::string& target,
   const auto start = Clock::now();
   std::vector<TargetResult> results = engine_.Collect(
       deadline, [&](const Collector& c) { return c.Name() == collector && c.Target() == target; });
-  std::vector<prometheus::MetricFamily> families = MergeFamilies(results);
   MetricSink self;
   for (const auto& r : results) {
     Labels labels = {{"collector", r.collector}, {"target", r.target}};
@@ -195,8 +192,7 @@ bool App::ProbeTarget(const std::string& collector, const std::string& target,
   }
   self.Gauge("thoth_exporter_scrape_duration_seconds", "How long this probe took.", {},
              std::chrono::duration<double>(Clock::now() - start).count());
-  for (auto& f : self.Take()) families.push_back(std::move(f));
-  *body = SerializeText(families);
+  *body = SerializeResults(results, self.Take());
   return true;
 }
 
@@ -253,11 +249,9 @@ int App::RunOnce(const std::string& format, std::ostream& out, bool color) {
   auto cfg = config();
   std::vector<TargetResult> results = engine_.Collect(Deadline(nullptr));
   if (format == "prometheus") {
-    std::vector<prometheus::MetricFamily> families = MergeFamilies(results);
     MetricSink self;
     EmitSelfMetrics(results, self);
-    for (auto& f : self.Take()) families.push_back(std::move(f));
-    out << SerializeText(families);
+    out << SerializeResults(results, self.Take());
   }
   std::vector<HealthCheck> checks;
   const auto collectors = engine_.Collectors();

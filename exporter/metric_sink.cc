@@ -114,10 +114,56 @@ bool FindSample(const std::vector<prometheus::MetricFamily>& families, std::stri
   return false;
 }
 
+namespace {
+
+// A stream buffer that appends to a string: the serializer writes into the string the caller
+// sized, without std::ostringstream's doubling copies and its final copy out by str().
+class AppendBuf : public std::streambuf {
+ public:
+  explicit AppendBuf(std::string* out) : out_(out) { setp(buf_, buf_ + sizeof buf_); }
+  ~AppendBuf() override { Flush(); }
+  AppendBuf(const AppendBuf&) = delete;
+  AppendBuf& operator=(const AppendBuf&) = delete;
+
+ protected:
+  int_type overflow(int_type c) override {
+    Flush();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(c);
+      pbump(1);
+    }
+    return traits_type::not_eof(c);
+  }
+  int sync() override {
+    Flush();
+    return 0;
+  }
+
+ private:
+  void Flush() {
+    out_->append(pbase(), static_cast<size_t>(pptr() - pbase()));
+    setp(buf_, buf_ + sizeof buf_);
+  }
+  std::string* out_;
+  char buf_[16384];
+};
+
+}  // namespace
+
+void AppendText(const std::vector<prometheus::MetricFamily>& families, std::string* out) {
+  size_t samples = 0;
+  for (const auto& f : families) samples += f.metric.size();
+  // About 100 bytes a sample and 150 a family header in this exporter's output.
+  out->reserve(out->size() + samples * 100 + families.size() * 150);
+  AppendBuf buf(out);
+  std::ostream stream(&buf);
+  prometheus::TextSerializer().Serialize(stream, families);
+}
+
 std::string SerializeText(const std::vector<prometheus::MetricFamily>& families) {
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, families);
-  return out.str();
+  std::string out;
+  AppendText(families, &out);
+  return out;
 }
 
 }  // namespace thoth

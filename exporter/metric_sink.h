@@ -57,6 +57,8 @@ std::string EscapeHelp(std::string_view help);
 bool FindSample(const std::vector<prometheus::MetricFamily>& families, std::string_view name,
                 const Labels& match, double* value);
 
+// Appends the text exposition (Prometheus text format 0.0.4) of `families` to *out.
+void AppendText(const std::vector<prometheus::MetricFamily>& families, std::string* out);
 // Serializes families in the Prometheus text format 0.0.4.
 std::string SerializeText(const std::vector<prometheus::MetricFamily>& families);
 

@@ -1,9 +1,11 @@
 #include "exporter/scrape_engine.h"
 
 #include <condition_variable>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 
+#include "exporter/metric_sink.h"
 #include "spdlog/spdlog.h"
 
 namespace thoth {
@@ -223,6 +225,113 @@ std::vector<prometheus::MetricFamily> MergeFamilies(const std::vector<TargetResu
     }
   }
   return merged;
+}
+
+namespace {
+
+// One family's text as the serializer wrote it: its `# HELP`/`# TYPE` lines, then its samples.
+struct TextBlock {
+  std::string_view name;
+  std::string_view type;
+  std::string_view header;
+  std::string_view samples;
+  bool has_help = false;
+  bool has_type = false;
+};
+
+// The `<name>` and the rest of a `# HELP <name> ...` or `# TYPE <name> <type>` line.
+bool HeaderLine(std::string_view line, std::string_view* name, std::string_view* rest) {
+  if (line.rfind("# HELP ", 0) != 0 && line.rfind("# TYPE ", 0) != 0) return false;
+  std::string_view tail = line.substr(7);
+  size_t space = tail.find(' ');
+  *name = tail.substr(0, space);
+  *rest = space == std::string_view::npos ? std::string_view() : tail.substr(space + 1);
+  return true;
+}
+
+// Splits the serializer's output into families. Header lines start with "# "; sample lines
+// never do. A family starts at a header line that follows a sample or names another family.
+std::vector<TextBlock> SplitBlocks(std::string_view text) {
+  std::vector<TextBlock> blocks;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    end = end == std::string_view::npos ? text.size() : end + 1;
+    std::string_view line = text.substr(pos, end - pos);
+    std::string_view name, rest;
+    if (HeaderLine(line, &name, &rest)) {
+      const bool help = line[2] == 'H';
+      if (blocks.empty() || !blocks.back().samples.empty() || blocks.back().name != name ||
+          blocks.back().has_type || (help && blocks.back().has_help)) {
+        blocks.push_back({name, {}, text.substr(pos, 0), text.substr(end, 0)});
+      }
+      TextBlock& b = blocks.back();
+      if (help) {
+        b.has_help = true;
+      } else {
+        b.has_type = true;
+        b.type = rest;
+        while (!b.type.empty() && b.type.back() == '\n') b.type.remove_suffix(1);
+      }
+      b.header = std::string_view(b.header.data(), b.header.size() + line.size());
+      b.samples = text.substr(end, 0);
+    } else if (!blocks.empty()) {
+      TextBlock& b = blocks.back();
+      b.samples = std::string_view(b.samples.data(), b.samples.size() + line.size());
+    }
+    pos = end;
+  }
+  return blocks;
+}
+
+}  // namespace
+
+std::string SerializeResults(const std::vector<TargetResult>& results,
+                             const std::vector<prometheus::MetricFamily>& extra) {
+  std::vector<std::string> texts;
+  texts.reserve(results.size() + 1);
+  for (const auto& r : results) {
+    if (!r.families || r.families->empty()) continue;
+    texts.emplace_back();
+    AppendText(*r.families, &texts.back());
+  }
+  if (!extra.empty()) {
+    texts.emplace_back();
+    AppendText(extra, &texts.back());
+  }
+  struct Group {
+    std::string_view type;
+    std::string_view header;
+    std::vector<std::string_view> samples;
+  };
+  std::vector<Group> groups;
+  std::unordered_map<std::string_view, size_t> index;
+  size_t total = 0;
+  bool regrouped = false;
+  for (const auto& text : texts) {
+    for (const TextBlock& b : SplitBlocks(text)) {
+      auto [it, inserted] = index.try_emplace(b.name, groups.size());
+      if (inserted) {
+        groups.push_back({b.type, b.header, {b.samples}});
+        total += b.header.size() + b.samples.size();
+        continue;
+      }
+      regrouped = true;
+      Group& g = groups[it->second];
+      if (g.type != b.type) continue;  // as MergeFamilies: the first type wins
+      g.samples.push_back(b.samples);
+      total += b.samples.size();
+    }
+  }
+  // One part whose family names are all distinct is already the answer.
+  if (texts.size() == 1 && !regrouped) return std::move(texts.front());
+  std::string out;
+  out.reserve(total);
+  for (const Group& g : groups) {
+    out.append(g.header);
+    for (std::string_view s : g.samples) out.append(s);
+  }
+  return out;
 }
 
 }  // namespace thoth

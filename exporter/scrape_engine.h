@@ -75,4 +75,10 @@ class ScrapeEngine {
 // TYPE win), in first-seen order. Families of a type that conflicts with the first are dropped.
 std::vector<prometheus::MetricFamily> MergeFamilies(const std::vector<TargetResult>& results);
 
+// The text exposition of MergeFamilies(results) followed by `extra`, byte for byte, without
+// copying the samples: each result's families are serialized as they are and the text is then
+// grouped by family name.
+std::string SerializeResults(const std::vector<TargetResult>& results,
+                             const std::vector<prometheus::MetricFamily>& extra);
+
 }  // namespace thoth

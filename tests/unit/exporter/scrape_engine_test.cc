@@ -1,5 +1,7 @@
 #include "exporter/scrape_engine.h"
 
+#include "exporter/metric_sink.h"
+
 #include <atomic>
 #include <condition_variable>
 #include <future>
@@ -190,6 +192,75 @@ TEST(MergeFamilies, ConflictingTypesKeepTheFirst) {
   ASSERT_EQ(merged.size(), 2u);
   EXPECT_EQ(merged[0].metric.size(), 1u);
   EXPECT_EQ(merged[1].name, "n");
+}
+
+std::shared_ptr<const std::vector<prometheus::MetricFamily>> Families(MetricSink& sink) {
+  return std::make_shared<const std::vector<prometheus::MetricFamily>>(sink.Take());
+}
+
+// SerializeResults must write exactly what serializing MergeFamilies' copy writes.
+std::string Reference(std::vector<TargetResult> results,
+                      std::vector<prometheus::MetricFamily> extra) {
+  TargetResult self;
+  self.families = std::make_shared<const std::vector<prometheus::MetricFamily>>(std::move(extra));
+  results.push_back(self);
+  return SerializeText(MergeFamilies(results));
+}
+
+TEST(SerializeResults, EqualsTheMergedCopyByteForByte) {
+  MetricSink a("pg-a"), b("pg-b"), c("cache"), self;
+  a.Gauge("pg_up", "Whether the server answered.", {}, 1);
+  a.Counter("pg_xact_commit", "Commits.", {{"datname", "bench"}}, 12);
+  a.Gauge("only_a", "", {}, 3);  // no HELP line
+  b.Gauge("pg_up", "Whether the server answered.", {}, 0);
+  b.Counter("pg_xact_commit", "Commits.", {{"datname", "x"}}, 1);
+  b.Counter("only_a", "a different type: dropped", {}, 4);
+  c.Gauge("redis_up", "Redis answered.", {}, 1);
+  c.Gauge("pg_up", "Whether the server answered.", {{"odd", "yes"}}, 1);
+  c.Gauge("escaped", "help with \\ and\nnewline", {{"l", "va\"l\nue"}}, 2);
+  self.Gauge("thoth_exporter_collector_success", "1 when ...", {{"collector", "p"}}, 1);
+  self.Gauge("redis_up", "Redis answered.", {{"from", "self"}}, 1);
+  TargetResult ra, rb, rc, empty, none;
+  ra.families = Families(a);
+  rb.families = Families(b);
+  rc.families = Families(c);
+  empty.families = std::make_shared<const std::vector<prometheus::MetricFamily>>();
+  std::vector<prometheus::MetricFamily> extra = self.Take();
+  std::vector<TargetResult> results = {ra, empty, rb, none, rc};
+  const std::string got = SerializeResults(results, extra);
+  EXPECT_EQ(got, Reference(results, extra));
+  // Each family once, its samples in result order; the counter that conflicts is gone.
+  EXPECT_EQ(got.find("# TYPE pg_up gauge"), got.rfind("# TYPE pg_up gauge"));
+  EXPECT_LT(got.find("pg_up{target=\"pg-a\"}"), got.find("pg_up{target=\"pg-b\"}"));
+  EXPECT_EQ(got.find("only_a{target=\"pg-b\"}"), std::string::npos);
+  EXPECT_NE(got.find("redis_up{from=\"self\"}"), std::string::npos);
+}
+
+TEST(SerializeResults, OnePartAndNoPart) {
+  MetricSink a("x");
+  a.Gauge("m", "h", {}, 1);
+  a.Counter("n_total", "h", {{"k", "v"}}, 2);
+  TargetResult r;
+  r.families = Families(a);
+  EXPECT_EQ(SerializeResults({r}, {}), Reference({r}, {}));
+  EXPECT_EQ(SerializeResults({}, {}), "");
+  EXPECT_EQ(SerializeResults({TargetResult{}}, {}), "");
+}
+
+// Families with no samples keep their header, and a family repeated inside one part (which a
+// sink does not produce, but a collector's own list could) is merged like MergeFamilies does.
+TEST(SerializeResults, EmptyAndRepeatedFamiliesInOnePart) {
+  prometheus::MetricFamily f1{"dup", "h", prometheus::MetricType::Gauge, {}};
+  prometheus::MetricFamily f2 = f1;
+  prometheus::ClientMetric m;
+  m.gauge.value = 5;
+  f2.metric.push_back(m);
+  prometheus::MetricFamily f3{"empty_no_help", "", prometheus::MetricType::Counter, {}};
+  prometheus::MetricFamily f4{"dup", "h", prometheus::MetricType::Gauge, {m, m}};
+  TargetResult r;
+  r.families = std::make_shared<const std::vector<prometheus::MetricFamily>>(
+      std::vector<prometheus::MetricFamily>{f1, f2, f3, f4});
+  EXPECT_EQ(SerializeResults({r}, {f3}), Reference({r}, {f3}));
 }
 
 }  // namespace
