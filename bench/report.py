@@ -21,6 +21,8 @@ def fmt(v, digits=2):
         return "—"
     if isinstance(v, str):
         return v
+    if isinstance(v, int):
+        return f"{v:,}"
     if abs(v) >= 1000:
         return f"{v:,.0f}"
     return f"{v:.{digits}f}" if abs(v) >= 0.01 or v == 0 else f"{v:.2g}"
@@ -70,9 +72,13 @@ def main():
                 b["cpu_s_per_1000"], target=target)
             row(name, "RSS MiB after the scrapes", a["rss_mib"], b["rss_mib"],
                 target=20.0 if r["case"] == "all" else None)
+            if "pg_sessions" in r:
+                row(name, "PostgreSQL sessions held (most at once)", r["pg_sessions"]["ours"],
+                    r["pg_sessions"]["peer"], note="sampled every 20 ms")
         elif kind == "concurrency":
             cases.append({"case": f'concurrency {r["who"]}', "load": r["load"],
                           "db_statements": r["db_statements"], "result": r["result"],
+                          "pg_sessions": r.get("pg_sessions"),
                           "seconds": r["seconds"]})
         elif kind == "chroma":
             cases.append(dict(r))
@@ -120,6 +126,10 @@ def main():
             p["db_statements"] if p else None)
         row(name, "statements per request served", o["db_statements"] / max(served_o, 1),
             (p["db_statements"] / max(served_p, 1)) if p else None)
+        if o.get("pg_sessions"):
+            row(name, "PostgreSQL sessions held (most at once)", o["pg_sessions"]["ours"],
+                p["pg_sessions"]["peer"] if p and p.get("pg_sessions") else None,
+                note="sampled every 20 ms")
 
     date = datetime.date.today().isoformat()
     os.makedirs(out, exist_ok=True)

@@ -113,9 +113,27 @@ pair() {
   local load out
   load=$(loadavg)
   log "$case: $n alternating scrapes (at most ${secs}s), load $load"
+  [ -n "${PG_SESSIONS:-}" ] && pg_sessions_start
   out=$("$LOADGEN" pair --n "$n" --max-seconds "$secs" --a "$3" --a-pids "$4" \
     --b "$5" --b-pids "$6")
-  record "{\"kind\": \"pair\", \"case\": \"$case\", \"peer\": \"$peer\", \"load\": \"$load\", \"result\": $out}"
+  local extra=""
+  [ -n "${PG_SESSIONS:-}" ] && extra=", \"pg_sessions\": $(pg_sessions_stop)"
+  record "{\"kind\": \"pair\", \"case\": \"$case\", \"peer\": \"$peer\", \"load\": \"$load\", \"result\": $out$extra}"
+}
+# The PostgreSQL sessions each side holds: one psql session samples pg_stat_activity every 20 ms
+# while a pairing runs; ours are the exporter role's sessions with application_name
+# thoth-exporter, the peer's the role's others. Prints the most seen at once: {"ours": N, "peer": M}.
+pg_sessions_start() {
+  rm -f "$WORK/sessions.stop"
+  (while [ ! -e "$WORK/sessions.stop" ] && sleep 0.02; do
+    echo "SELECT (application_name = 'thoth-exporter')::int, count(*) FROM pg_stat_activity WHERE usename = 'exporter' AND backend_type = 'client backend' GROUP BY 1;"
+  done | psql -X -qAt -h 127.0.0.1 -p "$PG_PORT" -U postgres -d bench >"$WORK/sessions.txt" 2>/dev/null) &
+  SESSIONS_PID=$!
+}
+pg_sessions_stop() {
+  touch "$WORK/sessions.stop"
+  wait "$SESSIONS_PID" 2>/dev/null || true
+  awk -F'|' '$2 > m[$1] { m[$1] = $2 } END { printf "{\"ours\": %d, \"peer\": %d}", m[1], m[0] }' "$WORK/sessions.txt"
 }
 # metric_value URL NAME_AND_LABELS_PREFIX: sum of the samples whose line starts with the prefix.
 metric_sum() {
@@ -374,10 +392,10 @@ pg_pairs() {  # CASE_PREFIX PAIR_ARGS...
   peer_pid=$LAST_PID
   wait_http "http://127.0.0.1:$p/metrics" 60
   ours "$prefix-same" "postgres: [{name: bench, dsn: \"$PG_DSN\", $PG_SAME_WORK}]" "${OFF_DEFAULTS[@]}"
-  pair "$prefix" postgres_exporter "$OURS_URL/metrics" "$OURS_PID" "http://127.0.0.1:$p/metrics" "$peer_pid" "$@"
+  PG_SESSIONS=1 pair "$prefix" postgres_exporter "$OURS_URL/metrics" "$OURS_PID" "http://127.0.0.1:$p/metrics" "$peer_pid" "$@"
   stop_pid "$OURS_PID"
   ours "$prefix-full" "postgres: [{name: bench, dsn: \"$PG_DSN\", statements: {top: 20}}]" "${OFF_DEFAULTS[@]}"
-  pair "$prefix +tables" postgres_exporter "$OURS_URL/metrics" "$OURS_PID" "http://127.0.0.1:$p/metrics" "$peer_pid" "$@"
+  PG_SESSIONS=1 pair "$prefix +tables" postgres_exporter "$OURS_URL/metrics" "$OURS_PID" "http://127.0.0.1:$p/metrics" "$peer_pid" "$@"
   stop_pid "$OURS_PID"
   stop_pid "$peer_pid"
 }
@@ -445,10 +463,12 @@ if want concurrency && [ -n "$PG_PORT" ]; then
   psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d bench -c "SELECT pg_stat_statements_reset()" >/dev/null
   load=$(loadavg)
   log "concurrency: 2 scrapers + 50 /probe for ${CONC_SECONDS}s, load $load"
+  pg_sessions_start
   out=$("$LOADGEN" conc --duration "$CONC_SECONDS" --group "scrape=$OURS_URL/metrics,2" \
     --group "probe=$OURS_URL/probe?collector=postgres&target=bench,50")
+  sessions=$(pg_sessions_stop)
   calls=$(pg_calls)
-  record "{\"kind\": \"concurrency\", \"case\": \"concurrency\", \"who\": \"ours\", \"seconds\": $CONC_SECONDS, \"load\": \"$load\", \"db_statements\": $calls, \"result\": $out}"
+  record "{\"kind\": \"concurrency\", \"case\": \"concurrency\", \"who\": \"ours\", \"seconds\": $CONC_SECONDS, \"load\": \"$load\", \"db_statements\": $calls, \"pg_sessions\": $sessions, \"result\": $out}"
   stop_pid "$OURS_PID"
   if have prometheus-postgres-exporter; then
     p=$(free_port)
@@ -458,10 +478,12 @@ if want concurrency && [ -n "$PG_PORT" ]; then
     psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d bench -c "SELECT pg_stat_statements_reset()" >/dev/null
     load=$(loadavg)
     log "concurrency: postgres_exporter, 52 parallel scrapers for ${CONC_SECONDS}s, load $load"
+    pg_sessions_start
     out=$("$LOADGEN" conc --duration "$CONC_SECONDS" --group "scrape=http://127.0.0.1:$p/metrics,2" \
       --group "probe=http://127.0.0.1:$p/metrics,50")
+    sessions=$(pg_sessions_stop)
     calls=$(pg_calls)
-    record "{\"kind\": \"concurrency\", \"case\": \"concurrency\", \"who\": \"postgres_exporter\", \"seconds\": $CONC_SECONDS, \"load\": \"$load\", \"db_statements\": $calls, \"result\": $out}"
+    record "{\"kind\": \"concurrency\", \"case\": \"concurrency\", \"who\": \"postgres_exporter\", \"seconds\": $CONC_SECONDS, \"load\": \"$load\", \"db_statements\": $calls, \"pg_sessions\": $sessions, \"result\": $out}"
     stop_pid "$peer_pid"
   fi
 fi
