@@ -7,11 +7,10 @@
 #include <exception>
 #include <functional>
 #include <optional>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 #include "CivetServer.h"
+#include "exporter/render_threads.h"
 #include "spdlog/spdlog.h"
 
 namespace thoth {
@@ -95,29 +94,19 @@ void TrimFreedMemory() {
   if (mallinfo2().fordblks > (1 << 20)) malloc_trim(0);
 }
 
-// Runs `render` on a thread of its own and waits for it. civetweb's workers live as long as the
-// server, and glibc keeps, per thread, a cache of the small blocks that thread freed (tcache,
-// up to 7 per size class) which malloc_trim does not return. A scrape allocates and frees
-// hundreds of thousands of small blocks, so each of the 64 workers that ever served one kept a
-// cache of its own: 2.7 MiB of the resident memory with every collector configured (measured
-// in bench/). A thread that ends with the request hands its cache back to the heap; the cost is
-// one thread start per scrape, tens of microseconds. Exceptions reach the caller; if no thread
-// can be started, the work runs here.
+// Runs `render` on one of the render threads (see RenderThreads for why) and returns its
+// result; exceptions reach the caller.
 template <typename T>
-T OffWorker(const std::function<T()>& render) {
+T OffWorker(RenderThreads& threads, const std::function<T()>& render) {
   T result{};
   std::exception_ptr error;
-  try {
-    std::thread([&] {
-      try {
-        result = render();
-      } catch (...) {
-        error = std::current_exception();
-      }
-    }).join();
-  } catch (const std::system_error&) {
-    return render();
-  }
+  threads.Run([&] {
+    try {
+      result = render();
+    } catch (...) {
+      error = std::current_exception();
+    }
+  });
   if (error) std::rethrow_exception(error);
   return result;
 }
@@ -215,7 +204,8 @@ class HttpServer::Handler : public CivetHandler {
     const auto deadline = app.Deadline(mg_get_header(conn, "X-Prometheus-Scrape-Timeout-Seconds"));
     const bool gzip = AcceptsGzip(mg_get_header(conn, "Accept-Encoding"));
     if (path == server_.telemetry_path_) {
-      SendMetrics(conn, OffWorker<Body>([&] { return Encode(app.Metrics(deadline), gzip); }),
+      SendMetrics(conn,
+                  OffWorker<Body>(renderers_, [&] { return Encode(app.Metrics(deadline), gzip); }),
                   method);
       return TrimFreedMemory();
     }
@@ -230,7 +220,7 @@ class HttpServer::Handler : public CivetHandler {
                   "target parameter is missing\n");
     }
     if (has_collector) {
-      auto body = OffWorker<std::optional<Body>>([&]() -> std::optional<Body> {
+      auto body = OffWorker<std::optional<Body>>(renderers_, [&]() -> std::optional<Body> {
         std::string text;
         if (!app.ProbeTarget(collector, target, deadline, &text)) return std::nullopt;
         return Encode(std::move(text), gzip);
@@ -250,7 +240,9 @@ class HttpServer::Handler : public CivetHandler {
       return Send(conn, 403, "Forbidden", "text/plain; charset=utf-8", refusal + "\n");
     }
     SendMetrics(
-        conn, OffWorker<Body>([&] { return Encode(app.AdHocProbe(target, module, deadline), gzip); }),
+        conn,
+        OffWorker<Body>(renderers_,
+                        [&] { return Encode(app.AdHocProbe(target, module, deadline), gzip); }),
         method);
     TrimFreedMemory();
   }
@@ -260,7 +252,8 @@ class HttpServer::Handler : public CivetHandler {
     static const std::string kNone;
     const std::string& bytes = method == "HEAD" ? kNone : body.bytes;
     if (body.gzip) {
-      return Send(conn, 200, "OK", kType, bytes, {"Content-Encoding: gzip", "Vary: Accept-Encoding"});
+      return Send(conn, 200, "OK", kType, bytes,
+                  {"Content-Encoding: gzip", "Vary: Accept-Encoding"});
     }
     Send(conn, 200, "OK", kType, bytes);
   }
@@ -271,6 +264,7 @@ class HttpServer::Handler : public CivetHandler {
   }
 
   HttpServer& server_;
+  RenderThreads renderers_;
 };
 
 HttpServer::HttpServer(App& app, std::string listen_address, std::string telemetry_path,
