@@ -88,13 +88,14 @@ TargetConfig ParseTarget(const ConfigNode& node) {
   }
   ConfigNode tables = node.Child("tables");
   if (!tables.IsNull()) {
-    tables.ExpectKeys({"limit", "include", "exclude", "ttl"});
+    tables.ExpectKeys({"limit", "include", "exclude", "ttl", "sizes_ttl"});
     t.tables_limit = PositiveInt(tables, "limit", 500, 0, 100000);
     t.tables_include = tables.String("include", "");
     t.tables_exclude = tables.String("exclude", "");
     CheckPattern(tables, "include", t.tables_include);
     CheckPattern(tables, "exclude", t.tables_exclude);
     t.tables_ttl_seconds = PositiveDuration(tables, "ttl", 0, true);
+    t.tables_sizes_ttl_seconds = PositiveDuration(tables, "sizes_ttl", 60, true);
   }
   ConfigNode bloat = node.Child("bloat");
   if (!bloat.IsNull()) {

@@ -34,9 +34,10 @@ struct TargetConfig {
   bool statements_query_text = false;  // pg_stat_statements_query_id{queryid,query}
   int statements_query_length = 120;   // characters of query text kept
   int tables_limit = 500;
-  std::string tables_include;  // PostgreSQL regex on "schema.table"; "" = all
-  std::string tables_exclude;  // "" = none
-  double tables_ttl_seconds = 0;
+  std::string tables_include;            // PostgreSQL regex on "schema.table"; "" = all
+  std::string tables_exclude;            // "" = none
+  double tables_ttl_seconds = 0;         // counters (0 = read at every scrape)
+  double tables_sizes_ttl_seconds = 60;  // which tables, and their exact sizes
   bool bloat_enabled = true;
   double bloat_ttl_seconds = 300;
   std::vector<OperatorQuery> queries;

@@ -94,7 +94,7 @@ class PostgresCollector : public Collector {
   };
   struct Database {
     Session session;  // unused for the DSN's own database (main_ serves it)
-    Cached tables, indexes, table_bloat, index_bloat;
+    Cached chosen, tables, indexes, table_bloat, index_bloat;
   };
   enum class Outcome { kOk, kSkipped, kLost };
 
@@ -274,8 +274,7 @@ class PostgresCollector : public Collector {
         run.errors.push_back("cluster statistics: " + Scrub(st.message(), secrets_));
         return;
       } else {
-        spdlog::debug("postgres target {}: reading the cluster sections one by one: {}",
-                      cfg_.name,
+        spdlog::debug("postgres target {}: reading the cluster sections one by one: {}", cfg_.name,
                       st.ok() ? "unexpected number of results" : Scrub(st.message(), secrets_));
         main_.batch = false;
       }
@@ -419,17 +418,39 @@ class PostgresCollector : public Collector {
   void CollectDatabase(Session& s, const std::string& db, Database& state, Run& run,
                        MetricSink& sink) {
     const std::string what = db == main_.conn.database() ? "" : " (database " + db + ")";
-    if (Fresh(state.tables, cfg_.tables_ttl_seconds)) {
-      NoteAge(run, state.tables);
+    // Which tables, with their exact sizes: the expensive part on large schemas, kept for
+    // tables.sizes_ttl. The counters of those tables are read for tables.ttl (0: every scrape).
+    if (Fresh(state.chosen, cfg_.tables_sizes_ttl_seconds)) {
+      NoteAge(run, state.chosen);
     } else {
       TableSelection selection{cfg_.tables_limit, cfg_.tables_include, cfg_.tables_exclude};
       QueryResult rows;
-      Outcome o = Section(s, "pg_stat_user_tables" + what, TablesSql(selection), run, &rows);
+      Outcome o =
+          Section(s, "pg_stat_user_tables sizes" + what, ChooseTablesSql(selection), run, &rows);
+      if (o != Outcome::kOk) {
+        state.chosen.valid = state.tables.valid = state.indexes.valid = false;
+        return;
+      }
+      state.chosen = {std::move(rows), Clock::now(), true};
+      state.tables.valid = false;
+    }
+    if (cfg_.tables_limit <= 0) {
+      EmitTables(state.chosen.rows, db, sink);  // only pg_stat_user_tables_omitted
+      return;
+    }
+    if (Fresh(state.tables, cfg_.tables_ttl_seconds)) {
+      NoteAge(run, state.tables);
+    } else {
+      QueryResult rows;
+      const std::vector<std::string> chosen = ChosenRelids(state.chosen.rows);
+      Outcome o = chosen.empty()
+                      ? Outcome::kOk
+                      : Section(s, "pg_stat_user_tables" + what, TableStatsSql(chosen), run, &rows);
       if (o != Outcome::kOk) {
         state.tables.valid = state.indexes.valid = false;
         return;
       }
-      state.tables = {std::move(rows), Clock::now(), true};
+      state.tables = {JoinTableRows(state.chosen.rows, rows), Clock::now(), true};
       state.indexes.valid = false;
     }
     std::vector<std::string> relids = EmitTables(state.tables.rows, db, sink);

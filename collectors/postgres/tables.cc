@@ -1,35 +1,38 @@
 #include "collectors/postgres/tables.h"
 
+#include <string_view>
+#include <unordered_map>
+
 #include "collectors/postgres/config.h"
 
 namespace thoth::postgres {
 
-std::string TablesSql(const TableSelection& selection) {
-  std::string where = "TRUE";
+namespace {
+
+// pg_class c and pg_namespace n, and the conditions under which pg_stat_user_tables lists a
+// table, with the include and exclude patterns.
+std::string UserTables(const TableSelection& selection, const std::string& joins) {
+  std::string sql =
+      "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " +
+      joins +
+      "WHERE c.relkind IN ('r', 't', 'm', 'p') "
+      "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+      "AND n.nspname !~ '^pg_toast'";
   if (!selection.include.empty()) {
-    where += " AND (s.schemaname || '.' || s.relname) ~ " + QuoteLiteral(selection.include);
+    sql += " AND (n.nspname || '.' || c.relname) ~ " + QuoteLiteral(selection.include);
   }
   if (!selection.exclude.empty()) {
-    where += " AND (s.schemaname || '.' || s.relname) !~ " + QuoteLiteral(selection.exclude);
+    sql += " AND (n.nspname || '.' || c.relname) !~ " + QuoteLiteral(selection.exclude);
   }
+  return sql;
+}
+
+}  // namespace
+
+std::string ChooseTablesSql(const TableSelection& selection) {
   if (selection.limit <= 0) {
-    // Only the count: pg_stat_user_tables_omitted then counts every table. From the catalog
-    // with pg_stat_user_tables' own conditions: the view computes every statistic of every
-    // table first (14 ms against 3 ms with 10,000 tables).
-    std::string name_where;
-    if (!selection.include.empty()) {
-      name_where += " AND (n.nspname || '.' || c.relname) ~ " + QuoteLiteral(selection.include);
-    }
-    if (!selection.exclude.empty()) {
-      name_where += " AND (n.nspname || '.' || c.relname) !~ " + QuoteLiteral(selection.exclude);
-    }
-    return "SELECT NULL::oid AS relid, NULL::name AS schemaname, NULL::name AS relname, "
-           "count(*) AS total FROM pg_catalog.pg_class c "
-           "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-           "WHERE c.relkind IN ('r', 't', 'm', 'p') "
-           "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-           "AND n.nspname !~ '^pg_toast'" +
-           name_where;
+    // Only the count: pg_stat_user_tables_omitted then counts every table.
+    return "SELECT NULL::oid AS relid, count(*) AS total " + UserTables(selection, "");
   }
   // The largest tables are chosen by the catalog's page counts (pg_class.relpages of the table,
   // its TOAST table and its indexes, kept current by VACUUM, ANALYZE and autovacuum): reading
@@ -37,28 +40,76 @@ std::string TablesSql(const TableSelection& selection) {
   // a lock on it and on each of its indexes until the statement ends, so they are read for the
   // chosen tables only: with 10,000 tables, 500 tables' locks instead of 20,000 (which would
   // not even fit the default lock table) and a third of the time.
-  return "SELECT u.* FROM (SELECT t.relid, t.schemaname, t.relname, t.seq_scan, t.seq_tup_read, "
-         "COALESCE(t.idx_scan, 0) AS idx_scan, COALESCE(t.idx_tup_fetch, 0) AS idx_tup_fetch, "
-         "t.n_tup_ins, t.n_tup_upd, t.n_tup_del, t.n_tup_hot_upd, t.n_live_tup, t.n_dead_tup, "
-         "t.n_mod_since_analyze, "
-         "COALESCE(extract(epoch FROM t.last_vacuum), 0)::float8 AS last_vacuum, "
-         "COALESCE(extract(epoch FROM t.last_autovacuum), 0)::float8 AS last_autovacuum, "
-         "COALESCE(extract(epoch FROM t.last_analyze), 0)::float8 AS last_analyze, "
-         "COALESCE(extract(epoch FROM t.last_autoanalyze), 0)::float8 AS last_autoanalyze, "
-         "t.vacuum_count, t.autovacuum_count, t.analyze_count, t.autoanalyze_count, "
+  return "SELECT u.* FROM (SELECT t.relid, t.nspname, t.relname, t.total, "
          "COALESCE(pg_table_size(t.relid), 0) AS table_size, "
-         "COALESCE(pg_indexes_size(t.relid), 0) AS index_size, t.total FROM ("
-         "SELECT s.*, count(*) OVER () AS total FROM pg_catalog.pg_stat_user_tables s "
-         "JOIN pg_catalog.pg_class c ON c.oid = s.relid "
-         "LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid "
-         "LEFT JOIN (SELECT x.indrelid, sum(ic.relpages::bigint) AS pages "
-         "FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "
-         "GROUP BY x.indrelid) ix ON ix.indrelid = s.relid WHERE " +
-         where +
+         "COALESCE(pg_indexes_size(t.relid), 0) AS index_size FROM ("
+         "SELECT c.oid AS relid, n.nspname, c.relname, count(*) OVER () AS total " +
+         UserTables(selection,
+                    "LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid "
+                    "LEFT JOIN (SELECT x.indrelid, sum(ic.relpages::bigint) AS pages "
+                    "FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic "
+                    "ON ic.oid = x.indexrelid GROUP BY x.indrelid) ix ON ix.indrelid = c.oid ") +
          " ORDER BY c.relpages::bigint + COALESCE(tc.relpages, 0) + COALESCE(ix.pages, 0) DESC, "
-         "s.schemaname, s.relname LIMIT " +
+         "n.nspname, c.relname LIMIT " +
          std::to_string(selection.limit) +
-         ") t) u ORDER BY u.table_size + u.index_size DESC, u.schemaname, u.relname";
+         ") t) u ORDER BY u.table_size + u.index_size DESC, u.nspname, u.relname";
+}
+
+std::vector<std::string> ChosenRelids(const QueryResult& chosen) {
+  std::vector<std::string> relids;
+  const int col = chosen.Column("relid");
+  if (col < 0) return relids;
+  for (const auto& row : chosen.rows) {
+    if (row[static_cast<size_t>(col)]) relids.push_back(*row[static_cast<size_t>(col)]);
+  }
+  return relids;
+}
+
+std::string TableStatsSql(const std::vector<std::string>& relids) {
+  // The filter on relid reaches pg_class's index inside the view: the statistics functions run
+  // for the chosen tables only (3 ms for 500 of 10,000 tables, against 40 ms for the whole view).
+  return "SELECT s.relid, s.schemaname, s.relname, s.seq_scan, s.seq_tup_read, "
+         "COALESCE(s.idx_scan, 0) AS idx_scan, COALESCE(s.idx_tup_fetch, 0) AS idx_tup_fetch, "
+         "s.n_tup_ins, s.n_tup_upd, s.n_tup_del, s.n_tup_hot_upd, s.n_live_tup, s.n_dead_tup, "
+         "s.n_mod_since_analyze, "
+         "COALESCE(extract(epoch FROM s.last_vacuum), 0)::float8 AS last_vacuum, "
+         "COALESCE(extract(epoch FROM s.last_autovacuum), 0)::float8 AS last_autovacuum, "
+         "COALESCE(extract(epoch FROM s.last_analyze), 0)::float8 AS last_analyze, "
+         "COALESCE(extract(epoch FROM s.last_autoanalyze), 0)::float8 AS last_autoanalyze, "
+         "s.vacuum_count, s.autovacuum_count, s.analyze_count, s.autoanalyze_count "
+         "FROM pg_catalog.pg_stat_user_tables s WHERE s.relid = ANY(" +
+         OidArray(relids) + ")";
+}
+
+QueryResult JoinTableRows(const QueryResult& chosen, const QueryResult& stats) {
+  QueryResult out;
+  out.columns = stats.columns;
+  const char* const kAdded[] = {"table_size", "index_size", "total"};
+  std::vector<int> added;
+  for (const char* name : kAdded) {
+    out.columns.emplace_back(name);
+    added.push_back(chosen.Column(name));
+  }
+  const int chosen_relid = chosen.Column("relid"), stats_relid = stats.Column("relid");
+  if (chosen_relid < 0 || stats_relid < 0) return out;
+  std::unordered_map<std::string_view, size_t> by_relid;
+  for (size_t i = 0; i < stats.rows.size(); ++i) {
+    const auto& id = stats.rows[i][static_cast<size_t>(stats_relid)];
+    if (id) by_relid.emplace(*id, i);
+  }
+  out.rows.reserve(chosen.rows.size());
+  for (const auto& row : chosen.rows) {
+    const auto& id = row[static_cast<size_t>(chosen_relid)];
+    if (!id) continue;
+    auto it = by_relid.find(*id);
+    if (it == by_relid.end()) continue;  // dropped since it was chosen
+    QueryResult::Row joined = stats.rows[it->second];
+    for (int col : added) {
+      joined.push_back(col >= 0 ? row[static_cast<size_t>(col)] : QueryResult::Cell{});
+    }
+    out.rows.push_back(std::move(joined));
+  }
+  return out;
 }
 
 namespace {
@@ -75,9 +126,11 @@ struct TableColumn {
 // Cumulative counts keep postgres_exporter's names without _total; promtool accepts counters only
 // with _total, so they are untyped (rate() works the same).
 constexpr TableColumn kTableColumns[] = {
-    {"table_size", "table_size_bytes", Kind::kGauge, "Total disk space used by this table"},
+    {"table_size", "table_size_bytes", Kind::kGauge,
+     "Total disk space used by this table (read every tables.sizes_ttl, default 1m)"},
     {"index_size", "index_size_bytes", Kind::kGauge,
-     "Total disk space used by the indexes of this table"},
+     "Total disk space used by the indexes of this table (read every tables.sizes_ttl, default "
+     "1m)"},
     {"seq_scan", "seq_scan", Kind::kCounter, "Number of sequential scans initiated on this table"},
     {"seq_tup_read", "seq_tup_read", Kind::kCounter,
      "Number of live rows fetched by sequential scans"},

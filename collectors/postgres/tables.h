@@ -15,11 +15,21 @@ struct TableSelection {
   std::string exclude;  // "" = none
 };
 
-// One query for the whole database: pg_stat_user_tables joined with table and index sizes,
-// filtered, ordered by total size (largest first, then by name so the cut is stable) and cut to
-// the limit on the server, with the number of tables that matched the filters in `total`. No
-// per-table round trips, however many tables there are.
-std::string TablesSql(const TableSelection& selection);
+// Per-table statistics come from two queries. The first chooses the tables and reads their
+// exact sizes: from the catalog, filtered, the largest `limit` by page counts, ordered by exact
+// size (largest first, then by name so the cut is stable), with the number of tables that
+// matched the filters in `total`; with limit 0 only the count (relid NULL). It is the expensive
+// one on large schemas, so its result can be kept for tables.sizes_ttl. The second reads the
+// counters of the chosen tables at every scrape. No per-table round trips.
+std::string ChooseTablesSql(const TableSelection& selection);
+// The relids of a ChooseTablesSql result.
+std::vector<std::string> ChosenRelids(const QueryResult& chosen);
+// pg_stat_user_tables for the given relids.
+std::string TableStatsSql(const std::vector<std::string>& relids);
+// The statistics rows in the order of the chosen ones, each with the chosen row's table_size,
+// index_size and total appended: what EmitTables reads. Chosen tables without statistics (dropped
+// since) are left out.
+QueryResult JoinTableRows(const QueryResult& chosen, const QueryResult& stats);
 
 // pg_stat_user_tables_*{datname,schemaname,relname} and pg_stat_user_tables_omitted{datname}.
 // Returns the relids of the tables written (for the index and bloat queries).

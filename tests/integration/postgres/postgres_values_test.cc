@@ -181,6 +181,48 @@ TEST(PostgresValues, OnlyTheLargestTablesGetSeriesAndTheRestAreCounted) {
   EXPECT_EQ(tables.count("skip_me"), 0u);
 }
 
+TEST(PostgresValues, TableSizesAreKeptForSizesTtlWhileCountersAreReadAtEveryScrape) {
+  Pg().Exec("CREATE DATABASE sizes");
+  Pg().Exec("CREATE TABLE grow (id int, pad text) WITH (autovacuum_enabled = false)", "sizes");
+  Pg().Exec("INSERT INTO grow SELECT g, repeat('x', 200) FROM generate_series(1, 10) g", "sizes");
+  // Bloat off: the cache age is then the sizes' alone.
+  auto kept = MakeTarget(
+      MonitorTargetYaml("kept", "sizes", "  tables: {sizes_ttl: 1h}\n  bloat: {enabled: false}\n"));
+  auto fresh = MakeTarget(MonitorTargetYaml("fresh", "sizes", "  tables: {sizes_ttl: 0s}\n"));
+  const Labels grow = {{"datname", "sizes"}, {"schemaname", "public"}, {"relname", "grow"}};
+  auto server_count = [] {
+    return Pg().Scalar("SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'grow'", "sizes");
+  };
+  // The inserting session's counts reach the cumulative statistics when it has ended.
+  for (int i = 0; i < 100 && server_count() != "10"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  Scrape first = kept->Collect();
+  ASSERT_TRUE(first.status.ok()) << first.status.message();
+  const double size_before = first.Value("pg_stat_user_tables_table_size_bytes", grow);
+  EXPECT_EQ(size_before, Num(Pg().Scalar("SELECT pg_table_size('grow')", "sizes")));
+  EXPECT_EQ(first.Value("pg_stat_user_tables_n_tup_ins", grow), 10);
+
+  Pg().Exec("INSERT INTO grow SELECT g, repeat('x', 200) FROM generate_series(1, 5000) g", "sizes");
+  for (int i = 0; i < 100 && server_count() != "5010"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(server_count(), "5010");
+  const double size_after = Num(Pg().Scalar("SELECT pg_table_size('grow')", "sizes"));
+  ASSERT_GT(size_after, size_before);
+
+  Scrape second = kept->Collect();
+  ASSERT_TRUE(second.status.ok()) << second.status.message();
+  EXPECT_EQ(second.Value("pg_stat_user_tables_n_tup_ins", grow), 5010);  // read at every scrape
+  EXPECT_EQ(second.Value("pg_stat_user_tables_table_size_bytes", grow), size_before);  // kept
+  EXPECT_GT(second.cache_age, 0);
+
+  Scrape now = fresh->Collect();
+  ASSERT_TRUE(now.status.ok()) << now.status.message();
+  EXPECT_EQ(now.Value("pg_stat_user_tables_n_tup_ins", grow), 5010);
+  EXPECT_EQ(now.Value("pg_stat_user_tables_table_size_bytes", grow), size_after);
+}
+
 TEST(PostgresValues, FanOutOverAllDatabasesUsesOneSessionEach) {
   Pg().Exec("CREATE DATABASE fan_a");
   Pg().Exec("CREATE TABLE in_a (id int)", "fan_a");

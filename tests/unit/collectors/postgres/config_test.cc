@@ -52,6 +52,8 @@ TEST(PgConfig, TheSpecExampleParsesWithItsValues) {
   EXPECT_EQ(t.statements_top, 20);
   EXPECT_EQ(t.tables_limit, 500);
   EXPECT_EQ(t.tables_exclude, "^pg_temp");
+  EXPECT_DOUBLE_EQ(t.tables_ttl_seconds, 0);         // counters at every scrape
+  EXPECT_DOUBLE_EQ(t.tables_sizes_ttl_seconds, 60);  // sizes every minute
   EXPECT_DOUBLE_EQ(t.bloat_ttl_seconds, 300);
   ASSERT_EQ(t.queries.size(), 1u);
   EXPECT_EQ(t.queries[0].name, "memory_entities_rows");

@@ -106,19 +106,58 @@ TEST(PgTables, SeriesForTheReturnedRowsAndTheRestOmitted) {
 
 TEST(PgTables, LimitZeroCountsEverything) {
   MetricSink sink;
-  auto relids = EmitTables(
-      ParseTabular("relid\tschemaname\trelname\ttotal\n\\N\t\\N\t\\N\t10000\n"), "big", sink);
+  auto relids = EmitTables(ParseTabular("relid\ttotal\n\\N\t10000\n"), "big", sink);
   EXPECT_TRUE(relids.empty());
   EXPECT_EQ(sink.families().size(), 1u);
   EXPECT_EQ(Sample(sink.families(), "pg_stat_user_tables_omitted", {{"datname", "big"}}), 10000);
-  EXPECT_THAT(TablesSql({0, "", ""}), ::testing::HasSubstr("count(*)"));
+  EXPECT_THAT(ChooseTablesSql({0, "", ""}), ::testing::HasSubstr("count(*)"));
+  EXPECT_THAT(ChooseTablesSql({0, "", ""}), ::testing::Not(::testing::HasSubstr("pg_table_size")));
 }
 
 TEST(PgTables, PatternsAreQuotedIntoTheSql) {
-  const std::string sql = TablesSql({25, "^app\\.", "'; DROP TABLE x; --"});
-  EXPECT_THAT(sql, ::testing::HasSubstr("~ E'^app\\\\.'"));
-  EXPECT_THAT(sql, ::testing::HasSubstr("!~ E'''; DROP TABLE x; --'"));
-  EXPECT_THAT(sql, ::testing::HasSubstr("LIMIT 25"));
+  for (int limit : {0, 25}) {
+    const std::string sql = ChooseTablesSql({limit, "^app\\.", "'; DROP TABLE x; --"});
+    EXPECT_THAT(sql, ::testing::HasSubstr("~ E'^app\\\\.'"));
+    EXPECT_THAT(sql, ::testing::HasSubstr("!~ E'''; DROP TABLE x; --'"));
+  }
+  EXPECT_THAT(ChooseTablesSql({25, "", ""}), ::testing::HasSubstr("LIMIT 25"));
+}
+
+TEST(PgTables, CountersOfTheChosenTablesOnly) {
+  const std::string sql = TableStatsSql({"16415", "16420; DROP TABLE x", "16430"});
+  EXPECT_THAT(sql, ::testing::HasSubstr("s.relid = ANY('{16415,16430}'::oid[])"));
+  EXPECT_THAT(sql, ::testing::Not(::testing::HasSubstr("DROP")));
+  EXPECT_THAT(sql, ::testing::Not(::testing::HasSubstr("pg_table_size")));
+}
+
+TEST(PgTables, CountersJoinTheChosenSizesInTheChosenOrder) {
+  // Chosen: largest first; 16430 was dropped after it was chosen; counters come in any order.
+  const QueryResult chosen = ParseTabular(
+      "relid\tnspname\trelname\ttotal\ttable_size\tindex_size\n"
+      "16420\tpublic\tbig\t40\t9000\t100\n"
+      "16430\tpublic\tgone\t40\t5000\t0\n"
+      "16415\tpublic\tsmall\t40\t800\t16\n");
+  EXPECT_EQ(ChosenRelids(chosen), (std::vector<std::string>{"16420", "16430", "16415"}));
+  const QueryResult stats = ParseTabular(
+      "relid\tschemaname\trelname\tn_live_tup\n"
+      "16415\tpublic\tsmall\t7\n"
+      "16420\tpublic\tbig_renamed\t70\n"
+      "99999\tpublic\tnot_chosen\t1\n");
+  const QueryResult joined = JoinTableRows(chosen, stats);
+  ASSERT_EQ(joined.rows.size(), 2u);
+  EXPECT_EQ(joined.Get(0, "relname"), "big_renamed");  // the names are the counters' (current)
+  EXPECT_EQ(joined.Get(0, "table_size"), "9000");
+  EXPECT_EQ(joined.Get(1, "relname"), "small");
+  EXPECT_EQ(joined.Get(1, "index_size"), "16");
+
+  MetricSink sink;
+  EXPECT_EQ(EmitTables(joined, "app", sink), (std::vector<std::string>{"16420", "16415"}));
+  const Labels big = {{"datname", "app"}, {"schemaname", "public"}, {"relname", "big_renamed"}};
+  EXPECT_EQ(Sample(sink.families(), "pg_stat_user_tables_table_size_bytes", big), 9000);
+  EXPECT_EQ(Sample(sink.families(), "pg_stat_user_tables_n_live_tup", big), 70);
+  EXPECT_EQ(Sample(sink.families(), "pg_stat_user_tables_omitted", {{"datname", "app"}}), 38);
+
+  EXPECT_TRUE(JoinTableRows(ParseTabular("relid\ttotal\n\\N\t5\n"), stats).rows.empty());
 }
 
 TEST(PgIndexes, ScansAndSize) {
