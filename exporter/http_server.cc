@@ -60,7 +60,12 @@ void Send(mg_connection* conn, int status, const char* status_text, const std::s
           const std::string& body, const std::vector<std::string>& extra_headers = {}) {
   std::string head =
       "HTTP/1.1 " + std::to_string(status) + " " + status_text + "\r\nContent-Type: " + type +
-      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nCache-Control: no-store\r\n";
+      "\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\nCache-Control: no-store\r\n"
+      // Keep-alive is off (see the server options): the connection closes after this response,
+      // and a client that is not told so reuses it and fails its next request (1-3 % of the
+      // requests of a client that keeps connections, as Prometheus does).
+      "Connection: close\r\n";
   for (const auto& h : extra_headers) head += h + "\r\n";
   head += "\r\n";
   // One write for head and a small body: two small writes would wait for the client's delayed

@@ -1,8 +1,10 @@
 // The exporter binary end to end: endpoints, auth, reload, --check-config and --once, with a
 // configuration that needs no external server.
 #include <crypt.h>
+#include <curl/curl.h>
 #include <signal.h>
 
+#include <string>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -40,6 +42,49 @@ TEST(Runtime, EndpointsArePreciseAndMetricsPassPromtool) {
   EXPECT_EQ(landing.status, 200);
   EXPECT_NE(landing.body.find("thoth-exporter"), std::string::npos);
   EXPECT_NE(landing.body.find("/metrics"), std::string::npos);
+}
+
+// A scraper that keeps its connection between requests (Prometheus does) must be told that the
+// exporter closes it: otherwise it sends the next request into a closed socket, which failed
+// 1-3 % of such requests.
+TEST(Runtime, AClientThatKeepsConnectionsIsToldTheyCloseAndNeverFails) {
+  ExporterProcess exporter;
+  ASSERT_TRUE(exporter.Start(kMinimalConfig)) << exporter.Log();
+  CURL* curl = curl_easy_init();
+  ASSERT_NE(curl, nullptr);
+  std::string headers;
+  auto discard = +[](char*, size_t size, size_t n, void*) { return size * n; };
+  auto keep = +[](char* data, size_t size, size_t n, void* out) {
+    static_cast<std::string*>(out)->append(data, size * n);
+    return size * n;
+  };
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, keep);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &headers);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
+  const std::string base = "http://127.0.0.1:" + std::to_string(exporter.port());
+  int failed = 0;
+  std::string first_error;
+  for (int i = 0; i < 400; ++i) {
+    // The same handle, so libcurl reuses the connection whenever it is allowed to.
+    const std::string url = base + (i % 2 == 0 ? "/metrics" : "/health");
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    headers.clear();
+    CURLcode rc = curl_easy_perform(curl);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    if (rc != CURLE_OK || status != 200) {
+      if (failed++ == 0)
+        first_error = std::string(curl_easy_strerror(rc)) + ", status " + std::to_string(status) +
+                      ", request " + std::to_string(i);
+      continue;
+    }
+    EXPECT_NE(headers.find("\r\nConnection: close\r\n"), std::string::npos) << headers;
+  }
+  curl_easy_cleanup(curl);
+  EXPECT_EQ(failed, 0) << "first failure: " << first_error;
 }
 
 TEST(Runtime, GzipWhenAsked) {
