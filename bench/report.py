@@ -72,6 +72,8 @@ def main():
                 b["cpu_s_per_1000"], target=target)
             row(name, "RSS MiB after the scrapes", a["rss_mib"], b["rss_mib"],
                 target=20.0 if r["case"] == "all" else None)
+            row(name, "failed scrapes", a.get("errors", 0), b.get("errors", 0),
+                note=f'of {a["n"]} each: transport error or HTTP status >= 400')
             if "pg_sessions" in r:
                 row(name, "PostgreSQL sessions held (most at once)", r["pg_sessions"]["ours"],
                     r["pg_sessions"]["peer"], note="sampled every 20 ms")
