@@ -72,6 +72,9 @@ def main():
                 b["cpu_s_per_1000"], target=target)
             row(name, "RSS MiB after the scrapes", a["rss_mib"], b["rss_mib"],
                 target=20.0 if r["case"] == "all" else None)
+            if "bytes" in a and b and "bytes" in b:
+                row(name, "bytes of one scrape", a["bytes"], b["bytes"],
+                    note="how much each side reports (the work differs where this does)")
             row(name, "failed scrapes", a.get("errors", 0), b.get("errors", 0),
                 note=f'of {a["n"]} each: transport error or HTTP status >= 400')
             if "pg_sessions" in r:
@@ -185,7 +188,8 @@ def main():
 
     fmt_ = os.environ.get("CHART_FORMAT", "svg")  # svg, or png (pngcairo)
     svg = os.path.join(out, f"{date}.{fmt_}")
-    charted = [r for r in rows if r["ratio"] is not None]
+    charted = [r for r in rows if r["ratio"] is not None and
+               not r["metric"].startswith(("bytes of", "failed"))]
     if charted and shutil.which("gnuplot"):
         data = os.path.join(out, f".{date}.dat")
         with open(data, "w") as f:

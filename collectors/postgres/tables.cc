@@ -172,7 +172,11 @@ std::vector<std::string> EmitTables(const QueryResult& rows, const std::string& 
   double total = 0;
   size_t written = 0;
   std::vector<int> columns;
-  for (const auto& c : kTableColumns) columns.push_back(rows.Column(c.column));
+  std::vector<std::string> names;  // built once: each is longer than the short-string buffer
+  for (const auto& c : kTableColumns) {
+    columns.push_back(rows.Column(c.column));
+    names.push_back(std::string("pg_stat_user_tables_") + c.metric);
+  }
   const int schema_col = rows.Column("schemaname"), rel_col = rows.Column("relname"),
             relid_col = rows.Column("relid"), total_col = rows.Column("total");
   for (const auto& row : rows.rows) {
@@ -193,11 +197,10 @@ std::vector<std::string> EmitTables(const QueryResult& rows, const std::string& 
       auto v = ParseNumber(row[static_cast<size_t>(columns[k])]);
       if (!v) continue;
       const auto& c = kTableColumns[k];
-      const std::string name = std::string("pg_stat_user_tables_") + c.metric;
       if (c.kind == Kind::kGauge) {
-        sink.Gauge(name, c.help, labels, *v);
+        sink.Gauge(names[k], c.help, labels, *v);
       } else {
-        sink.Untyped(name, c.help, labels, *v);
+        sink.Untyped(names[k], c.help, labels, *v);
       }
     }
   }
