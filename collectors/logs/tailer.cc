@@ -227,6 +227,12 @@ std::uint64_t Tailer::InitialOffset(const FileId& id, const std::string& path, s
   }
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return size;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 ||
+      FileId{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)} != id) {
+    ::close(fd);  // renamed since: its end as last seen
+    return size;
+  }
   std::uint64_t offset = StartOfLastLine(fd, size, options_.max_line_bytes);
   ::close(fd);
   return offset;
@@ -366,8 +372,15 @@ bool Tailer::Pass() {
       it->second.gone = false;
       continue;
     }
+    // The size must be this file's: if the path was renamed since the directory was read, it
+    // names the successor now, whose size would be taken for a truncation of this file (and its
+    // saved position thrown away, so that its lines were counted again). The next pass finds
+    // the file under its new name.
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) continue;
+    if (::stat(path.c_str(), &st) != 0 || FileId{static_cast<std::uint64_t>(st.st_dev),
+                                                 static_cast<std::uint64_t>(st.st_ino)} != id) {
+      continue;
+    }
     TrackedFile f(options_.max_line_bytes);
     f.path = path;
     f.offset = InitialOffset(id, path, static_cast<std::uint64_t>(st.st_size));
