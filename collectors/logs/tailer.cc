@@ -187,8 +187,9 @@ void Tailer::SaveState() {
   }
 }
 
-std::map<Tailer::FileId, std::string> Tailer::Discover() {
+std::map<Tailer::FileId, std::string> Tailer::Discover(std::map<FileId, std::uint64_t>* sizes) {
   std::map<FileId, std::string> present;
+  sizes->clear();
   glob_t g{};
   int rc = ::glob(options_.glob.c_str(), GLOB_NOSORT, nullptr, &g);
   if (rc == 0) {
@@ -198,7 +199,10 @@ std::map<Tailer::FileId, std::string> Tailer::Discover() {
       struct stat st {};
       if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
       FileId id{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
-      present.emplace(id, std::move(path));  // a hard link twice in the glob is one file
+      // A hard link twice in the glob is one file.
+      if (present.emplace(id, std::move(path)).second) {
+        (*sizes)[id] = static_cast<std::uint64_t>(st.st_size);
+      }
     }
   }
   ::globfree(&g);
@@ -352,7 +356,8 @@ void Tailer::Wait(std::chrono::milliseconds timeout) {
 
 bool Tailer::Pass() {
   DrainEvents();
-  auto present = Discover();
+  std::map<FileId, std::uint64_t> sizes;
+  auto present = Discover(&sizes);
   auto now = Clock::now();
   for (auto& [id, f] : files_) {
     if (!f.gone && present.count(id) == 0) {
@@ -372,18 +377,12 @@ bool Tailer::Pass() {
       it->second.gone = false;
       continue;
     }
-    // The size must be this file's: if the path was renamed since the directory was read, it
-    // names the successor now, whose size would be taken for a truncation of this file (and its
-    // saved position thrown away, so that its lines were counted again). The next pass finds
-    // the file under its new name.
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0 || FileId{static_cast<std::uint64_t>(st.st_dev),
-                                                 static_cast<std::uint64_t>(st.st_ino)} != id) {
-      continue;
-    }
+    // The size from the directory read's own stat, which named this inode: a second stat of
+    // the path could see its successor after a rename, whose size would be taken for a
+    // truncation of this file (its saved position dropped and its lines counted again).
     TrackedFile f(options_.max_line_bytes);
     f.path = path;
-    f.offset = InitialOffset(id, path, static_cast<std::uint64_t>(st.st_size));
+    f.offset = InitialOffset(id, path, sizes[id]);
     f.last_activity = now;
     files_.emplace(id, std::move(f));
     dirty_ = true;

@@ -88,7 +88,8 @@ class Tailer {
   void SaveState();
   // One discovery and read pass. True when it read anything (so another pass follows at once).
   bool Pass();
-  std::map<FileId, std::string> Discover();
+  // The files matching the glob now, by inode, with their size from the same stat.
+  std::map<FileId, std::string> Discover(std::map<FileId, std::uint64_t>* sizes);
   std::uint64_t InitialOffset(const FileId& id, const std::string& path, std::uint64_t size);
   bool TryOpen(TrackedFile& f, const FileId& id);
   // Reads what is there, up to a budget per pass so that a busy file cannot starve discovery.
