@@ -181,7 +181,7 @@ TEST_F(LogRotation, ThousandRotationsOfEveryKindCountEveryLineOnce) {
 // 0.05-0.2 % of the lines in some runs: a directory read that raced a rename left a file out of
 // the state file, and a rename between the directory read and the size check made a file's
 // successor's size look like a truncation of the file, so its saved position was dropped and it
-// was read again from 0 (2 of 15 runs before the fix, 0 of 40 after).
+// was read again from 0 (2 of 15 runs before the fix, 0 of 70 after).
 TEST_F(LogRotation, RestartsWithAStateFileNeitherLoseNorRecount) {
   // MemoryErrors outlives the collectors, as in the exporter across reloads: with a code on
   // every line, its count is the number of lines counted over all the runs.
