@@ -63,7 +63,7 @@ void Send(mg_connection* conn, int status, const char* status_text, const std::s
       "\r\nContent-Length: " + std::to_string(body.size()) +
       "\r\nCache-Control: no-store\r\n"
       // Keep-alive is off (see the server options): the connection closes after this response,
-      // and a client that is not told so reuses it and fails its next request (1-3 % of the
+      // and a client that is not told so reuses it and fails its next request (0.7-5 % of the
       // requests of a client that keeps connections, as Prometheus does).
       "Connection: close\r\n";
   for (const auto& h : extra_headers) head += h + "\r\n";
