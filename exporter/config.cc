@@ -55,6 +55,10 @@ backup:
 logs:
   - {name: memory-service, path: "/var/log/memory-service/*.log", format: error_codes}
   - {name: nginx, path: /var/log/nginx/access.log, format: nginx}
+json:
+  - name: letta-memory-stats
+    url: "${LETTA_SERVER_URL:-http://localhost:8283}/api/memory/stats"
+    prefix: letta_memory_stats
 )yaml";
   return kText;
 }

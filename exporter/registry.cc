@@ -5,6 +5,7 @@
 #include "collectors/container/container_collector.h"
 #include "collectors/filesystem/filesystem_collector.h"
 #include "collectors/http/http_collector.h"
+#include "collectors/json/json_collector.h"
 #include "collectors/logs/logs_collector.h"
 #include "collectors/postgres/postgres_collector.h"
 #include "collectors/process/process_collector.h"
@@ -67,6 +68,12 @@ const std::vector<CollectorKind>& CollectorKinds() {
        {"logs"},
        "MEM-00x error codes and nginx access logs, tailed",
        logs::MakeCollectors,
+       nullptr},
+      {"json",
+       true,
+       {"json"},
+       "numbers and booleans of JSON documents over HTTP (json_exporter's job)",
+       json::MakeCollectors,
        nullptr},
   };
   return kKinds;
