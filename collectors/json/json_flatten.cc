@@ -58,8 +58,18 @@ bool NumberFromString(const std::string& s, double* value) {
   return true;
 }
 
+// prometheus-cpp writes values with 16 significant digits: a double within 1e-15 of DBL_MAX
+// comes out as text beyond DBL_MAX, which Prometheus refuses, failing the whole scrape.
+constexpr double kMaxMagnitude = 1e308;
+
+bool SampleValueUnbounded(const Json& node, bool allow_strings, double* value);
+
 // A number or boolean (and, when allowed, a numeric string) as a sample value.
 bool SampleValue(const Json& node, bool allow_strings, double* value) {
+  return SampleValueUnbounded(node, allow_strings, value) && std::fabs(*value) <= kMaxMagnitude;
+}
+
+bool SampleValueUnbounded(const Json& node, bool allow_strings, double* value) {
   switch (node.type()) {
     case Json::value_t::number_integer:
       *value = static_cast<double>(node.get<std::int64_t>());

@@ -12,7 +12,7 @@
 //   becomes "_"). Arrays are skipped: an element's position is not its identity, so a series
 //   per index would change meaning whenever the array changes; export array elements with a
 //   mapping and a `*` wildcard instead. Strings and nulls are skipped. A top-level number is
-//   the gauge `<prefix>` itself.
+//   the gauge `<prefix>` itself. A value beyond +-1e308 is skipped (see kMaxMagnitude).
 // - With mappings, only what they name is exported: each mapping's JSON Pointer (RFC 6901,
 //   where a token that is exactly `*` matches every member of an object or element of an
 //   array) selects values; numbers, booleans and strings that are a whole finite decimal
