@@ -62,32 +62,34 @@ bool NumberFromString(const std::string& s, double* value) {
 // comes out as text beyond DBL_MAX, which Prometheus refuses, failing the whole scrape.
 constexpr double kMaxMagnitude = 1e308;
 
-bool SampleValueUnbounded(const Json& node, bool allow_strings, double* value);
-
-// A number or boolean (and, when allowed, a numeric string) as a sample value.
+// A number or boolean (and, when allowed, a numeric string) as a sample value the text format
+// can carry.
 bool SampleValue(const Json& node, bool allow_strings, double* value) {
-  return SampleValueUnbounded(node, allow_strings, value) && std::fabs(*value) <= kMaxMagnitude;
-}
-
-bool SampleValueUnbounded(const Json& node, bool allow_strings, double* value) {
+  double v = 0;
   switch (node.type()) {
     case Json::value_t::number_integer:
-      *value = static_cast<double>(node.get<std::int64_t>());
-      return true;
+      v = static_cast<double>(node.get<std::int64_t>());
+      break;
     case Json::value_t::number_unsigned:
-      *value = static_cast<double>(node.get<std::uint64_t>());
-      return true;
+      v = static_cast<double>(node.get<std::uint64_t>());
+      break;
     case Json::value_t::number_float:
-      *value = node.get<double>();
-      return std::isfinite(*value);
+      v = node.get<double>();
+      break;
     case Json::value_t::boolean:
-      *value = node.get<bool>() ? 1 : 0;
-      return true;
+      v = node.get<bool>() ? 1 : 0;
+      break;
     case Json::value_t::string:
-      return allow_strings && NumberFromString(node.get_ref<const std::string&>(), value);
+      if (!allow_strings || !NumberFromString(node.get_ref<const std::string&>(), &v)) {
+        return false;
+      }
+      break;
     default:
       return false;
   }
+  if (!std::isfinite(v) || std::fabs(v) > kMaxMagnitude) return false;
+  *value = v;
+  return true;
 }
 
 // Cuts a valid UTF-8 string to at most max bytes without splitting a character.
