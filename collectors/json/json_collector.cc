@@ -113,7 +113,6 @@ class JsonCollector final : public Collector {
     HttpRequest req;
     req.url = cfg_.url;
     req.headers = cfg_.headers;
-    req.headers.push_back("Accept: application/json");
     req.timeout_seconds = std::min(cfg_.timeout_seconds, left);
     req.connect_timeout_seconds = std::min(cfg_.connect_timeout_seconds, req.timeout_seconds);
     req.verify_tls = !cfg_.tls_insecure;

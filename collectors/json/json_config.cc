@@ -140,6 +140,11 @@ TargetConfig ReadTarget(const ConfigNode& item) {
       cfg.headers.push_back(name + ": " + v);
     }
   }
+  // Ask for JSON unless the configuration says otherwise.
+  const bool has_accept = std::any_of(cfg.headers.begin(), cfg.headers.end(), [](const auto& h) {
+    return IEquals(std::string_view(h).substr(0, 7), "Accept:");
+  });
+  if (!has_accept) cfg.headers.push_back("Accept: application/json");
   if (auto token = item.Secret("bearer_token")) {
     const char* key = item.Has("bearer_token_file") ? "bearer_token_file" : "bearer_token";
     if (has_authorization) {

@@ -15,8 +15,10 @@ struct TargetConfig {
   std::string name;
   std::string url;     // http:// or https://; may carry credentials, so never printed
   std::string prefix;  // metric name prefix; not "json" nor "json_..." (the collector's own)
-  std::vector<std::string> headers;  // "Name: value" (bearer token included); never printed
-  double timeout_seconds = 5;        // whole request; the scrape deadline caps it further
+  // "Name: value": the configured headers, Accept: application/json unless one of them is an
+  // Accept, then the bearer token's Authorization. Never printed.
+  std::vector<std::string> headers;
+  double timeout_seconds = 5;  // whole request; the scrape deadline caps it further
   double connect_timeout_seconds = 2;
   std::size_t max_series = 200;
   std::size_t max_body_bytes = 4 << 20;

@@ -40,7 +40,7 @@ TEST(JsonConfigTest, Defaults) {
   EXPECT_EQ(c.name, "s");
   EXPECT_EQ(c.url, "http://h:1/stats");
   EXPECT_EQ(c.prefix, "svc");
-  EXPECT_TRUE(c.headers.empty());
+  EXPECT_EQ(c.headers, (std::vector<std::string>{"Accept: application/json"}));
   EXPECT_EQ(c.timeout_seconds, 5);
   EXPECT_EQ(c.connect_timeout_seconds, 2);
   EXPECT_EQ(c.max_series, 200u);
@@ -77,8 +77,8 @@ json:
   const TargetConfig& c = cfgs[0];
   EXPECT_EQ(c.timeout_seconds, 2);
   EXPECT_EQ(c.connect_timeout_seconds, 0.5);
-  EXPECT_EQ(c.headers,
-            (std::vector<std::string>{"X-Api-Key: abc", "Authorization: Bearer s3cret"}));
+  EXPECT_EQ(c.headers, (std::vector<std::string>{"X-Api-Key: abc", "Accept: application/json",
+                                                 "Authorization: Bearer s3cret"}));
   EXPECT_EQ(c.max_series, 10u);
   EXPECT_EQ(c.max_body_bytes, 65536u);
   EXPECT_TRUE(c.tls_insecure);
@@ -104,7 +104,12 @@ TEST(JsonConfigTest, TokenFromAFile) {
   auto cfgs =
       Parse("json: [{name: s, url: 'http://h/', prefix: p, bearer_token_file: '" + path + "'}]\n");
   ASSERT_EQ(cfgs.size(), 1u);
-  EXPECT_EQ(cfgs[0].headers, (std::vector<std::string>{"Authorization: Bearer from-file"}));
+  EXPECT_EQ(cfgs[0].headers, (std::vector<std::string>{"Accept: application/json",
+                                                       "Authorization: Bearer from-file"}));
+  // A configured Accept replaces the default one.
+  cfgs = Parse("json: [{name: s, url: 'http://h/', prefix: p, headers: {accept: '*/*'}}]\n");
+  ASSERT_EQ(cfgs.size(), 1u);
+  EXPECT_EQ(cfgs[0].headers, (std::vector<std::string>{"accept: */*"}));
   std::remove(path.c_str());
 }
 
