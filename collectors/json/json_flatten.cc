@@ -17,7 +17,32 @@ using Json = nlohmann::json;
 
 constexpr std::size_t kMaxErrorLength = 240;
 
-struct TooDeep {};
+// Whether arrays and objects nest deeper than max, read in one linear pass over the bytes
+// (strings skipped). Exact for valid JSON, which is all the parser accepts afterwards. Done
+// apart from parsing because nlohmann/json's only depth hook, the parser callback, rescans
+// the enclosing object at every object's end: quadratic time on a wide document (minutes for
+// 6 MB of small objects), where the plain parser is linear.
+bool NestingDeeperThan(std::string_view body, int max) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
 
 bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
@@ -338,22 +363,13 @@ bool Flatten(std::string_view body, const FlattenOptions& options, Flattened* ou
     *error = "empty body";
     return false;
   }
-  Json doc;
-  try {
-    // The parser itself is iterative; the depth bound protects the walks below and the
-    // memory a hostile document can make the parser hold.
-    Json::parser_callback_t bound_depth = [](int depth, Json::parse_event_t event, Json&) {
-      if ((event == Json::parse_event_t::object_start ||
-           event == Json::parse_event_t::array_start) &&
-          depth >= kMaxDepth) {
-        throw TooDeep{};
-      }
-      return true;
-    };
-    doc = Json::parse(body.begin(), body.end(), bound_depth);
-  } catch (const TooDeep&) {
+  if (NestingDeeperThan(body, kMaxDepth)) {
     *error = "JSON nested deeper than " + std::to_string(kMaxDepth) + " levels";
     return false;
+  }
+  Json doc;
+  try {
+    doc = Json::parse(body.begin(), body.end());
   } catch (const std::exception& e) {
     *error = "not JSON: " + Printable(e.what(), kMaxErrorLength);
     return false;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -180,7 +181,8 @@ TEST(JsonFlattenTest, GarbageIsRefusedWithAReason) {
       {"{\"\xc3\x28\": 1}", "not JSON"},
       {R"({"a": 1} trailing)", "not JSON"},
       {std::string(100000, '['), "nested deeper than 64"},
-      {std::string(50000, '{'), "not JSON"},  // a key is expected, and depth caught first
+      {std::string(50000, '{'), "nested deeper than 64"},
+      {"[\"" + std::string(100, '[') + "\", 1", "not JSON"},  // brackets in a string
   };
   for (const auto& c : cases) {
     Flattened f;
@@ -204,10 +206,33 @@ TEST(JsonFlattenTest, NestingUpToTheLimitIsRead) {
   ASSERT_EQ(f.samples.size(), 1u);
   EXPECT_EQ(f.samples[0].value, 7);
 
+  // Brackets inside strings (escaped quotes included) are not nesting.
+  std::string quoted = R"({"s": "\\\")";
+  for (int i = 0; i < 100; ++i) quoted += "[{";
+  quoted += R"(", "n": 1})";
+  EXPECT_EQ(MustFlatten(quoted, {"p", {}, 200}).samples.size(), 1u);
+
   Flattened too;
   std::string error;
   EXPECT_FALSE(Flatten("{\"a\":" + deep + "}", {"p", {}, 200}, &too, &error));
   EXPECT_NE(error.find("deeper"), std::string::npos) << error;
+}
+
+// nlohmann/json's parser callback (once used to bound depth) rescans the enclosing object at
+// every object's end: 6 MB of small objects took minutes. Linear now.
+TEST(JsonFlattenTest, AWideDocumentIsReadInLinearTime) {
+  std::string body = "{";
+  for (int i = 0; i < 100000; ++i) {
+    body += (i ? ",\"k" : "\"k") + std::to_string(i) + R"(":{"a":1,"b":true,"c":"x"})";
+  }
+  body += "}";
+  const auto start = std::chrono::steady_clock::now();
+  Flattened f = MustFlatten(body, {"p", {}, 200});
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(f.samples.size(), 200u);
+  EXPECT_EQ(f.omitted, 199800u);
+  EXPECT_LT(seconds, 5) << body.size() << " bytes";
 }
 
 TEST(JsonFlattenTest, MappingsSelectNameAndLabel) {
