@@ -68,8 +68,10 @@ std::optional<ProbeUrl> ParseOnce(std::string_view url, std::string* error) {
   if (out.port < 1 || out.port > 65535) return fail("the port must be between 1 and 65535");
   out.has_credentials =
       Part(u.get(), CURLUPART_USER).has_value() || Part(u.get(), CURLUPART_PASSWORD).has_value();
-  out.path_and_query = Part(u.get(), CURLUPART_PATH).value_or("/");
-  if (out.path_and_query.empty()) out.path_and_query = "/";
+  // One assignment of a whole string: GCC 12's -Wrestrict misreads `path = "/"` after the
+  // assignment above when optimising (a false positive in Release builds).
+  std::string path = Part(u.get(), CURLUPART_PATH).value_or(std::string());
+  out.path_and_query = path.empty() ? std::string(1, '/') : std::move(path);
   // libcurl resolves literal dot segments but leaves encoded ones to the server, which may decode
   // "/public/%2e%2e/admin" into "/admin" after the allowlist approved "/public/*".
   const std::string lower_path = Lower(out.path_and_query);
