@@ -199,10 +199,17 @@ TEST_F(ProbeSecurity, ChainOfSixRedirectsIsRefusedFiveIsFollowed) {
   EXPECT_EQ(r.detail, "redirect refused: more than 5 redirects (max_redirects)");
   EXPECT_EQ(OutsideHits(), 0u);
 
+  ProbeSpec one = Follow();
+  one.max_redirects = 1;
+  EXPECT_EQ(RunProbe(one, chain(2), Deadline(), nullptr).detail,
+            "redirect refused: more than 1 redirects (max_redirects)");
+  EXPECT_TRUE(RunProbe(one, chain(1), Deadline(), nullptr).success);
+  EXPECT_EQ(OutsideHits(), 1u);
+
   Probed five = ProbeThrough(*prober, chain(5), "follow");
   EXPECT_EQ(five.success, 1);
   EXPECT_EQ(five.redirects, 5);
-  EXPECT_EQ(OutsideHits(), 1u);
+  EXPECT_EQ(OutsideHits(), 2u);
 }
 
 TEST_F(ProbeSecurity, RelativeRedirectsStayOnTheAllowedServer) {
