@@ -86,9 +86,9 @@ class HttpCollector : public Collector {
 // The /probe?target=URL&module=NAME prober (SPEC §3, §4 `probe:`).
 class HttpProber : public AdHocProber {
  public:
-  HttpProber(std::vector<UrlPattern> allowed, std::map<std::string, ProbeSpec> modules,
+  HttpProber(ProbeGuard guard, std::map<std::string, ProbeSpec> modules,
              MemoryErrors* memory_errors)
-      : allowed_(std::move(allowed)), modules_(std::move(modules)), memory_errors_(memory_errors) {}
+      : guard_(std::move(guard)), modules_(std::move(modules)), memory_errors_(memory_errors) {}
 
   std::string Refusal(std::string_view url, std::string_view module) const override {
     return Judge(url, module, nullptr, nullptr);
@@ -104,8 +104,10 @@ class HttpProber : public AdHocProber {
       // The caller should have asked Refusal() first; never fetch a refused URL all the same.
       result.detail = refusal;
     } else {
-      result = RunProbe(*spec, normalized, ctx, memory_errors_);
+      result = RunProbe(*spec, normalized, ctx, memory_errors_, &guard_);
     }
+    // A refused hop is someone trying to reach past the allowlist: worth the operator's log.
+    if (result.refused) spdlog::info("ad-hoc probe stopped: {}", result.detail);
     if (!result.success) spdlog::debug("ad-hoc probe failed: {}", result.detail);
     WriteProbeMetrics(result, sink);
   }
@@ -126,16 +128,14 @@ class HttpProber : public AdHocProber {
     auto parsed = ParseProbeUrl(url, &error);
     if (!parsed) return "target refused: " + error;
     if (parsed->has_credentials) return "target refused: credentials in the URL are not allowed";
-    if (allowed_.empty()) {
+    if (guard_.allowed.empty()) {
       return "target refused: ad-hoc probes are off (probe.allowed_targets is empty); probe a "
              "configured target with /probe?collector=http&target=NAME";
     }
-    for (const auto& pattern : allowed_) {
-      if (pattern.Matches(*parsed)) {
-        if (normalized != nullptr) *normalized = parsed->normalized;
-        if (spec != nullptr) *spec = &it->second;
-        return "";
-      }
+    if (guard_.Allows(*parsed)) {
+      if (normalized != nullptr) *normalized = parsed->normalized;
+      if (spec != nullptr) *spec = &it->second;
+      return "";
     }
     return "target refused: the URL matches no entry of probe.allowed_targets";
   }
@@ -147,7 +147,7 @@ class HttpProber : public AdHocProber {
     return out;
   }
 
-  const std::vector<UrlPattern> allowed_;
+  const ProbeGuard guard_;
   const std::map<std::string, ProbeSpec> modules_;
   MemoryErrors* const memory_errors_;
 };
@@ -177,14 +177,8 @@ std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
 
 std::shared_ptr<AdHocProber> MakeProber(const ConfigNode& root, const CollectorEnv& env) {
   const ConfigNode probe = root.Child("probe");
-  probe.ExpectKeys({"allowed_targets", "modules"});
-  std::vector<UrlPattern> allowed;
-  for (const auto& item : probe.Child("allowed_targets").Items()) {
-    std::string error;
-    auto pattern = UrlPattern::Parse(item.AsString(), &error);
-    if (!pattern) item.Fail(error);
-    allowed.push_back(std::move(*pattern));
-  }
+  probe.ExpectKeys({"allowed_targets", "denied_networks", "modules"});
+  ProbeGuard guard = ParseProbeGuard(probe);
   std::map<std::string, ProbeSpec> modules;
   const ConfigNode module_nodes = probe.Child("modules");
   if (module_nodes.IsNull()) {
@@ -195,7 +189,7 @@ std::shared_ptr<AdHocProber> MakeProber(const ConfigNode& root, const CollectorE
       modules.emplace(name, ParseProbeSpec(node, kDefaultTimeoutSeconds));
     }
   }
-  return std::make_shared<HttpProber>(std::move(allowed), std::move(modules), env.memory_errors);
+  return std::make_shared<HttpProber>(std::move(guard), std::move(modules), env.memory_errors);
 }
 
 }  // namespace thoth::http

@@ -107,6 +107,49 @@ std::optional<ProbeUrl> ParseProbeUrl(std::string_view url, std::string* error) 
   return out;
 }
 
+std::optional<ProbeUrl> ResolveRedirect(const ProbeUrl& from, std::string_view location,
+                                        std::string* error) {
+  auto fail = [&](const std::string& why) -> std::optional<ProbeUrl> {
+    if (error != nullptr) *error = why;
+    return std::nullopt;
+  };
+  if (location.empty()) return fail("the redirect has an empty Location");
+  for (unsigned char c : location) {
+    if (c < 0x20 || c == 0x7f) return fail("the redirect Location contains a control character");
+  }
+  std::unique_ptr<CURLU, UrlHandle> u(curl_url());
+  if (!u) return fail("cannot parse URLs (out of memory)");
+  if (curl_url_set(u.get(), CURLUPART_URL, from.normalized.c_str(), 0) != CURLUE_OK) {
+    return fail("the redirecting URL does not parse");
+  }
+  // Setting a URL on a handle that holds one resolves it against that one when it is relative.
+  // CURLU_NON_SUPPORT_SCHEME lets any scheme parse, so that it is refused below by name.
+  const std::string text(location);
+  CURLUcode rc = curl_url_set(u.get(), CURLUPART_URL, text.c_str(), CURLU_NON_SUPPORT_SCHEME);
+  if (rc != CURLUE_OK) {
+    return fail(std::string("the redirect Location is not a valid URL: ") + curl_url_strerror(rc));
+  }
+  const std::string scheme = Lower(Part(u.get(), CURLUPART_SCHEME).value_or(""));
+  if (scheme != "http" && scheme != "https") {
+    const bool printable =
+        scheme.size() <= 16 && std::all_of(scheme.begin(), scheme.end(), [](unsigned char c) {
+          return std::isalnum(c) != 0 || c == '+' || c == '-' || c == '.';
+        });
+    return fail("a redirect to a " + (printable ? scheme + ":" : std::string("non-http")) +
+                " URL is refused (only http and https)");
+  }
+  if (from.scheme == "https" && scheme == "http") {
+    return fail("a redirect from https to http is refused");
+  }
+  curl_url_set(u.get(), CURLUPART_FRAGMENT, nullptr, 0);
+  auto resolved = Part(u.get(), CURLUPART_URL);
+  if (!resolved) return fail("the redirect Location is not a valid URL");
+  std::string why;
+  auto out = ParseProbeUrl(*resolved, &why);
+  if (!out) return fail("the redirect target is refused: " + why);
+  return out;
+}
+
 std::optional<UrlPattern> UrlPattern::Parse(std::string_view text, std::string* error) {
   auto fail = [&](const std::string& why) -> std::optional<UrlPattern> {
     if (error != nullptr) *error = why;
