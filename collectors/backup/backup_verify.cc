@@ -387,6 +387,9 @@ class TarChecker {
     while (n > 0) {
       if (state_ == kData) {
         std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(n, data_left_));
+        if (in_pax_ && pax_.size() < kMaxPax) {
+          pax_.append(reinterpret_cast<const char*>(p), std::min(take, kMaxPax - pax_.size()));
+        }
         data_left_ -= take;
         p += take;
         n -= take;
@@ -465,9 +468,45 @@ class TarChecker {
     // Links, devices, directories and FIFOs carry no data, whatever their size field says.
     bool has_data = !(type >= '1' && type <= '6');
     bool meta = type == 'x' || type == 'g' || type == 'L' || type == 'K';
-    if (!meta) ++members_;
+    if (!meta) {
+      ++members_;
+      // A pax header's "size" record overrides the size field (members of 8 GiB and more).
+      if (std::uint64_t pax_size = 0; PaxSize(&pax_size)) size = pax_size;
+      pax_.clear();
+    }
+    in_pax_ = type == 'x';
+    if (in_pax_) pax_.clear();
     data_left_ = has_data ? (size + 511) / 512 * 512 : 0;
     state_ = data_left_ > 0 ? kData : kHeader;
+  }
+
+  // The "size" record of the pax extended header just read ("<len> size=<decimal>\n").
+  bool PaxSize(std::uint64_t* out) const {
+    std::size_t at = 0;
+    while (at < pax_.size()) {
+      std::size_t space = pax_.find(' ', at);
+      if (space == std::string::npos) return false;
+      std::uint64_t len = 0;
+      for (std::size_t i = at; i < space; ++i) {
+        if (pax_[i] < '0' || pax_[i] > '9' || len > (1u << 20)) return false;
+        len = len * 10 + static_cast<std::uint64_t>(pax_[i] - '0');
+      }
+      if (len < space - at + 2 || at + len > pax_.size()) return false;
+      std::string_view record(pax_.data() + space + 1, at + len - space - 2);
+      if (record.substr(0, 5) == "size=") {
+        std::uint64_t v = 0;
+        std::string_view digits = record.substr(5);
+        if (digits.empty() || digits.size() > 19) return false;
+        for (char c : digits) {
+          if (c < '0' || c > '9') return false;
+          v = v * 10 + static_cast<std::uint64_t>(c - '0');
+        }
+        *out = v;
+        return true;
+      }
+      at += len;
+    }
+    return false;
   }
 
   [[noreturn]] void Bad(std::uint64_t at, const std::string& what) const {
@@ -482,6 +521,9 @@ class TarChecker {
   std::uint64_t offset_ = 0;  // decompressed bytes fed so far
   int zero_blocks_ = 0;
   std::int64_t members_ = 0;
+  static constexpr std::size_t kMaxPax = 64 * 1024;  // of one pax header kept, to find "size"
+  bool in_pax_ = false;
+  std::string pax_;
 };
 
 class Inflater {

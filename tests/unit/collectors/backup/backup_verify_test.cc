@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -231,6 +232,49 @@ TEST(VerifyTarGz, TarStructure) {
   VerifyResult empty = TarGz(Gzip(std::string(1024, '\0')));
   EXPECT_TRUE(empty.ok);
   EXPECT_EQ(empty.entries, 0);
+}
+
+// One ustar header block: name, type, size (octal), with its checksum.
+std::string TarHeader(const std::string& name, char type, std::uint64_t size) {
+  std::string h(512, '\0');
+  h.replace(0, name.size(), name);
+  std::snprintf(&h[100], 8, "%07o", 0644);
+  std::snprintf(&h[124], 12, "%011llo", static_cast<unsigned long long>(size));
+  std::snprintf(&h[136], 12, "%011o", 0);
+  h[156] = type;
+  h.replace(257, 6, std::string("ustar\0", 6));
+  h.replace(263, 2, "00");
+  h.replace(148, 8, std::string(8, ' '));
+  unsigned sum = 0;
+  for (unsigned char c : h) sum += c;
+  std::snprintf(&h[148], 8, "%06o", sum);
+  return h;
+}
+
+TEST(VerifyTarGz, PaxSizeRecordOverridesTheSizeField) {
+  std::string record = "13 size=1024\n";
+  std::string pax = TarHeader("./PaxHeaders/big", 'x', record.size()) + record +
+                    std::string(512 - record.size(), '\0');
+  // The size field says 0 (as for a member too large for it); the pax record says 1024.
+  std::string tar =
+      pax + TarHeader("big", '0', 0) + std::string(1024, 'd') + std::string(1024, '\0');
+  VerifyResult r = TarGz(Gzip(tar));
+  EXPECT_TRUE(r.ok) << r.reason << ": " << r.detail;
+  EXPECT_EQ(r.entries, 1);
+  // Without the record the data would be read as a header.
+  std::string plain = TarHeader("big", '0', 0) + std::string(1024, 'd') + std::string(1024, '\0');
+  EXPECT_EQ(TarGz(Gzip(plain)).reason, "bad_tar_header");
+  // A base-256 size field (GNU, 8 GiB and more) is read too.
+  std::string h = TarHeader("b256", '0', 0);
+  std::string field(12, '\0');
+  field[0] = static_cast<char>(0x80);
+  field[11] = 4;  // 4 bytes of data, then padding to 512
+  h.replace(124, 12, field);
+  h.replace(148, 8, std::string(8, ' '));
+  unsigned sum = 0;
+  for (unsigned char c : h) sum += c;
+  std::snprintf(&h[148], 8, "%06o", sum);
+  EXPECT_TRUE(TarGz(Gzip(h + "abcd" + std::string(508, '\0') + std::string(1024, '\0'))).ok);
 }
 
 TEST(VerifyTarGz, GzipMembersAndTrailingBytes) {
