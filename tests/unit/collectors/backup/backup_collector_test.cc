@@ -300,7 +300,7 @@ TEST(BackupVerify, OncePerFileThenAgainWhenItChanges) {
   }
 }
 
-TEST(BackupVerify, PendingUntilSettledAndAcrossScrapes) {
+TEST(BackupVerifyConcurrency, PendingUntilSettledAndAcrossScrapes) {
   BackupDir d;
   time_t now = ::time(nullptr);
   Put(d, "postgres_1.dump", Fixture("postgres_20240115_020000.dump"), now);
