@@ -52,6 +52,7 @@ process:
 filesystem: [/]
 backup:
   - {name: postgres, glob: "/backups/memory-system/postgres_*.dump"}
+  - {name: chroma, glob: "/backups/memory-system/chroma_*.tar.gz"}
 logs:
   - {name: memory-service, path: "/var/log/memory-service/*.log", format: error_codes}
   - {name: nginx, path: /var/log/nginx/access.log, format: nginx}
