@@ -64,25 +64,18 @@ class HttpCollector : public Collector {
     expectations_->Record(service_, layout_, result.success);
     const bool expected = expectations_->Expected(service_, layout_, required_);
     sink.Gauge("thoth_probe_expected", kExpectedHelp, {}, expected ? 1 : 0);
-    bool was_unexpected_down = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
       last_detail_ = result.detail;
-      was_unexpected_down = unexpected_down_;
-      unexpected_down_ = !result.success && !expected;
     }
     if (result.success) return Status::Ok();
-    if (!expected) {
-      // A service of a layout this host does not run (or not yet): the probe was made and its
-      // answer is in probe_success, so the collection itself succeeded. Said once, not paged.
-      if (!was_unexpected_down) {
-        spdlog::info("http {}: down and not seen up since start ({}); reported, does not page",
-                     service_, result.detail);
-      }
-      return Status::Ok();
-    }
     // The engine logs the down/up transition with this message; per-probe detail at debug.
     spdlog::debug("http {}: probe failed: {}", service_, result.detail);
+    if (!expected) {
+      // A service of a layout this host does not run (or not yet): shown on the landing page
+      // and in the log, and ThothCollectorFailing leaves it out as ServiceDown does.
+      return Status::Error(result.detail + " (not seen up since start: reported, does not page)");
+    }
     return Status::Error(result.detail);
   }
 
@@ -141,7 +134,6 @@ class HttpCollector : public Collector {
   ProbeExpectations* const expectations_;
   mutable std::mutex mu_;  // guards the fields below (Checks may run on another thread)
   std::string last_detail_;
-  bool unexpected_down_ = false;  // the last probe failed while not expected (logged once)
 };
 
 // The /probe?target=URL&module=NAME prober (SPEC §3, §4 `probe:`).
