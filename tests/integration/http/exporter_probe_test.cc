@@ -213,9 +213,11 @@ TEST(ExporterProbeOnce, UpAndLatencyAgainstApiThresholds) {
                                           Target("agent", server->Url("/respond?delay_ms=50")));
   testing::WriteFile(dir + "/slow.yml", "http:\n" + Target("api", server->Url("/respond")) +
                                             Target("agent", server->Url("/respond?delay_ms=700")));
-  testing::WriteFile(dir + "/down.yml", "http:\n" +
-                                            Target("api", server->Url("/respond?status=503")) +
-                                            Target("agent", server->Url("/respond?delay_ms=700")));
+  // required: CRITICAL from the first probe (a target never seen up is only a WARNING).
+  testing::WriteFile(dir + "/down.yml",
+                     "http:\n" +
+                         Target("api", server->Url("/respond?status=503"), "required: true") +
+                         Target("agent", server->Url("/respond?delay_ms=700")));
   auto run = [&](const std::string& file) {
     std::vector<std::string> args = {"--once", "--format=json",
                                      "--config.file=" + dir + "/" + file};

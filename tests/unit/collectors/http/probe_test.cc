@@ -292,7 +292,9 @@ probe:
 }
 
 TEST(Checks, UpAndLatencyAgainstApiThresholds) {
-  auto collectors = MakeCollectors(Root("http: [{service: api, url: 'http://h/'}]"), {});
+  // required: a failure pages whatever was seen before (expectations_test.cc has the rest).
+  auto collectors =
+      MakeCollectors(Root("http: [{service: api, url: 'http://h/', required: true}]"), {});
   auto judge = [&](double success, double seconds) {
     MetricSink sink;
     sink.Gauge("probe_success", "", {}, success);
