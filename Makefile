@@ -6,7 +6,7 @@ ARGS ?=
 FUZZ_SECONDS ?= 60
 DURATION ?= 600
 
-.PHONY: all deps deps-build build run test unit-test integration-test package sanitize fuzz soak bench clean
+.PHONY: all deps deps-build build build-exporter run test unit-test integration-test package sanitize fuzz soak bench clean
 
 all: build
 
@@ -16,14 +16,25 @@ deps-build:
 deps:
 	scripts/install-deps.sh all
 
-$(BUILD_DIR)/Makefile: CMakeLists.txt
-	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+# The project's own builds treat warnings as errors (THOTH_WERROR); a build configured by hand
+# or by a distribution does not.
+CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DTHOTH_WERROR=ON
 
+$(BUILD_DIR)/Makefile: CMakeLists.txt
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
+
+# Everything: the exporter and every test binary.
 build: $(BUILD_DIR)/Makefile
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS) -DTHOTH_REQUIRE_TESTS=ON >/dev/null
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Installs what is missing, builds, and starts the exporter on its embedded default config.
-run: deps-build build
+# The exporter alone (what `make run` needs; the tests are built by `make test`).
+build-exporter: $(BUILD_DIR)/Makefile
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target exporter
+
+# Installs what is missing to build, builds only the exporter, and starts it on its embedded
+# default config.
+run: deps-build build-exporter
 	$(BUILD_DIR)/bin/exporter $(ARGS)
 
 # Installs what is missing (packages, test servers), builds, and runs every test: unit,

@@ -31,20 +31,27 @@ thresholds:
   long_running_query_seconds: 300
   slow_query_mean_seconds:    1
   backup_max_age_seconds:     21600
+  disk_free_ratio:            {warning: 0.10, critical: 0.05}
 postgres:
   - name: memory-db
     dsn: ${DATA_SOURCE_NAME:-postgresql://exporter@localhost:5432/letta_memory_db}
+    pool_size: ${LETTA_POOL_SIZE:-50}
 redis:
-  - {name: cache, address: "${THOTH_REDIS_URL:-redis://localhost:6379}"}
+  - {name: cache, address: "${THOTH_REDIS_URL:-redis://localhost:6379}", password: "${REDIS_PASSWORD:-}"}
 chroma:
   - {name: vectors, url: "${THOTH_CHROMADB_URL:-http://localhost:8003}"}
 http:
-  - {service: thoth-api, url: "http://localhost:8000/health"}
-  - {service: mcp-server, url: "http://localhost:8001/health"}
-  - {service: chromadb, url: "http://localhost:8003/api/v2/heartbeat"}
-  - {service: discovery, url: "http://localhost:8004/health"}
-  - {service: research-agent, url: "http://localhost:8005/health"}
-  - {service: letta, url: "http://localhost:8283/v1/health/"}
+  - {service: thoth-api, layout: v0.1, url: "${THOTH_API_URL:-http://localhost:8000}/health"}
+  - {service: mcp-server, layout: v0.1, url: "http://localhost:8001/health"}
+  - {service: discovery, layout: v0.1, url: "http://localhost:8004/health"}
+  - {service: research-agent, layout: v0.1, url: "http://localhost:8005/health"}
+  - {service: letta, layout: v0.1, url: "${THOTH_LETTA_URL:-${LETTA_SERVER_URL:-http://localhost:8283}}/health"}
+  - {service: gateway, layout: v0.2, url: "http://localhost:${GATEWAY_PORT:-5000}/health"}
+  - {service: auth-service, layout: v0.2, url: "${AUTH_SERVICE_URL:-http://localhost:5001}/health"}
+  - {service: agent-service, layout: v0.2, url: "${AGENT_SERVICE_URL:-http://localhost:5002}/health"}
+  - {service: rag-service, layout: v0.2, url: "${RAG_SERVICE_URL:-http://localhost:5003}/health"}
+  - {service: nginx, url: "http://localhost:80/health"}
+  - {service: prometheus, url: "http://localhost:9090/-/healthy"}
 container: {self: true}
 process:
   - {name: memory-service, cmdline: "memory-service"}
@@ -52,12 +59,13 @@ process:
 filesystem: [/]
 backup:
   - {name: postgres, glob: "/backups/memory-system/postgres_*.dump"}
+  - {name: chroma, glob: "/backups/memory-system/chroma_*.tar.gz"}
 logs:
   - {name: memory-service, path: "/var/log/memory-service/*.log", format: error_codes}
   - {name: nginx, path: /var/log/nginx/access.log, format: nginx}
 json:
   - name: letta-memory-stats
-    url: "${LETTA_SERVER_URL:-http://localhost:8283}/api/memory/stats"
+    url: "${THOTH_LETTA_URL:-${LETTA_SERVER_URL:-http://localhost:8283}}/api/memory/stats"
     prefix: letta_memory_stats
 )yaml";
   return kText;
@@ -73,6 +81,16 @@ Level ParseLevel(const ConfigNode& node, Level def) {
   return level;
 }
 
+// A level for a value where lower is worse (free space): warning at or above critical.
+Level ParseLowLevel(const ConfigNode& node, Level def) {
+  if (node.IsNull()) return def;
+  node.ExpectKeys({"warning", "critical"});
+  Level level{node.Number("warning", def.warning), node.Number("critical", def.critical)};
+  if (level.warning < level.critical) node.Fail("warning must not be below critical");
+  if (level.critical < 0 || level.warning > 1) node.Fail("ratios are between 0 and 1");
+  return level;
+}
+
 double ParsePositive(const ConfigNode& node, double def) {
   if (node.IsNull()) return def;
   double v = node.AsNumber();
@@ -84,7 +102,7 @@ Thresholds ParseThresholds(const ConfigNode& node) {
   Thresholds t;
   node.ExpectKeys({"api_latency_seconds", "db_connections_ratio", "memory_usage_ratio",
                    "error_rate_ratio", "chroma_collection_vectors", "long_running_query_seconds",
-                   "slow_query_mean_seconds", "backup_max_age_seconds"});
+                   "slow_query_mean_seconds", "backup_max_age_seconds", "disk_free_ratio"});
   t.api_latency_seconds = ParseLevel(node.Child("api_latency_seconds"), t.api_latency_seconds);
   t.db_connections_ratio = ParseLevel(node.Child("db_connections_ratio"), t.db_connections_ratio);
   t.memory_usage_ratio = ParseLevel(node.Child("memory_usage_ratio"), t.memory_usage_ratio);
@@ -97,6 +115,7 @@ Thresholds ParseThresholds(const ConfigNode& node) {
       ParsePositive(node.Child("slow_query_mean_seconds"), t.slow_query_mean_seconds);
   t.backup_max_age_seconds =
       ParsePositive(node.Child("backup_max_age_seconds"), t.backup_max_age_seconds);
+  t.disk_free_ratio = ParseLowLevel(node.Child("disk_free_ratio"), t.disk_free_ratio);
   return t;
 }
 

@@ -11,7 +11,33 @@
 
 namespace thoth {
 
-std::string ExpandEnv(std::string_view text) {
+namespace {
+
+// Nesting bound for defaults within defaults: deep enough for any real config, and a hostile
+// one cannot recurse without limit.
+constexpr int kMaxEnvNesting = 8;
+
+// The index of the '}' that closes a "${" whose body starts at `from`: nested "${...}" and "$$"
+// are skipped over. npos when it is never closed.
+size_t ClosingBrace(std::string_view text, size_t from) {
+  int depth = 0;
+  for (size_t i = from; i < text.size(); ++i) {
+    if (text[i] == '$' && i + 1 < text.size() && (text[i + 1] == '$' || text[i + 1] == '{')) {
+      if (text[i + 1] == '{') ++depth;
+      ++i;
+    } else if (text[i] == '}') {
+      if (depth == 0) return i;
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
+std::string ExpandEnvAt(std::string_view text, int nesting) {
+  if (nesting > kMaxEnvNesting) {
+    throw std::invalid_argument("defaults nested more than " + std::to_string(kMaxEnvNesting) +
+                                " deep");
+  }
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
@@ -29,7 +55,7 @@ std::string ExpandEnv(std::string_view text) {
       out += c;
       continue;
     }
-    size_t close = text.find('}', i + 2);
+    size_t close = ClosingBrace(text, i + 2);
     if (close == std::string_view::npos) {
       throw std::invalid_argument("unclosed \"${\" in \"" + std::string(text) + "\"");
     }
@@ -41,11 +67,15 @@ std::string ExpandEnv(std::string_view text) {
       def = inner.substr(sep + 2);
     }
     if (name.empty()) throw std::invalid_argument("empty variable name in \"${}\"");
+    if (name.find_first_of("${}") != std::string_view::npos) {
+      throw std::invalid_argument("\"" + std::string(name) + "\" is not a variable name");
+    }
     const char* value = std::getenv(std::string(name).c_str());
     if (value != nullptr && *value != '\0') {
-      out += value;
+      out += value;  // a value is used as it is: never expanded again
     } else if (def) {
-      out += *def;
+      // The default may itself hold ${OTHER:-...}; it is expanded only when it is used.
+      out += ExpandEnvAt(*def, nesting + 1);
     } else {
       throw std::invalid_argument("environment variable " + std::string(name) +
                                   " is not set (give a default with ${" + std::string(name) +
@@ -55,6 +85,10 @@ std::string ExpandEnv(std::string_view text) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string ExpandEnv(std::string_view text) { return ExpandEnvAt(text, 0); }
 
 std::optional<double> ParseDuration(std::string_view text) {
   if (text.empty()) return std::nullopt;

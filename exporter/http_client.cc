@@ -1,6 +1,7 @@
 #include "exporter/http_client.h"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <cstring>
 #include <ctime>
@@ -26,6 +27,23 @@ size_t WriteBody(char* data, size_t size, size_t nmemb, void* user) {
   }
   state->body->append(data, n);
   return n;
+}
+
+struct ConnectGuard {
+  const std::function<std::string(const sockaddr*)>* refusal;
+  std::string refused;  // the first reason given
+};
+
+curl_socket_t OpenSocket(void* user, curlsocktype purpose, curl_sockaddr* address) {
+  auto* guard = static_cast<ConnectGuard*>(user);
+  if (purpose == CURLSOCKTYPE_IPCXN) {
+    std::string why = (*guard->refusal)(&address->addr);
+    if (!why.empty()) {
+      if (guard->refused.empty()) guard->refused = std::move(why);
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
 double Seconds(CURL* curl, CURLINFO info) {
@@ -55,6 +73,9 @@ HttpResponse HttpClient::Fetch(const HttpRequest& req) {
   BodyState state{&resp.body, req.max_body_bytes};
   curl_slist* headers = nullptr;
   for (const auto& h : req.headers) headers = curl_slist_append(headers, h.c_str());
+  curl_slist* resolve = nullptr;
+  for (const auto& r : req.resolve) resolve = curl_slist_append(resolve, r.c_str());
+  ConnectGuard guard{&req.connect_refusal, {}};
 
   curl_easy_setopt(curl, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -81,6 +102,12 @@ HttpResponse HttpClient::Fetch(const HttpRequest& req) {
     curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
   }
   if (req.want_cert_info) curl_easy_setopt(curl, CURLOPT_CERTINFO, 1L);
+  if (resolve != nullptr) curl_easy_setopt(curl, CURLOPT_RESOLVE, resolve);
+  if (req.connect_refusal) {
+    curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, OpenSocket);
+    curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &guard);
+    curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
+  }
   if (req.method == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (req.method != "GET") {
@@ -105,6 +132,14 @@ HttpResponse HttpClient::Fetch(const HttpRequest& req) {
   if (status > 0 && !resp.transport_ok && rc != CURLE_OK) {
     // Headers arrived, the body did not (a stall mid-body): a failure all the same.
     resp.status = static_cast<int>(status);
+  }
+  resp.connect_refused = std::move(guard.refused);
+  if (status >= 300 && status < 400) {
+    curl_header* location = nullptr;
+    if (curl_easy_header(curl, "Location", 0, CURLH_HEADER, -1, &location) == CURLHE_OK &&
+        location != nullptr && location->value != nullptr) {
+      resp.location = location->value;
+    }
   }
   char* ct = nullptr;
   if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct != nullptr) {
@@ -158,6 +193,13 @@ HttpResponse HttpClient::Fetch(const HttpRequest& req) {
   }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
   curl_slist_free_all(headers);
+  // The handle keeps CURLOPT_RESOLVE entries in its DNS cache: a later request through this
+  // client must not inherit them, so the handle goes with this request.
+  if (resolve != nullptr) {
+    curl_easy_cleanup(curl);
+    curl_ = curl_easy_init();
+    curl_slist_free_all(resolve);
+  }
   return resp;
 }
 

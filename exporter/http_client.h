@@ -1,9 +1,12 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
+
+struct sockaddr;
 
 namespace thoth {
 
@@ -23,6 +26,13 @@ struct HttpRequest {
   bool fresh_connection = false;  // a new connection, not reused after (probes)
   bool want_cert_info = false;    // fill HttpResponse::cert_earliest_expiry
   std::size_t max_body_bytes = 16 << 20;
+  // Static name resolutions consulted before DNS, in curl's --resolve form "HOST:PORT:ADDRESS".
+  std::vector<std::string> resolve;
+  // When set, asked before every connection with the very address the socket is about to connect
+  // to (after any resolution): "" allows it, anything else refuses it (no socket is opened, and
+  // the response carries the reason in connect_refused). Proxies from the environment are then
+  // not used, so that the address checked is the server's own.
+  std::function<std::string(const sockaddr*)> connect_refusal;
 };
 
 // libcurl's timing of one transfer, in seconds from the start (see CURLINFO_*_TIME_T).
@@ -47,6 +57,8 @@ struct HttpResponse {
   double http_version = 0;     // 1.0, 1.1, 2
   bool tls = false;
   double cert_earliest_expiry = 0;  // unix seconds; 0 when unknown
+  std::string location;             // the Location header of a 3xx response, as sent
+  std::string connect_refused;      // why connect_refusal refused a connection ("" if it did not)
   HttpTimings timings;
 };
 

@@ -60,7 +60,7 @@ const std::vector<CollectorKind>& CollectorKinds() {
       {"backup",
        true,
        {"backup"},
-       "age, size and count of backup files",
+       "age, size, count and verification of backup files",
        backup::MakeCollectors,
        nullptr},
       {"logs",

@@ -19,6 +19,8 @@ struct Thresholds {
   double long_running_query_seconds = 300;
   double slow_query_mean_seconds = 1;
   double backup_max_age_seconds = 21600;
+  // Free space of a filesystem over its size: strictly *below* a level reaches it (GradeLow).
+  Level disk_free_ratio{0.10, 0.05};
 };
 
 }  // namespace thoth

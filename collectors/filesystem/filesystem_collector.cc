@@ -44,40 +44,11 @@ class FilesystemCollector : public Collector {
 
   void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
               const Thresholds& thresholds, std::vector<HealthCheck>& out) const override {
-    (void)thresholds;
     if (!success) {
       Collector::Checks(families, success, thresholds, out);
       return;
     }
-    for (const auto& family : families) {
-      if (family.name != "node_filesystem_size_bytes") continue;
-      for (const auto& metric : family.metric) {
-        std::string mountpoint;
-        for (const auto& l : metric.label) {
-          if (l.name == "mountpoint") mountpoint = l.value;
-        }
-        double size = metric.gauge.value;
-        double avail = 0, free = 0;
-        Labels at = {{"mountpoint", mountpoint}};
-        FindSample(families, "node_filesystem_avail_bytes", at, &avail);
-        FindSample(families, "node_filesystem_free_bytes", at, &free);
-        // Used as df(1) shows it: blocks reserved for root count neither as used nor available.
-        double used = size - free;
-        std::string value = FormatNumber(std::round(avail / (1 << 20))) + " MiB available";
-        if (used + avail > 0) {
-          value += " (" + FormatNumber(std::round(1000 * used / (used + avail)) / 10) + "% used)";
-        }
-        out.push_back({kKind, mountpoint, "space", value, "", Severity::kOk});
-      }
-    }
-    double total = 0, available = 0;
-    if (FindSample(families, "node_memory_MemTotal_bytes", {}, &total) &&
-        FindSample(families, "node_memory_MemAvailable_bytes", {}, &available) && total > 0) {
-      out.push_back({kKind, "host", "memory available",
-                     FormatNumber(std::round(available / (1 << 20))) + " MiB of " +
-                         FormatNumber(std::round(total / (1 << 20))) + " MiB",
-                     "", Severity::kOk});
-    }
+    FilesystemChecks(families, thresholds, out);
   }
 
  private:
@@ -158,7 +129,82 @@ class FilesystemCollector : public Collector {
   std::set<std::string> missing_;  // paths already logged as missing (log on transition only)
 };
 
+Severity GradeLow(double value, const Level& level) {
+  if (value < level.critical) return Severity::kCritical;
+  if (value < level.warning) return Severity::kWarning;
+  return Severity::kOk;
+}
+
+std::string Percent(double ratio) { return FormatNumber(std::round(1000 * ratio) / 10) + "%"; }
+
 }  // namespace
+
+void FilesystemChecks(const std::vector<prometheus::MetricFamily>& families,
+                      const Thresholds& thresholds, std::vector<HealthCheck>& out) {
+  const Level& disk = thresholds.disk_free_ratio;
+  const std::string disk_threshold =
+      "< " + Percent(disk.warning) + " free warn, < " + Percent(disk.critical) + " free crit";
+  bool any_mount = false;
+  for (const auto& family : families) {
+    if (family.name != "node_filesystem_size_bytes") continue;
+    for (const auto& metric : family.metric) {
+      std::string mountpoint;
+      for (const auto& l : metric.label) {
+        if (l.name == "mountpoint") mountpoint = l.value;
+      }
+      any_mount = true;
+      const double size = metric.gauge.value;
+      double avail = 0;
+      Labels at = {{"mountpoint", mountpoint}};
+      if (!FindSample(families, "node_filesystem_avail_bytes", at, &avail) || size <= 0) {
+        out.push_back({kKind, mountpoint, "space", "size or available space unknown",
+                       disk_threshold, Severity::kUnknown});
+        continue;
+      }
+      // The alerts' ratio: space available to non-root users over the filesystem's size.
+      const double free_ratio = avail / size;
+      std::string value = FormatNumber(std::round(avail / (1 << 20))) + " MiB available (" +
+                          Percent(free_ratio) + " free)";
+      out.push_back(
+          {kKind, mountpoint, "space", value, disk_threshold, GradeLow(free_ratio, disk)});
+    }
+  }
+  double device_error = 0;
+  for (const auto& family : families) {
+    if (family.name != "node_filesystem_device_error") continue;
+    for (const auto& metric : family.metric) {
+      if (metric.gauge.value != 1) continue;
+      std::string mountpoint;
+      for (const auto& l : metric.label) {
+        if (l.name == "mountpoint") mountpoint = l.value;
+      }
+      device_error = 1;
+      out.push_back({kKind, mountpoint, "space", "statfs failed: space unknown", disk_threshold,
+                     Severity::kCritical});
+    }
+  }
+  if (!any_mount && device_error == 0) {
+    out.push_back({kKind, "filesystems", "space", "no configured path could be read",
+                   disk_threshold, Severity::kUnknown});
+  }
+
+  const Level& memory = thresholds.memory_usage_ratio;
+  const std::string memory_threshold =
+      "> " + Percent(memory.warning) + " used warn, > " + Percent(memory.critical) + " used crit";
+  double total = 0, available = 0;
+  if (FindSample(families, "node_memory_MemTotal_bytes", {}, &total) &&
+      FindSample(families, "node_memory_MemAvailable_bytes", {}, &available) && total > 0) {
+    const double used = 1 - available / total;
+    out.push_back({kKind, "host", "memory",
+                   FormatNumber(std::round(available / (1 << 20))) + " MiB available of " +
+                       FormatNumber(std::round(total / (1 << 20))) + " MiB (" + Percent(used) +
+                       " used)",
+                   memory_threshold, Grade(used, memory)});
+  } else {
+    out.push_back({kKind, "host", "memory", "MemTotal or MemAvailable unknown", memory_threshold,
+                   Severity::kUnknown});
+  }
+}
 
 std::shared_ptr<Collector> MakeFilesystemCollector(std::vector<std::string> paths,
                                                    std::string proc_root, std::string fingerprint) {

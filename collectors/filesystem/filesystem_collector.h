@@ -21,4 +21,12 @@ std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
 std::shared_ptr<Collector> MakeFilesystemCollector(std::vector<std::string> paths,
                                                    std::string proc_root, std::string fingerprint);
 
+// The --once rows of one collection (pure): per mount, `space` graded on available / size
+// against thresholds.disk_free_ratio (below 10 % free WARNING, below 5 % CRITICAL: the numbers
+// of DiskSpaceLow); a mount whose statfs failed is CRITICAL. Host `memory` graded on
+// 1 - MemAvailable / MemTotal against thresholds.memory_usage_ratio (above 70 % WARNING, above
+// 90 % CRITICAL: HostMemoryHigh). What cannot be judged is UNKNOWN, never OK.
+void FilesystemChecks(const std::vector<prometheus::MetricFamily>& families,
+                      const Thresholds& thresholds, std::vector<HealthCheck>& out);
+
 }  // namespace thoth::filesystem

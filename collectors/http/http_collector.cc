@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 
+#include "collectors/http/expectations.h"
 #include "collectors/http/probe.h"
 #include "collectors/http/url_pattern.h"
 
@@ -13,19 +14,38 @@ namespace thoth::http {
 namespace {
 
 const std::string kKind = "http";
+
+// A layout names a group of services; it is shown in --once and the log.
+bool ValidLayout(const std::string& layout) {
+  if (layout.size() > 64) return false;
+  for (char c : layout) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
 constexpr double kDefaultTimeoutSeconds = 5;
 const char kDefaultModule[] = "http_2xx";
+
+const char kExpectedHelp[] =
+    "1 when a failed probe of this target should page: it is required, or it or a service of "
+    "its layout has answered since the exporter started";
 
 // One configured health endpoint (SPEC §4 `http:`), probed once per scrape.
 class HttpCollector : public Collector {
  public:
-  HttpCollector(std::string service, std::string url, ProbeSpec spec, std::string fingerprint,
-                MemoryErrors* memory_errors)
+  HttpCollector(std::string service, std::string url, std::string layout, bool required,
+                ProbeSpec spec, std::string fingerprint, MemoryErrors* memory_errors,
+                ProbeExpectations* expectations)
       : service_(std::move(service)),
         url_(std::move(url)),
+        layout_(std::move(layout)),
+        required_(required),
         spec_(std::move(spec)),
         fingerprint_(std::move(fingerprint)),
-        memory_errors_(memory_errors) {}
+        memory_errors_(memory_errors),
+        expectations_(expectations) {}
 
   const std::string& Name() const override { return kKind; }
   const std::string& Target() const override { return service_; }
@@ -34,11 +54,16 @@ class HttpCollector : public Collector {
   void TimedOut(MetricSink& sink) const override {
     sink.Gauge("probe_success", "Whether the probe succeeded (transport, status and body checks)",
                {}, 0);
+    sink.Gauge("thoth_probe_expected", kExpectedHelp, {},
+               expectations_->Expected(service_, layout_, required_) ? 1 : 0);
   }
 
   Status Collect(const ScrapeContext& ctx, MetricSink& sink) override {
     ProbeResult result = RunProbe(spec_, url_, ctx, memory_errors_);
     WriteProbeMetrics(result, sink);
+    expectations_->Record(service_, layout_, result.success);
+    const bool expected = expectations_->Expected(service_, layout_, required_);
+    sink.Gauge("thoth_probe_expected", kExpectedHelp, {}, expected ? 1 : 0);
     {
       std::lock_guard<std::mutex> lock(mu_);
       last_detail_ = result.detail;
@@ -46,6 +71,11 @@ class HttpCollector : public Collector {
     if (result.success) return Status::Ok();
     // The engine logs the down/up transition with this message; per-probe detail at debug.
     spdlog::debug("http {}: probe failed: {}", service_, result.detail);
+    if (!expected) {
+      // A service of a layout this host does not run (or not yet): shown on the landing page
+      // and in the log, and ThothCollectorFailing leaves it out as ServiceDown does.
+      return Status::Error(result.detail + " (not seen up since start: reported, does not page)");
+    }
     return Status::Error(result.detail);
   }
 
@@ -55,14 +85,27 @@ class HttpCollector : public Collector {
     const bool probed = FindSample(families, "probe_success", {}, &up);
     const bool ok = success && probed && up == 1;
     std::string detail;
+    double expected_sample = 0;
+    bool expected = FindSample(families, "thoth_probe_expected", {}, &expected_sample)
+                        ? expected_sample == 1
+                        : expectations_->Expected(service_, layout_, required_);
     {
       std::lock_guard<std::mutex> lock(mu_);
       detail = last_detail_;
     }
-    std::string value = ok ? "yes" : "no";
-    if (!ok && !detail.empty()) value += ": " + detail;
-    if (!ok && !probed) value = "no: the probe did not finish before the deadline";
-    out.push_back({kKind, service_, "up", value, "", ok ? Severity::kOk : Severity::kCritical});
+    const bool answered = up == 1;
+    std::string value = answered ? "yes" : "no";
+    if (!answered && !detail.empty()) value += ": " + detail;
+    if (!probed) value = "no: the probe did not finish before the deadline";
+    Severity severity = ok ? Severity::kOk : Severity::kCritical;
+    if (!answered && !expected) {
+      // Reported, not paged: nothing of its layout has answered since the exporter started.
+      value += layout_.empty()
+                   ? " (not seen up since start)"
+                   : " (not seen up since start; no " + layout_ + " service has answered)";
+      severity = Severity::kWarning;
+    }
+    out.push_back({kKind, service_, "up", value, RequirementText(), severity});
     double seconds = 0;
     if (ok && FindSample(families, "probe_duration_seconds", {}, &seconds)) {
       const Level& level = thresholds.api_latency_seconds;
@@ -74,21 +117,31 @@ class HttpCollector : public Collector {
   }
 
  private:
+  // The threshold column of the `up` row: when a failure pages.
+  std::string RequirementText() const {
+    if (required_) return "required";
+    if (layout_.empty()) return "pages once seen up";
+    return "pages once " + layout_ + " seen up";
+  }
+
   const std::string service_;
   const std::string url_;
+  const std::string layout_;
+  const bool required_;
   const ProbeSpec spec_;
   const std::string fingerprint_;
   MemoryErrors* const memory_errors_;
-  mutable std::mutex mu_;  // guards last_detail_ (Checks may run on another thread)
+  ProbeExpectations* const expectations_;
+  mutable std::mutex mu_;  // guards the fields below (Checks may run on another thread)
   std::string last_detail_;
 };
 
 // The /probe?target=URL&module=NAME prober (SPEC §3, §4 `probe:`).
 class HttpProber : public AdHocProber {
  public:
-  HttpProber(std::vector<UrlPattern> allowed, std::map<std::string, ProbeSpec> modules,
+  HttpProber(ProbeGuard guard, std::map<std::string, ProbeSpec> modules,
              MemoryErrors* memory_errors)
-      : allowed_(std::move(allowed)), modules_(std::move(modules)), memory_errors_(memory_errors) {}
+      : guard_(std::move(guard)), modules_(std::move(modules)), memory_errors_(memory_errors) {}
 
   std::string Refusal(std::string_view url, std::string_view module) const override {
     return Judge(url, module, nullptr, nullptr);
@@ -104,8 +157,10 @@ class HttpProber : public AdHocProber {
       // The caller should have asked Refusal() first; never fetch a refused URL all the same.
       result.detail = refusal;
     } else {
-      result = RunProbe(*spec, normalized, ctx, memory_errors_);
+      result = RunProbe(*spec, normalized, ctx, memory_errors_, &guard_);
     }
+    // A refused hop is someone trying to reach past the allowlist: worth the operator's log.
+    if (result.refused) spdlog::info("ad-hoc probe stopped: {}", result.detail);
     if (!result.success) spdlog::debug("ad-hoc probe failed: {}", result.detail);
     WriteProbeMetrics(result, sink);
   }
@@ -126,16 +181,14 @@ class HttpProber : public AdHocProber {
     auto parsed = ParseProbeUrl(url, &error);
     if (!parsed) return "target refused: " + error;
     if (parsed->has_credentials) return "target refused: credentials in the URL are not allowed";
-    if (allowed_.empty()) {
+    if (guard_.allowed.empty()) {
       return "target refused: ad-hoc probes are off (probe.allowed_targets is empty); probe a "
              "configured target with /probe?collector=http&target=NAME";
     }
-    for (const auto& pattern : allowed_) {
-      if (pattern.Matches(*parsed)) {
-        if (normalized != nullptr) *normalized = parsed->normalized;
-        if (spec != nullptr) *spec = &it->second;
-        return "";
-      }
+    if (guard_.Allows(*parsed)) {
+      if (normalized != nullptr) *normalized = parsed->normalized;
+      if (spec != nullptr) *spec = &it->second;
+      return "";
     }
     return "target refused: the URL matches no entry of probe.allowed_targets";
   }
@@ -147,7 +200,7 @@ class HttpProber : public AdHocProber {
     return out;
   }
 
-  const std::vector<UrlPattern> allowed_;
+  const ProbeGuard guard_;
   const std::map<std::string, ProbeSpec> modules_;
   MemoryErrors* const memory_errors_;
 };
@@ -156,10 +209,17 @@ class HttpProber : public AdHocProber {
 
 std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
                                                        const CollectorEnv& env) {
+  return MakeCollectorsWithExpectations(root, env, &ProcessProbeExpectations());
+}
+
+std::vector<std::shared_ptr<Collector>> MakeCollectorsWithExpectations(
+    const ConfigNode& root, const CollectorEnv& env, ProbeExpectations* expectations) {
   std::vector<std::shared_ptr<Collector>> out;
   std::vector<std::string> keys = ProbeSpecKeys();
   keys.push_back("service");
   keys.push_back("url");
+  keys.push_back("layout");
+  keys.push_back("required");
   for (const auto& item : root.Child("http").Items()) {
     item.ExpectKeys(keys);
     std::string service = item.RequiredString("service");
@@ -167,24 +227,24 @@ std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
     std::string error;
     auto parsed = ParseProbeUrl(url, &error);
     if (!parsed) item.FailKey("url", error);
+    std::string layout = item.String("layout", "");
+    if (!ValidLayout(layout)) {
+      item.FailKey("layout",
+                   "expected a short name of letters, digits, '.', '_' or '-' (e.g. v0.2)");
+    }
+    const bool required = item.Bool("required", false);
     ProbeSpec spec = ParseProbeSpec(item, kDefaultTimeoutSeconds);
-    out.push_back(std::make_shared<HttpCollector>(std::move(service), parsed->normalized,
-                                                  std::move(spec), item.Fingerprint(),
-                                                  env.memory_errors));
+    out.push_back(std::make_shared<HttpCollector>(
+        std::move(service), parsed->normalized, std::move(layout), required, std::move(spec),
+        item.Fingerprint(), env.memory_errors, expectations));
   }
   return out;
 }
 
 std::shared_ptr<AdHocProber> MakeProber(const ConfigNode& root, const CollectorEnv& env) {
   const ConfigNode probe = root.Child("probe");
-  probe.ExpectKeys({"allowed_targets", "modules"});
-  std::vector<UrlPattern> allowed;
-  for (const auto& item : probe.Child("allowed_targets").Items()) {
-    std::string error;
-    auto pattern = UrlPattern::Parse(item.AsString(), &error);
-    if (!pattern) item.Fail(error);
-    allowed.push_back(std::move(*pattern));
-  }
+  probe.ExpectKeys({"allowed_targets", "denied_networks", "modules"});
+  ProbeGuard guard = ParseProbeGuard(probe);
   std::map<std::string, ProbeSpec> modules;
   const ConfigNode module_nodes = probe.Child("modules");
   if (module_nodes.IsNull()) {
@@ -195,7 +255,7 @@ std::shared_ptr<AdHocProber> MakeProber(const ConfigNode& root, const CollectorE
       modules.emplace(name, ParseProbeSpec(node, kDefaultTimeoutSeconds));
     }
   }
-  return std::make_shared<HttpProber>(std::move(allowed), std::move(modules), env.memory_errors);
+  return std::make_shared<HttpProber>(std::move(guard), std::move(modules), env.memory_errors);
 }
 
 }  // namespace thoth::http

@@ -8,10 +8,17 @@
 
 namespace thoth::http {
 
+class ProbeExpectations;
+
 // Builds one collector per configured target of the `http` section (validating it; throws
-// ConfigError). No side effects.
+// ConfigError). No side effects. Targets take `layout` (a name; "" = none) and `required`
+// (default false), which decide thoth_probe_expected (see expectations.h); the process-wide
+// expectations are used, so that what was seen up survives a reload.
 std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
                                                        const CollectorEnv& env);
+// The same with the given expectations (tests); `expectations` outlives the collectors.
+std::vector<std::shared_ptr<Collector>> MakeCollectorsWithExpectations(
+    const ConfigNode& root, const CollectorEnv& env, ProbeExpectations* expectations);
 
 }  // namespace thoth::http
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 
 #include "exporter/health_check.h"
 #include "exporter/memory_errors.h"
@@ -33,13 +34,99 @@ bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && IEquals(s.substr(0, prefix.size()), prefix);
 }
 
+bool IsRedirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+// Where a URL points, for a reason: scheme, host and port only (the path and query may carry
+// tokens, and come from the remote side).
+std::string Origin(const ProbeUrl& url) {
+  const bool v6 = url.host.find(':') != std::string::npos;
+  return url.scheme + "://" + (v6 ? "[" + url.host + "]" : url.host) + ":" +
+         std::to_string(url.port);
+}
+
+bool SameOrigin(const ProbeUrl& a, const ProbeUrl& b) {
+  return a.scheme == b.scheme && a.host == b.host && a.port == b.port;
+}
+
+// The headers a hop to `hop` gets: credentials only where the first URL pointed.
+std::vector<std::string> HeadersForHop(const std::vector<std::string>& headers,
+                                       const ProbeUrl& first, const ProbeUrl& hop) {
+  if (SameOrigin(first, hop)) return headers;
+  std::vector<std::string> out;
+  for (const auto& h : headers) {
+    if (StartsWithIgnoreCase(h, "Authorization:") || StartsWithIgnoreCase(h, "Cookie:") ||
+        StartsWithIgnoreCase(h, "Proxy-Authorization:")) {
+      continue;
+    }
+    out.push_back(h);
+  }
+  return out;
+}
+
+// Redirect chains longer than this are not worth configuring (browsers stop at 20).
+constexpr std::int64_t kMaxRedirectsLimit = 20;
+
 }  // namespace
+
+bool ProbeGuard::Allows(const ProbeUrl& url) const {
+  if (url.has_credentials) return false;
+  return std::any_of(allowed.begin(), allowed.end(),
+                     [&](const UrlPattern& p) { return p.Matches(url); });
+}
+
+std::string ProbeGuard::ConnectRefusal(const sockaddr* address) const {
+  auto ip = IpAddressFromSockaddr(address);
+  if (!ip) return "refused to connect to an address that is neither IPv4 nor IPv6";
+  if (const IpNetwork* net = FindNetwork(denied, *ip)) {
+    return "refused to connect to " + ip->ToString() + ": it is in probe.denied_networks (" +
+           net->text() + ")";
+  }
+  return "";
+}
+
+ProbeGuard ParseProbeGuard(const ConfigNode& probe) {
+  ProbeGuard guard;
+  for (const auto& item : probe.Child("allowed_targets").Items()) {
+    std::string error;
+    auto pattern = UrlPattern::Parse(item.AsString(), &error);
+    if (!pattern) item.Fail(error);
+    guard.allowed.push_back(std::move(*pattern));
+  }
+  auto add = [&guard](const std::string& text, const ConfigNode* where) {
+    std::string error;
+    auto net = IpNetwork::Parse(text, &error);
+    if (!net) {
+      if (where != nullptr) where->Fail(error);
+      throw ConfigError("built-in denied network " + text + ": " + error);
+    }
+    guard.denied.push_back(std::move(*net));
+  };
+  const ConfigNode denied = probe.Child("denied_networks");
+  if (!probe.Has("denied_networks")) {
+    for (const auto& text : DefaultDeniedNetworks()) add(text, nullptr);
+  } else {
+    if (!denied.IsNull() && !denied.IsSequence()) {
+      denied.Fail("expected a list of networks, e.g. [default, 10.0.0.0/8]");
+    }
+    for (const auto& item : denied.Items()) {
+      const std::string text = item.AsString();
+      if (text == "default") {
+        for (const auto& d : DefaultDeniedNetworks()) add(d, &item);
+      } else {
+        add(text, &item);
+      }
+    }
+  }
+  return guard;
+}
 
 const std::vector<std::string>& ProbeSpecKeys() {
   static const std::vector<std::string> kKeys = {
       "method",        "headers",     "body",         "bearer_token", "bearer_token_file",
       "expect_status", "expect_json", "expect_regex", "timeout",      "follow_redirects",
-      "tls_insecure",  "ca_file"};
+      "tls_insecure",  "ca_file",     "max_redirects"};
   return kKeys;
 }
 
@@ -129,6 +216,16 @@ ProbeSpec ParseProbeSpec(const ConfigNode& node, double default_timeout_seconds)
   spec.timeout_seconds = node.Duration("timeout", default_timeout_seconds);
   if (spec.timeout_seconds <= 0) node.FailKey("timeout", "must be above 0");
   spec.follow_redirects = node.Bool("follow_redirects", false);
+  if (node.Has("max_redirects")) {
+    const std::int64_t n = node.Integer("max_redirects", spec.max_redirects);
+    if (n < 0 || n > kMaxRedirectsLimit) {
+      node.FailKey("max_redirects", "must be between 0 and " + std::to_string(kMaxRedirectsLimit));
+    }
+    if (!spec.follow_redirects) {
+      node.FailKey("max_redirects", "applies only with follow_redirects: true");
+    }
+    spec.max_redirects = static_cast<int>(n);
+  }
   spec.tls_insecure = node.Bool("tls_insecure", false);
   spec.ca_file = node.String("ca_file", "");
   if (spec.tls_insecure && !spec.ca_file.empty()) {
@@ -187,7 +284,13 @@ void WriteProbeMetrics(const ProbeResult& result, MetricSink& sink) {
              result.success ? 1 : 0);
   sink.Gauge("probe_duration_seconds", "How long the probe took to complete in seconds", {},
              result.duration_seconds);
-  const ProbePhases p = PhasesFromTimings(resp.timings, resp.tls);
+  ProbePhases p = PhasesFromTimings(resp.timings, resp.tls);
+  // As blackbox_exporter: a phase of a redirect chain is the sum over its hops.
+  p.resolve += result.earlier_hops.resolve;
+  p.connect += result.earlier_hops.connect;
+  p.tls += result.earlier_hops.tls;
+  p.processing += result.earlier_hops.processing;
+  p.transfer += result.earlier_hops.transfer;
   static constexpr const char* kPhaseHelp = "Duration of the probe by phase (libcurl timings)";
   sink.Gauge("probe_http_duration_seconds", kPhaseHelp, {{"phase", "resolve"}}, p.resolve);
   sink.Gauge("probe_http_duration_seconds", kPhaseHelp, {{"phase", "connect"}}, p.connect);
@@ -206,13 +309,23 @@ void WriteProbeMetrics(const ProbeResult& result, MetricSink& sink) {
                "Returned earliest SSL certificate expiry date in unixtime", {},
                resp.cert_earliest_expiry);
   }
+  sink.Gauge("probe_http_redirects", "The number of redirects followed", {}, result.redirects);
   sink.Gauge("probe_failed_due_to_body",
              "Whether the probe failed because the body did not match expect_json/expect_regex", {},
              result.failed_due_to_body ? 1 : 0);
 }
 
+void AdjustRequestForRedirect(int status, HttpRequest& req) {
+  const bool to_get = status == 303 ? req.method != "HEAD"
+                                    : (status == 301 || status == 302) && req.method == "POST";
+  if (to_get) {
+    req.method = "GET";
+    req.body.clear();
+  }
+}
+
 ProbeResult RunProbe(const ProbeSpec& spec, const std::string& url, const ScrapeContext& ctx,
-                     MemoryErrors* memory_errors) {
+                     MemoryErrors* memory_errors, const ProbeGuard* guard) {
   ProbeResult result;
   try {
     const double left = ctx.SecondsLeft() - kDeadlineMarginSeconds;
@@ -221,32 +334,101 @@ ProbeResult RunProbe(const ProbeSpec& spec, const std::string& url, const Scrape
       result.detail = "no time left before the scrape deadline";
       return result;
     }
+    std::string error;
+    const auto first = ParseProbeUrl(url, &error);
+    if (!first) {
+      result.detail = "not a URL that can be probed: " + error;
+      return result;
+    }
     HttpRequest req;
     req.method = spec.method;
-    req.url = url;
-    req.headers = spec.headers;
     req.body = spec.body;
-    req.connect_timeout_seconds = timeout;
-    req.timeout_seconds = timeout;
-    req.follow_redirects = spec.follow_redirects;
     req.verify_tls = !spec.tls_insecure;
     req.ca_file = spec.ca_file;
     // A new connection every time, as blackbox_exporter does: the connect and TLS phases are
     // measured on every probe and a dead listener cannot hide behind a kept-alive socket.
     req.fresh_connection = true;
-    req.want_cert_info = StartsWithIgnoreCase(url, "https:");
     req.max_body_bytes = kProbeMaxBodyBytes;
+    if (guard != nullptr) {
+      req.resolve = guard->resolve;
+      req.connect_refusal = [guard](const sockaddr* a) { return guard->ConnectRefusal(a); };
+    }
 
-    HttpClient client;
+    ProbeUrl current = *first;
+    HttpResponse resp;
+    ProbePhases earlier;
+    int redirects = 0;
+    std::string refusal;
+    bool timed_out = false;
     const auto start = Clock::now();
-    HttpResponse resp = client.Fetch(req);
-    const double duration = std::chrono::duration<double>(Clock::now() - start).count();
-    const bool timed_out = resp.timed_out;
+    auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+    for (;;) {
+      if (guard != nullptr && !guard->Allows(current)) {
+        refusal = "target refused: the URL matches no entry of probe.allowed_targets";
+        break;
+      }
+      const double remaining = timeout - elapsed();
+      if (remaining < kMinProbeSeconds) {  // the redirects used up the time
+        resp = HttpResponse{};
+        timed_out = true;
+        break;
+      }
+      req.url = current.normalized;
+      req.headers = HeadersForHop(spec.headers, *first, current);
+      req.connect_timeout_seconds = remaining;
+      req.timeout_seconds = remaining;
+      req.want_cert_info = current.scheme == "https";
+      HttpClient client;
+      resp = client.Fetch(req);
+      if (!resp.connect_refused.empty()) {
+        refusal = resp.connect_refused;
+        break;
+      }
+      if (resp.timed_out) timed_out = true;
+      if (!spec.follow_redirects || !resp.transport_ok || !IsRedirect(resp.status) ||
+          resp.location.empty()) {
+        break;
+      }
+      if (redirects >= spec.max_redirects) {
+        refusal = "redirect refused: more than " + std::to_string(spec.max_redirects) +
+                  " redirects (max_redirects)";
+        break;
+      }
+      auto next = ResolveRedirect(current, resp.location, &error);
+      if (!next) {
+        refusal = "redirect refused: " + error;
+        break;
+      }
+      if (guard != nullptr && !guard->Allows(*next)) {
+        refusal = "redirect refused: " + Origin(*next) +
+                  (next->has_credentials ? " (with credentials in the URL)" : "") +
+                  " matches no entry of probe.allowed_targets";
+        break;
+      }
+      const ProbePhases p = PhasesFromTimings(resp.timings, resp.tls);
+      earlier.resolve += p.resolve;
+      earlier.connect += p.connect;
+      earlier.tls += p.tls;
+      earlier.processing += p.processing;
+      earlier.transfer += p.transfer;
+      ++redirects;
+      AdjustRequestForRedirect(resp.status, req);
+      current = std::move(*next);
+    }
+    const double duration = elapsed();
     result = EvaluateResponse(spec, std::move(resp), duration);
-    if (timed_out) {
+    result.redirects = redirects;
+    result.earlier_hops = earlier;
+    if (!refusal.empty()) {
+      result.success = false;
+      result.failed_due_to_body = false;
+      result.refused = true;
+      result.detail = refusal;
+    } else if (timed_out) {
       const std::string why =
           FormatNumber(timeout) + " s" +
           (timeout < spec.timeout_seconds ? " (cut short by the scrape deadline)" : " (timeout)");
+      result.success = false;
       result.detail = result.response.status > 0
                           ? "HTTP " + std::to_string(result.response.status) +
                                 " but the body did not complete within " + why

@@ -22,6 +22,14 @@ struct ProbeUrl {
 // or backslashes, which a server may decode into a path the allowlist never saw).
 std::optional<ProbeUrl> ParseProbeUrl(std::string_view url, std::string* error);
 
+// The URL a redirect leads to: `location` (the Location header of a response to `from`) resolved
+// against `from` as RFC 3986 §5 says (relative paths, "//host/..." and "?query" forms), then
+// parsed as ParseProbeUrl. nullopt and *error set for a target that is not http or https
+// (file:, gopher:, ...), for a change from https to http, and for anything ParseProbeUrl refuses.
+// Errors never repeat the location: it is the remote server's input.
+std::optional<ProbeUrl> ResolveRedirect(const ProbeUrl& from, std::string_view location,
+                                        std::string* error);
+
 // One entry of probe.allowed_targets. Syntax: SCHEME://HOST[:PORT][/PATH], where
 // - SCHEME is http or https (a pattern never spans schemes);
 // - HOST is a name or address, matched case-insensitively; `*.example.com` matches any name

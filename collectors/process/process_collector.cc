@@ -46,6 +46,7 @@ class Regex {
 struct Group {
   std::string name;
   std::unique_ptr<Regex> regex;
+  std::optional<std::int64_t> min_processes;
   // Counters accumulate over every process ever seen in the group, as process-exporter's do, so
   // that a process exiting does not make them go down.
   double cpu_user_seconds = 0;
@@ -94,7 +95,7 @@ class ProcessCollector : public Collector {
                    std::string fingerprint)
       : proc_root_(std::move(proc_root)), fingerprint_(std::move(fingerprint)) {
     for (const auto& g : groups) {
-      groups_.push_back(Group{g.name, std::make_unique<Regex>(g.cmdline)});
+      groups_.push_back(Group{g.name, std::make_unique<Regex>(g.cmdline), g.min_processes});
     }
     long hz = ::sysconf(_SC_CLK_TCK);
     ticks_per_second_ = hz > 0 ? static_cast<double>(hz) : 100.0;
@@ -123,8 +124,10 @@ class ProcessCollector : public Collector {
     }
     for (const auto& g : groups_) {
       double n = 0;
-      FindSample(families, "namedprocess_namegroup_num_procs", {{"groupname", g.name}}, &n);
-      out.push_back({kKind, g.name, "processes", FormatNumber(n), "", Severity::kOk});
+      const bool found =
+          FindSample(families, "namedprocess_namegroup_num_procs", {{"groupname", g.name}}, &n);
+      out.push_back(GradeProcessGroup(g.name, found ? std::optional<double>(n) : std::nullopt,
+                                      g.min_processes));
     }
   }
 
@@ -200,6 +203,11 @@ class ProcessCollector : public Collector {
       sink.Gauge("namedprocess_namegroup_open_filedesc",
                  "number of open file descriptors for this group", l, v.fds);
       sink.Gauge("namedprocess_namegroup_num_threads", "Number of threads", l, v.threads);
+      if (group.min_processes) {
+        sink.Gauge("thoth_process_min_procs",
+                   "min_processes of this group: fewer processes is a problem", l,
+                   static_cast<double>(*group.min_processes));
+      }
       if (v.oldest_start_ticks >= 0) {
         sink.Gauge("namedprocess_namegroup_oldest_start_time_seconds",
                    "start time in seconds since 1970/01/01 of oldest process in group", l,
@@ -300,6 +308,31 @@ class ProcessCollector : public Collector {
 
 }  // namespace
 
+HealthCheck GradeProcessGroup(const std::string& group, std::optional<double> processes,
+                              std::optional<std::int64_t> min_processes) {
+  HealthCheck row{kKind, group, "processes", "", "", Severity::kOk};
+  if (min_processes)
+    row.threshold = "< " + std::to_string(*min_processes) + " crit";
+  else
+    row.threshold = "0 warn (no min_processes)";
+  if (!processes) {
+    row.value = "not counted";
+    row.status = Severity::kUnknown;
+    return row;
+  }
+  row.value = FormatNumber(*processes);
+  if (min_processes) {
+    if (*processes < static_cast<double>(*min_processes)) {
+      row.value += " (below min_processes " + std::to_string(*min_processes) + ")";
+      row.status = Severity::kCritical;
+    }
+  } else if (*processes == 0) {
+    row.value += " (no process matches)";
+    row.status = Severity::kWarning;
+  }
+  return row;
+}
+
 std::shared_ptr<Collector> MakeProcessCollector(const std::vector<ProcessGroupConfig>& groups,
                                                 std::string proc_root, std::string fingerprint) {
   return std::make_shared<ProcessCollector>(groups, std::move(proc_root), std::move(fingerprint));
@@ -312,8 +345,14 @@ std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
   std::vector<ProcessGroupConfig> groups;
   std::set<std::string> names;
   for (const auto& item : section.Items()) {
-    item.ExpectKeys({"name", "cmdline"});
+    item.ExpectKeys({"name", "cmdline", "min_processes"});
     ProcessGroupConfig g{item.RequiredString("name"), item.RequiredString("cmdline")};
+    if (item.Has("min_processes")) {
+      g.min_processes = item.Integer("min_processes", 0);
+      if (*g.min_processes < 0 || *g.min_processes > 1000000) {
+        item.FailKey("min_processes", "must be 0 to 1000000");
+      }
+    }
     if (g.name.empty()) item.FailKey("name", "must not be empty");
     if (!names.insert(g.name).second) item.FailKey("name", "repeats an earlier group");
     try {

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "exporter/collector.h"
@@ -17,9 +20,19 @@ std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
                                                        const CollectorEnv& env);
 
 struct ProcessGroupConfig {
+  ProcessGroupConfig(std::string name_, std::string cmdline_,
+                     std::optional<std::int64_t> min_processes_ = std::nullopt)
+      : name(std::move(name_)), cmdline(std::move(cmdline_)), min_processes(min_processes_) {}
   std::string name;
   std::string cmdline;  // regex searched (unanchored) in the command line, arguments joined by ' '
+  // Fewer matching processes is CRITICAL in --once and ProcessGroupBelowMinimum; exported as
+  // thoth_process_min_procs. Unset: a group that matches nothing is only a WARNING.
+  std::optional<std::int64_t> min_processes;
 };
+
+// The --once row of one group (pure). `processes` is nullopt when the scan did not count it.
+HealthCheck GradeProcessGroup(const std::string& group, std::optional<double> processes,
+                              std::optional<std::int64_t> min_processes);
 
 // The collector for `groups`, scanning proc_root (tests point it at a fixture tree). Throws
 // std::invalid_argument when a regex does not compile.

@@ -205,8 +205,13 @@ TargetConfig ParseTargetConfig(const ConfigNode& node) {
   if (c.name.empty()) node.FailKey("name", "must not be empty");
 
   c.password = node.Secret("password");
+  // An empty password is none (Redis's own requirepass ""): the embedded default passes
+  // "${REDIS_PASSWORD:-}", which is empty on a stack without one.
+  if (c.password && c.password->empty()) c.password.reset();
   if (parsed->password) {
-    if (c.password) node.FailKey("address", "a password is given both in the URL and as password");
+    if (c.password && *c.password != *parsed->password) {
+      node.FailKey("address", "a password is given both in the URL and as password");
+    }
     c.password = parsed->password;
   }
   if (node.Has("username")) {

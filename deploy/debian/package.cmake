@@ -34,6 +34,14 @@ install(DIRECTORY ${CMAKE_SOURCE_DIR}/alerts/ DESTINATION share/thoth-exporter/a
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/dashboards/ DESTINATION share/thoth-exporter/dashboards OPTIONAL
         FILES_MATCHING PATTERN "*.json" PATTERN "src" EXCLUDE PATTERN "node_modules" EXCLUDE)
 install(FILES ${CMAKE_SOURCE_DIR}/docs/deployment.md DESTINATION share/doc/thoth-exporter)
+# What Debian policy asks of every package (lintian checks it): the copyright file, the changelog
+# compressed with gzip -9n (no name, no time stamp: reproducible), and a manual page. The page is
+# made from `--help` by help2man when the package is made, so it cannot fall behind the binary.
+install(FILES ${THOTH_DEBIAN_DIR}/copyright DESTINATION share/doc/thoth-exporter)
+install(CODE "set(THOTH_DEB_CHANGELOG \"${THOTH_DEBIAN_DIR}/changelog\")
+  set(THOTH_DEB_EXPORTER \"$<TARGET_FILE:exporter>\")
+  set(THOTH_DEB_VERSION \"${PROJECT_VERSION}\")")
+install(SCRIPT ${THOTH_DEBIAN_DIR}/install-docs.cmake)
 install(FILES ${THOTH_DEBIAN_DIR}/web.yml DESTINATION share/doc/thoth-exporter/examples)
 install(DIRECTORY ${THOTH_DEPLOY_DIR}/nginx ${THOTH_DEPLOY_DIR}/prometheus
         DESTINATION share/doc/thoth-exporter/examples)
@@ -41,11 +49,12 @@ install(DIRECTORY ${THOTH_DEPLOY_DIR}/nginx ${THOTH_DEPLOY_DIR}/prometheus
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME thoth-exporter)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
-set(CPACK_PACKAGE_CONTACT "thoth-exporter maintainers <thoth-exporter@localhost>")
+set(CPACK_PACKAGE_CONTACT "thoth-exporter maintainers <maintainers@thoth-exporter.org>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "Prometheus exporter for the Thoth stack: PostgreSQL, Redis, ChromaDB, HTTP, logs")
+# Debian wants the extended description in lines of at most 80 characters.
 set(CPACK_PACKAGE_DESCRIPTION
-    "One binary in place of postgres_exporter, redis_exporter, blackbox_exporter, process-exporter,\nnode_exporter and mtail for an AI research-assistant stack, keeping their metric names.\nShips the stack's Prometheus alert rules and Grafana dashboards.")
+    "One binary in place of postgres_exporter, redis_exporter, blackbox_exporter,\nprocess-exporter, node_exporter and mtail for an AI research-assistant stack,\nkeeping their metric names. Ships the stack's Prometheus alert rules and\nGrafana dashboards.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)

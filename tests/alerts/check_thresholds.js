@@ -29,6 +29,8 @@ const MAP = [
   ['PostgresLongRunningQuery', 'warning', 'long_running_query_seconds', null],
   ['PostgresSlowStatements', 'warning', 'slow_query_mean_seconds', null],
   ['BackupTooOld', 'critical', 'backup_max_age_seconds', null],
+  ['DiskSpaceLow', 'warning', 'disk_free_ratio', 'warning'],
+  ['DiskSpaceLow', 'critical', 'disk_free_ratio', 'critical'],
 ];
 
 // exporter/thresholds.h: `Level name{w, c};` and `double name = v;`

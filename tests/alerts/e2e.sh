@@ -110,7 +110,8 @@ curl -sf -XPOST -H 'Content-Type: application/json' "$chroma_api/collections/$co
 start "$W/receiver.log" node "$THOTH_SRC/tests/alerts/webhook_receiver.js" "$HOOK_PORT" "$W/received.jsonl"
 wait_until 10 curl -sf "http://127.0.0.1:$HOOK_PORT/health" || die "webhook receiver did not start"
 
-touch "$W/backups/postgres_20250101_000000.dump"
+# A real pg_dump -Fc archive (it verifies: no ThothBackupUnverified page here).
+cp "$THOTH_SRC/tests/fixtures/backup/postgres_20240115_020000.dump" "$W/backups/postgres_20250101_000000.dump"
 : >"$W/logs/memory-service.log"
 : >"$W/logs/access.log"
 

@@ -133,7 +133,12 @@ for (const m of header.matchAll(/Level\s+(\w+)\s*\{\s*([-\d.eE+]+)\s*,\s*([-\d.e
   const found = overview && overview.panels.some((p) => {
     const steps = (((p.fieldConfig || {}).defaults || {}).thresholds || {}).steps || [];
     const values = steps.map((s) => s.value).filter((x) => x !== null);
-    return p.type === 'timeseries' && values.length === 2 && values[0] === want[0] && values[1] === want[1];
+    if (values.length !== 2) return false;
+    if (p.type === 'timeseries' && values[0] === want[0] && values[1] === want[1]) return true;
+    // A "lower is worse" pair (warning above critical, e.g. disk_free_ratio): Grafana's steps
+    // ascend, so they read critical then warning; a stat panel colouring the current value counts.
+    return want[0] > want[1] && ['timeseries', 'stat'].includes(p.type) &&
+      values[0] === want[1] && values[1] === want[0];
   });
   c.check(found, `overview.json: no panel draws ${m[1]} at ${want.join(' / ')} (exporter/thresholds.h)`);
 }

@@ -96,8 +96,10 @@ check "docker-compose.yml: the stack's services are all there" python3 - \
   "$TMP/docker-compose.yml.resolved" <<'PY'
 import sys, yaml
 cfg = yaml.safe_load(open(sys.argv[1]))
-want = {"postgres", "redis", "chromadb", "nginx", "letta", "thoth-api", "mcp-server",
-        "discovery", "research-agent", "thoth-exporter", "prometheus", "alertmanager", "grafana"}
+# The manuals' service names.
+want = {"letta-postgres", "redis", "chromadb", "nginx", "letta-memory", "thoth-api", "thoth-mcp",
+        "thoth-discovery", "thoth-agent", "thoth-exporter", "prometheus", "alertmanager",
+        "grafana"}
 missing = want - set(cfg["services"])
 if missing:
     sys.exit(f"missing services: {sorted(missing)}")
@@ -108,6 +110,8 @@ if published:
 PY
 check "deploy/compose/prometheus.yml scrapes thoth-exporter:9745" \
   grep -q 'thoth-exporter:9745' "$SRC/deploy/compose/prometheus.yml"
+check "deploy/compose/prometheus.yml scrapes the application's /metrics (thoth-api:8000)" \
+  grep -q 'thoth-api:8000' "$SRC/deploy/compose/prometheus.yml"
 
 # nginx -t on what the compose stack's nginx loads (stack.conf, the exporter upstream and
 # deploy/nginx/thoth-exporter.conf, as conf.d does), with throw-away certificates. nginx resolves

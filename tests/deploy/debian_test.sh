@@ -4,7 +4,7 @@
 # run (--version, --check-config on the installed config, the installed unit verified), then
 # removed and purged without leftovers. Needs root (CI runs as root).
 source "$(dirname "$0")/lib.sh"
-need cpack dpkg dpkg-deb python3 "$EXPORTER"
+need cpack dpkg dpkg-deb python3 lintian help2man "$EXPORTER"
 cd "$SRC"
 [ "$(id -u)" -eq 0 ] || { fail "needs root to install the package"; finish; }
 [ -f "$BUILD/CPackConfig.cmake" ] ||
@@ -91,7 +91,40 @@ if problems:
     sys.exit("\n".join(problems))
 PY
 
+# Debian's own checker: no error and no warning (overrides, if ever needed, carry their reason).
+lintian_out=$(lintian --fail-on error,warning "$deb" 2>&1)
+lintian_rc=$?
+lintian_out=$(grep -v 'running with root privileges' <<<"$lintian_out")
+if [ "$lintian_rc" -eq 0 ] && ! grep -qE '^[EW]: ' <<<"$lintian_out"; then
+  pass "lintian: no errors, no warnings"
+else
+  fail "lintian"; echo "$lintian_out" | sed 's/^/    /'
+fi
+check "the manual page is thoth-exporter(1), made from --help of this binary" bash -c \
+  "dpkg-deb --fsys-tarfile '$deb' | tar -xO ./usr/share/man/man1/thoth-exporter.1.gz | zcat |
+   grep -q '^thoth-exporter .- ' && dpkg-deb --fsys-tarfile '$deb' |
+   tar -xO ./usr/share/man/man1/thoth-exporter.1.gz | zcat | grep -q -- 'check.-config'"
+
+# Upgrade: the same tree packaged as an older version is installed first, then this one over it;
+# the operator's edit of a conffile survives and the unit stays enabled.
 cleanup_hooks+=("dpkg --purge thoth-exporter >/dev/null 2>&1")
+check "cpack of an older version (0.0.1)" cpack -G DEB -B "$TMP/old" -D CPACK_PACKAGE_VERSION=0.0.1 \
+  --config "$BUILD/CPackConfig.cmake"
+old_deb=$(ls "$TMP"/old/thoth-exporter_0.0.1_*.deb 2>/dev/null | head -1)
+if [ -n "$old_deb" ]; then
+  check "dpkg -i the older version" dpkg_locked -i "$old_deb"
+  echo "# kept across the upgrade" >>/etc/default/thoth-exporter
+  check "dpkg -i upgrades to this version" dpkg_locked -i "$deb"
+  check "after upgrade: dpkg -s shows this version" bash -c \
+    "dpkg -s thoth-exporter | grep -qx \"Version: \$(dpkg-deb -f '$deb' Version)\""
+  check "after upgrade: the edited conffile is kept" grep -q 'kept across the upgrade' /etc/default/thoth-exporter
+  check "after upgrade: the unit is still enabled" \
+    test -L /etc/systemd/system/multi-user.target.wants/thoth-exporter.service
+  check "purge of the upgraded package before the fresh install below" dpkg_locked --purge thoth-exporter
+else
+  fail "no older package was written"
+fi
+
 check "dpkg -i" dpkg_locked -i "$deb"
 check "thoth-exporter --version" /usr/bin/thoth-exporter --version
 check "--version names the package version" bash -c \

@@ -56,6 +56,25 @@ with tempfile.NamedTemporaryFile("w", suffix=".yml") as f:
     sys.exit(subprocess.run(["promtool", "check", "config", f.name]).returncode)
 PY
 
+# The application's own /metrics (the deployment guide's `thoth` job, port 8000) is scraped by
+# every shipped Prometheus configuration.
+check "every Prometheus configuration scrapes the application's /metrics on 8000" python3 - \
+  "$SRC/deploy/prometheus/prometheus.yml" "$SRC/deploy/prometheus/kubernetes.yml" \
+  "$SRC/deploy/compose/prometheus.yml" <<'PY'
+import sys, yaml
+for f in sys.argv[1:]:
+    jobs = {j["job_name"]: j for j in yaml.safe_load(open(f))["scrape_configs"]}
+    app = jobs.get("thoth-app")
+    if not app:
+        sys.exit(f"{f}: no thoth-app job")
+    if app.get("metrics_path", "/metrics") != "/metrics":
+        sys.exit(f"{f}: thoth-app scrapes {app['metrics_path']}")
+    targets = [t for g in app.get("static_configs", []) for t in g["targets"]]
+    relabel = yaml.safe_dump(app.get("relabel_configs", []))
+    if not (any(t.endswith(":8000") for t in targets) or '"8000"' in relabel or "'8000'" in relabel):
+        sys.exit(f"{f}: thoth-app does not scrape port 8000")
+PY
+
 check "file_sd target files are lists of {targets: [host:port], labels}" python3 - <<'PY'
 import glob, re, sys, yaml
 files = glob.glob("deploy/prometheus/targets/*.yml")

@@ -11,6 +11,7 @@ set(THOTH_DEPLOY_TESTS
   nginx           # a real nginx with TLS and basic auth in front of a running exporter
   hardened        # as an unprivileged user on a read-only root, PostgreSQL through pg_monitor only
   debian          # make package, dpkg -i, run, dpkg -r / --purge
+  builds          # Release with dpkg-buildflags and THOTH_WERROR=ON; THOTH_WERROR off by hand
 )
 foreach(name ${THOTH_DEPLOY_TESTS})
   add_test(NAME deploy_${name} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/${name}_test.sh)
@@ -21,3 +22,5 @@ foreach(name ${THOTH_DEPLOY_TESTS})
 endforeach()
 # Installs a package on the machine and uses dpkg's lock.
 set_tests_properties(deploy_debian PROPERTIES RUN_SERIAL TRUE)
+# A Release build of the exporter from scratch: minutes on a loaded 2-core machine.
+set_tests_properties(deploy_builds PROPERTIES TIMEOUT 900)

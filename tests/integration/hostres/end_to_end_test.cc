@@ -23,7 +23,11 @@ TEST(HostResourcesEndToEnd, MetricsPromtoolAndOnce) {
   ::mkdir((dir + "/backups").c_str(), 0755);
   time_t now = ::time(nullptr);
   Touch(dir + "/backups/postgres_1.dump", 1000, now - 7200);
-  Touch(dir + "/backups/postgres_2.dump", 4321, now - 3600);
+  // The newest dump is a real one (pg_dump -Fc): it verifies.
+  WriteFile(dir + "/backups/postgres_2.dump",
+            ReadFile(std::string(THOTH_FIXTURES_DIR) + "/backup/postgres_20240115_020000.dump"));
+  timespec dumped[2] = {{now - 3600, 0}, {now - 3600, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, (dir + "/backups/postgres_2.dump").c_str(), dumped, 0), 0);
   Touch(dir + "/backups/redis_1.rdb", 10, now - 30 * 3600);
   std::string name = "thoth-e2e-" + std::to_string(::getpid());
   std::string sleeper = DistinctSleep(dir, name);
@@ -72,7 +76,10 @@ TEST(HostResourcesEndToEnd, MetricsPromtoolAndOnce) {
   EXPECT_EQ(SampleValue(text, "thoth_backup_files", {{"backup", "postgres"}}), 2);
   EXPECT_EQ(SampleValue(text, "thoth_backup_last_timestamp_seconds", {{"backup", "postgres"}}),
             static_cast<double>(now - 3600));
-  EXPECT_EQ(SampleValue(text, "thoth_backup_last_size_bytes", {{"backup", "postgres"}}), 4321);
+  EXPECT_EQ(SampleValue(text, "thoth_backup_last_size_bytes", {{"backup", "postgres"}}), 7383);
+  EXPECT_EQ(SampleValue(text, "thoth_backup_previous_size_bytes", {{"backup", "postgres"}}), 1000);
+  EXPECT_EQ(SampleValue(text, "thoth_backup_verified", {{"backup", "postgres"}}), 1);
+  EXPECT_EQ(SampleValue(text, "thoth_backup_entries", {{"backup", "postgres"}}), 19);
   EXPECT_EQ(SampleValue(text, "thoth_backup_files", {{"backup", "chroma"}}), 0);
   EXPECT_TRUE(
       std::isnan(SampleValue(text, "thoth_backup_last_timestamp_seconds", {{"backup", "chroma"}})));

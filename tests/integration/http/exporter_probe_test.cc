@@ -45,7 +45,8 @@ std::string StackConfig() {
          "/respond*']\n"
          "  modules:\n"
          "    http_2xx: {timeout: 5s}\n"
-         "    healthy: {expect_json: {status: healthy}, timeout: 2s}\n";
+         "    healthy: {expect_json: {status: healthy}, timeout: 2s}\n"
+         "    follow: {follow_redirects: true, timeout: 2s}\n";
 }
 
 class ExporterProbe : public ::testing::Test {
@@ -150,6 +151,51 @@ TEST_F(ExporterProbe, AdHocRefusals) {
   EXPECT_EQ(server->RemotePorts().size(), before) << "a refused target was fetched";
 }
 
+TEST_F(ExporterProbe, AdHocRedirectOutsideTheAllowlistIsNotFollowed) {
+  // /respond* is allowed, /auth is not: a redirect from one to the other stops the probe.
+  const size_t before = server->RemotePorts().size();
+  const std::string target =
+      server->Url("/respond?status=302&location=" + UrlEncode(server->Url("/auth?token=x")));
+  auto r = exporter_->Request("/probe?module=follow&target=" + UrlEncode(target));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(SampleValue(r.body, "probe_success"), 0);
+  EXPECT_EQ(SampleValue(r.body, "probe_http_status_code"), 302);
+  EXPECT_EQ(SampleValue(r.body, "probe_http_redirects"), 0);
+  EXPECT_EQ(server->RemotePorts().size(), before + 1) << "the redirect was followed";
+  EXPECT_NE(exporter_->Log().find("ad-hoc probe stopped: redirect refused: http://127.0.0.1:" +
+                                  std::to_string(server->port()) +
+                                  " matches no entry of probe.allowed_targets"),
+            std::string::npos)
+      << exporter_->Log();
+
+  // Within the allowlist, the redirect is followed.
+  const std::string inside =
+      server->Url("/respond?status=302&location=" + UrlEncode(server->Url("/respond")));
+  auto ok = exporter_->Request("/probe?module=follow&target=" + UrlEncode(inside));
+  EXPECT_EQ(SampleValue(ok.body, "probe_success"), 1) << ok.body;
+  EXPECT_EQ(SampleValue(ok.body, "probe_http_redirects"), 1);
+}
+
+TEST(ExporterProbeDenied, NameResolvingToADeniedNetworkIsNeverConnectedTo) {
+  // localhost resolves through the system resolver to 127.0.0.1 and ::1, both denied here.
+  ExporterProcess exporter;
+  ASSERT_TRUE(
+      exporter.Start("probe:\n  allowed_targets: ['http://localhost:*/*']\n"
+                     "  denied_networks: [default, 127.0.0.0/8, '::1/128']\n",
+                     kOnlyHttp))
+      << exporter.Log();
+  const size_t before = server->RemotePorts().size();
+  auto r = exporter.Request(
+      "/probe?target=" +
+      UrlEncode("http://localhost:" + std::to_string(server->port()) + "/respond"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(SampleValue(r.body, "probe_success"), 0);
+  EXPECT_EQ(SampleValue(r.body, "probe_http_status_code"), 0);
+  EXPECT_EQ(server->RemotePorts().size(), before) << "a denied address was connected to";
+  EXPECT_NE(exporter.Log().find("it is in probe.denied_networks"), std::string::npos)
+      << exporter.Log();
+}
+
 TEST(ExporterProbeDefaults, AdHocProbesAreOffWithoutAnAllowlist) {
   ExporterProcess exporter;
   ASSERT_TRUE(exporter.Start("http:\n" + Target("api", server->Url("/respond")), kOnlyHttp))
@@ -167,9 +213,11 @@ TEST(ExporterProbeOnce, UpAndLatencyAgainstApiThresholds) {
                                           Target("agent", server->Url("/respond?delay_ms=50")));
   testing::WriteFile(dir + "/slow.yml", "http:\n" + Target("api", server->Url("/respond")) +
                                             Target("agent", server->Url("/respond?delay_ms=700")));
-  testing::WriteFile(dir + "/down.yml", "http:\n" +
-                                            Target("api", server->Url("/respond?status=503")) +
-                                            Target("agent", server->Url("/respond?delay_ms=700")));
+  // required: CRITICAL from the first probe (a target never seen up is only a WARNING).
+  testing::WriteFile(dir + "/down.yml",
+                     "http:\n" +
+                         Target("api", server->Url("/respond?status=503"), "required: true") +
+                         Target("agent", server->Url("/respond?delay_ms=700")));
   auto run = [&](const std::string& file) {
     std::vector<std::string> args = {"--once", "--format=json",
                                      "--config.file=" + dir + "/" + file};

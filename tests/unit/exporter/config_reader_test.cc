@@ -23,6 +23,63 @@ TEST(ExpandEnv, UnsetWithoutDefaultIsAnError) {
   EXPECT_THROW(ExpandEnv("${UNCLOSED"), std::invalid_argument);
 }
 
+TEST(ExpandEnv, NestedDefaultsTakeTheFirstSetVariable) {
+  unsetenv("THOTH_TEST_LETTA");
+  unsetenv("THOTH_TEST_SERVER");
+  const char* text = "${THOTH_TEST_LETTA:-${THOTH_TEST_SERVER:-http://localhost:8283}}/health";
+  EXPECT_EQ(ExpandEnv(text), "http://localhost:8283/health");
+  setenv("THOTH_TEST_SERVER", "http://memory:8283", 1);
+  EXPECT_EQ(ExpandEnv(text), "http://memory:8283/health");
+  setenv("THOTH_TEST_LETTA", "http://letta:9000", 1);
+  EXPECT_EQ(ExpandEnv(text), "http://letta:9000/health");
+  // Empty counts as unset, as in the shell's ${VAR:-default}.
+  setenv("THOTH_TEST_LETTA", "", 1);
+  EXPECT_EQ(ExpandEnv(text), "http://memory:8283/health");
+  unsetenv("THOTH_TEST_LETTA");
+  unsetenv("THOTH_TEST_SERVER");
+}
+
+TEST(ExpandEnv, NestedDefaultsKeepTheTextAroundThem) {
+  unsetenv("THOTH_TEST_UNSET");
+  unsetenv("THOTH_TEST_UNSET2");
+  EXPECT_EQ(ExpandEnv("a ${THOTH_TEST_UNSET:-b ${THOTH_TEST_UNSET2:-c} d} e"), "a b c d e");
+  EXPECT_EQ(ExpandEnv("${THOTH_TEST_UNSET:-x}}"), "x}");
+  EXPECT_EQ(ExpandEnv("${THOTH_TEST_UNSET:-$$}"), "$");
+  EXPECT_EQ(ExpandEnv("${THOTH_TEST_UNSET:-}"), "");
+  EXPECT_EQ(ExpandEnv("${THOTH_TEST_UNSET:-${THOTH_TEST_UNSET2:-1}${THOTH_TEST_UNSET2:-2}}"), "12");
+}
+
+TEST(ExpandEnv, AnUnusedDefaultIsNotExpanded) {
+  setenv("THOTH_TEST_VAR", "value", 1);
+  unsetenv("THOTH_TEST_UNSET");
+  // The inner variable has no default and is unset, but the outer one is set.
+  EXPECT_EQ(ExpandEnv("${THOTH_TEST_VAR:-${THOTH_TEST_UNSET}}"), "value");
+  EXPECT_THROW(ExpandEnv("${THOTH_TEST_UNSET:-${THOTH_TEST_UNSET}}"), std::invalid_argument);
+}
+
+TEST(ExpandEnv, AValueIsNeverExpandedAgain) {
+  setenv("THOTH_TEST_VAR", "${THOTH_TEST_UNSET}", 1);
+  unsetenv("THOTH_TEST_UNSET");
+  EXPECT_EQ(ExpandEnv("${THOTH_TEST_VAR:-x}"), "${THOTH_TEST_UNSET}");
+  setenv("THOTH_TEST_VAR", "value", 1);
+}
+
+TEST(ExpandEnv, MalformedNestingIsAnError) {
+  unsetenv("THOTH_TEST_UNSET");
+  EXPECT_THROW(ExpandEnv("${THOTH_TEST_UNSET:-${THOTH_TEST_UNSET:-x}"), std::invalid_argument);
+  EXPECT_THROW(ExpandEnv("${${THOTH_TEST_UNSET}}"), std::invalid_argument);
+  EXPECT_THROW(ExpandEnv("${:-x}"), std::invalid_argument);
+  // Hostile depth: bounded, an error rather than deep recursion.
+  std::string deep;
+  for (int i = 0; i < 10000; ++i) deep += "${THOTH_TEST_UNSET:-";
+  deep += "x";
+  for (int i = 0; i < 10000; ++i) deep += "}";
+  EXPECT_THROW(ExpandEnv(deep), std::invalid_argument);
+  std::string ok = "x";
+  for (int i = 0; i < 8; ++i) ok = "${THOTH_TEST_UNSET:-" + ok + "}";
+  EXPECT_EQ(ExpandEnv(ok), "x");
+}
+
 TEST(ParseDuration, AcceptsPrometheusDurations) {
   EXPECT_DOUBLE_EQ(*ParseDuration("8s"), 8);
   EXPECT_DOUBLE_EQ(*ParseDuration("500ms"), 0.5);

@@ -150,11 +150,11 @@ TEST(Backup, UnreadableDirectoryIsAFailure) {
 TEST(Backup, ChecksAgeAgainstTheRpo) {
   BackupDir d;
   time_t now = ::time(nullptr);
-  d.Add("fresh_1.dump", 5, now - 3600);
-  d.Add("stale_1.dump", 5, now - 7 * 3600);
+  d.Add("fresh_1.bak", 5, now - 3600);  // a name no verifier claims: the age row only
+  d.Add("stale_1.bak", 5, now - 7 * 3600);
   Thresholds t;  // backup_max_age_seconds 21600 (6 h)
-  auto fresh = One("fresh", d.dir() + "/fresh_*.dump");
-  auto stale = One("stale", d.dir() + "/stale_*.dump");
+  auto fresh = One("fresh", d.dir() + "/fresh_*.bak");
+  auto stale = One("stale", d.dir() + "/stale_*.bak");
   for (auto& [c, want] : std::vector<std::pair<std::shared_ptr<Collector>, Severity>>{
            {fresh, Severity::kOk}, {stale, Severity::kCritical}}) {
     MetricSink sink;
@@ -182,6 +182,188 @@ TEST(Backup, Config) {
   EXPECT_THROW(FromYaml("backup: [{name: a}]\n"), ConfigError);
   EXPECT_THROW(FromYaml("backup: [{name: a, glob: /a}, {name: a, glob: /b}]\n"), ConfigError);
   EXPECT_THROW(FromYaml("backup: [{name: a, glob: /a, path: /b}]\n"), ConfigError);
+  EXPECT_EQ(FromYaml("backup: [{name: a, glob: /a, verify: tar_gz, settle_seconds: 0}]\n").size(),
+            1u);
+  EXPECT_THROW(FromYaml("backup: [{name: a, glob: /a, verify: zip}]\n"), ConfigError);
+  EXPECT_THROW(FromYaml("backup: [{name: a, glob: /a, settle_seconds: -1}]\n"), ConfigError);
+}
+
+// ---------------------------------------------------------------- verification
+
+std::string Fixture(const std::string& name) {
+  std::ifstream in(std::string(THOTH_FIXTURES_DIR) + "/backup/" + name, std::ios::binary);
+  EXPECT_TRUE(in.good()) << name;
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Writes `bytes` as dir/name with mtime `mtime`.
+void Put(const BackupDir& d, const std::string& name, const std::string& bytes, time_t mtime) {
+  std::string path = d.dir() + "/" + name;
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  timespec times[2] = {{mtime, 0}, {mtime, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+}
+
+std::vector<HealthCheck> Rows(const Collector& c, const MetricSink& sink) {
+  std::vector<HealthCheck> rows;
+  c.Checks(sink.families(), true, Thresholds{}, rows);
+  return rows;
+}
+
+const HealthCheck* Row(const std::vector<HealthCheck>& rows, const std::string& check) {
+  for (const auto& r : rows) {
+    if (r.check == check) return &r;
+  }
+  return nullptr;
+}
+
+TEST(BackupVerify, RealDumpAndArchiveVerify) {
+  BackupDir d;
+  time_t now = ::time(nullptr);
+  std::string dump = Fixture("postgres_20240115_020000.dump");
+  Put(d, "postgres_20240115_020000.dump", dump, now - 7200);
+  Put(d, "postgres_20240115_080000.dump", dump, now - 600);
+  Put(d, "chroma_20240115_080000.tar.gz", Fixture("chroma_20240115_020000.tar.gz"), now - 600);
+  auto pg = One("postgres", d.dir() + "/postgres_*.dump");
+  auto chroma = One("chroma", d.dir() + "/chroma_*.tar.gz");
+  MetricSink sink;
+  ASSERT_TRUE(pg->Collect(Deadline(), sink).ok());
+  ASSERT_TRUE(chroma->Collect(Deadline(), sink).ok());
+  EXPECT_EQ(Value(sink, "thoth_backup_verified", "postgres"), 1);
+  EXPECT_EQ(Value(sink, "thoth_backup_entries", "postgres"), 19);  // pg_restore's "TOC Entries"
+  EXPECT_EQ(Value(sink, "thoth_backup_previous_size_bytes", "postgres"), 7383);
+  EXPECT_EQ(Value(sink, "thoth_backup_verification_pending", "postgres"), 0);
+  EXPECT_EQ(Value(sink, "thoth_backup_verified", "chroma"), 1);
+  EXPECT_EQ(Value(sink, "thoth_backup_entries", "chroma"), 7);
+  EXPECT_EQ(Value(sink, "thoth_backup_previous_size_bytes", "chroma"), -1);  // only one file
+  std::string text = SerializeText(sink.families());
+  EXPECT_EQ(text.find("thoth_backup_verify_failure_info"), std::string::npos) << text;
+  auto rows = Rows(*pg, sink);
+  ASSERT_NE(Row(rows, "newest backup verifies"), nullptr);
+  EXPECT_EQ(Row(rows, "newest backup verifies")->status, Severity::kOk);
+  EXPECT_EQ(Row(rows, "newest backup verifies")->value, "yes (19 entries)");
+}
+
+TEST(BackupVerify, CorruptNewestIsZeroWithItsReasonAndCritical) {
+  BackupDir d;
+  time_t now = ::time(nullptr);
+  std::string dump = Fixture("postgres_20240115_020000.dump");
+  Put(d, "postgres_20240115_020000.dump", dump, now - 7200);
+  Put(d, "postgres_20240115_080000.dump", dump.substr(0, dump.size() / 3), now - 600);
+  auto pg = One("postgres", d.dir() + "/postgres_*.dump");
+  MetricSink sink;
+  ASSERT_TRUE(pg->Collect(Deadline(), sink).ok());
+  EXPECT_EQ(Value(sink, "thoth_backup_verified", "postgres"), 0);
+  EXPECT_EQ(Value(sink, "thoth_backup_entries", "postgres"), -1);
+  EXPECT_EQ(Value(sink, "thoth_backup_last_size_bytes", "postgres"),
+            static_cast<double>(dump.size() / 3));
+  EXPECT_EQ(Value(sink, "thoth_backup_previous_size_bytes", "postgres"), 7383);
+  std::string text = SerializeText(sink.families());
+  EXPECT_NE(
+      text.find("thoth_backup_verify_failure_info{backup=\"postgres\",reason=\"truncated\"} 1"),
+      std::string::npos)
+      << text;
+  auto rows = Rows(*pg, sink);
+  ASSERT_NE(Row(rows, "newest backup verifies"), nullptr);
+  EXPECT_EQ(Row(rows, "newest backup verifies")->status, Severity::kCritical);
+  EXPECT_EQ(Row(rows, "newest backup verifies")->value, "no: truncated");
+  EXPECT_EQ(Row(rows, "newest backup age")->status, Severity::kOk);
+}
+
+TEST(BackupVerify, OncePerFileThenAgainWhenItChanges) {
+  BackupDir d;
+  time_t now = ::time(nullptr);
+  std::string gz = Fixture("chroma_20240115_020000.tar.gz");
+  Put(d, "chroma_1.tar.gz", gz, now - 600);
+  auto c = One("chroma", d.dir() + "/chroma_*.tar.gz");
+  {
+    MetricSink sink;
+    ASSERT_TRUE(c->Collect(Deadline(), sink).ok());
+    EXPECT_EQ(Value(sink, "thoth_backup_verified", "chroma"), 1);
+  }
+  // Same path, size and mtime, different bytes: not read again (the verdict is cached).
+  std::string flipped = gz;
+  flipped[flipped.size() - 8] ^= 1;  // the CRC
+  Put(d, "chroma_1.tar.gz", flipped, now - 600);
+  {
+    MetricSink sink;
+    ASSERT_TRUE(c->Collect(Deadline(), sink).ok());
+    EXPECT_EQ(Value(sink, "thoth_backup_verified", "chroma"), 1);
+  }
+  // A new mtime is a new file: read again.
+  Put(d, "chroma_1.tar.gz", flipped, now - 500);
+  {
+    MetricSink sink;
+    ASSERT_TRUE(c->Collect(Deadline(), sink).ok());
+    EXPECT_EQ(Value(sink, "thoth_backup_verified", "chroma"), 0);
+    EXPECT_NE(SerializeText(sink.families()).find("reason=\"crc_mismatch\""), std::string::npos);
+  }
+}
+
+TEST(BackupVerifyConcurrency, PendingUntilSettledAndAcrossScrapes) {
+  BackupDir d;
+  time_t now = ::time(nullptr);
+  Put(d, "postgres_1.dump", Fixture("postgres_20240115_020000.dump"), now);
+  auto c = One("postgres", d.dir() + "/postgres_*.dump");
+  MetricSink young;
+  ASSERT_TRUE(c->Collect(Deadline(), young).ok());
+  EXPECT_EQ(Value(young, "thoth_backup_verification_pending", "postgres"), 1);
+  EXPECT_EQ(Value(young, "thoth_backup_verified", "postgres"), -1);
+  auto rows = Rows(*c, young);
+  ASSERT_NE(Row(rows, "newest backup verifies"), nullptr);
+  EXPECT_EQ(Row(rows, "newest backup verifies")->status, Severity::kWarning);
+
+  // Settled, but a scrape with no time left: the verification starts in the background and
+  // the scrape does not wait for it; a later scrape reads its verdict.
+  auto settled = FromYaml("backup: [{name: postgres, glob: \"" + d.dir() +
+                          "/postgres_*.dump\", settle_seconds: 0}]\n")
+                     .at(0);
+  MetricSink late;
+  auto start = Clock::now();
+  ASSERT_TRUE(settled->Collect({Clock::now()}, late).ok());
+  EXPECT_LT(Clock::now() - start, 50ms);
+  // (Pending, unless the thread finished this small file before the scrape looked.)
+  if (Value(late, "thoth_backup_verification_pending", "postgres") == 0) {
+    EXPECT_EQ(Value(late, "thoth_backup_verified", "postgres"), 1);
+  } else {
+    EXPECT_EQ(Value(late, "thoth_backup_verified", "postgres"), -1);
+  }
+  MetricSink next;
+  ASSERT_TRUE(settled->Collect(Deadline(), next).ok());
+  EXPECT_EQ(Value(next, "thoth_backup_verification_pending", "postgres"), 0);
+  EXPECT_EQ(Value(next, "thoth_backup_verified", "postgres"), 1);
+}
+
+TEST(BackupVerify, VerifyNoneAndUnknownNamesAreNotVerified) {
+  BackupDir d;
+  time_t now = ::time(nullptr);
+  Put(d, "postgres_1.dump", "not a dump", now - 600);
+  Put(d, "redis_1.rdb", "REDIS0011", now - 600);
+  auto none = FromYaml("backup: [{name: pg, glob: \"" + d.dir() +
+                       "/postgres_*.dump\", verify: none}, {name: redis, glob: \"" + d.dir() +
+                       "/redis_*.rdb\"}]\n");
+  MetricSink sink;
+  for (auto& c : none) ASSERT_TRUE(c->Collect(Deadline(), sink).ok());
+  std::string text = SerializeText(sink.families());
+  EXPECT_EQ(text.find("thoth_backup_verified"), std::string::npos) << text;
+  EXPECT_EQ(text.find("thoth_backup_verification_pending"), std::string::npos) << text;
+  // An explicit verifier applies whatever the name.
+  auto forced =
+      FromYaml("backup: [{name: redis, glob: \"" + d.dir() + "/redis_*.rdb\", verify: tar_gz}]\n")
+          .at(0);
+  MetricSink f;
+  ASSERT_TRUE(forced->Collect(Deadline(), f).ok());
+  EXPECT_EQ(Value(f, "thoth_backup_verified", "redis"), 0);
+}
+
+TEST(BackupVerify, EmptyNewestFileDoesNotVerify) {
+  BackupDir d;
+  Put(d, "chroma_1.tar.gz", "", ::time(nullptr) - 600);
+  auto c = One("chroma", d.dir() + "/chroma_*.tar.gz");
+  MetricSink sink;
+  ASSERT_TRUE(c->Collect(Deadline(), sink).ok());
+  EXPECT_EQ(Value(sink, "thoth_backup_verified", "chroma"), 0);
+  EXPECT_NE(SerializeText(sink.families()).find("reason=\"empty\""), std::string::npos);
 }
 
 }  // namespace

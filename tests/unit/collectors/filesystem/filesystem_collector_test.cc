@@ -54,8 +54,87 @@ TEST(FilesystemCollector, LabelsFromMountinfoAndMemoryFromMeminfo) {
   c->Checks(sink.families(), true, Thresholds{}, rows);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].target, "/");
-  EXPECT_EQ(rows[0].status, Severity::kOk);
-  EXPECT_EQ(rows[1].check, "memory available");
+  EXPECT_EQ(rows[0].check, "space");
+  EXPECT_NE(rows[0].status, Severity::kUnknown);  // graded on this machine's real free space
+  EXPECT_EQ(rows[1].check, "memory");
+  // The fixture's meminfo: 23954744 of 24684084 kB available, 3 % used.
+  EXPECT_EQ(rows[1].status, Severity::kOk);
+  EXPECT_NE(rows[1].value.find("3% used"), std::string::npos) << rows[1].value;
+}
+
+// One mount of `size` bytes with `avail` available, and host memory.
+MetricSink Sample(double size, double avail, double mem_total, double mem_avail) {
+  MetricSink sink;
+  Labels root = {{"device", "/dev/vda1"}, {"fstype", "ext4"}, {"mountpoint", "/"}};
+  sink.Gauge("node_filesystem_size_bytes", "h", root, size);
+  sink.Gauge("node_filesystem_avail_bytes", "h", root, avail);
+  sink.Gauge("node_filesystem_free_bytes", "h", root, avail);
+  sink.Gauge("node_filesystem_device_error", "h", root, 0);
+  sink.Gauge("node_memory_MemTotal_bytes", "h", {}, mem_total);
+  sink.Gauge("node_memory_MemAvailable_bytes", "h", {}, mem_avail);
+  return sink;
+}
+
+Severity SpaceOf(double free_ratio) {
+  std::vector<HealthCheck> rows;
+  FilesystemChecks(Sample(1000, 1000 * free_ratio, 100, 100).families(), Thresholds{}, rows);
+  EXPECT_EQ(rows.size(), 2u);
+  return rows.at(0).status;
+}
+
+Severity MemoryOf(double used_ratio) {
+  std::vector<HealthCheck> rows;
+  FilesystemChecks(Sample(1000, 1000, 1000, 1000 * (1 - used_ratio)).families(), Thresholds{},
+                   rows);
+  EXPECT_EQ(rows.size(), 2u);
+  return rows.at(1).status;
+}
+
+TEST(FilesystemChecks, DiskFreeSpaceIsGradedLikeDiskSpaceLow) {
+  // DiskSpaceLow: below 10 % free warning, below 5 % critical.
+  EXPECT_EQ(SpaceOf(0.50), Severity::kOk);
+  EXPECT_EQ(SpaceOf(0.10), Severity::kOk);
+  EXPECT_EQ(SpaceOf(0.099), Severity::kWarning);
+  EXPECT_EQ(SpaceOf(0.05), Severity::kWarning);
+  EXPECT_EQ(SpaceOf(0.049), Severity::kCritical);
+  EXPECT_EQ(SpaceOf(0), Severity::kCritical);
+  Thresholds custom;
+  custom.disk_free_ratio = {0.30, 0.20};
+  std::vector<HealthCheck> rows;
+  FilesystemChecks(Sample(1000, 250, 100, 100).families(), custom, rows);
+  EXPECT_EQ(rows.at(0).status, Severity::kWarning);
+  EXPECT_EQ(rows.at(0).threshold, "< 30% free warn, < 20% free crit");
+  EXPECT_NE(rows.at(0).value.find("25% free"), std::string::npos) << rows.at(0).value;
+}
+
+TEST(FilesystemChecks, HostMemoryIsGradedLikeHostMemoryHigh) {
+  // HostMemoryHigh: above 70 % used warning, above 90 % critical.
+  EXPECT_EQ(MemoryOf(0.5), Severity::kOk);
+  EXPECT_EQ(MemoryOf(0.70), Severity::kOk);
+  EXPECT_EQ(MemoryOf(0.71), Severity::kWarning);
+  EXPECT_EQ(MemoryOf(0.90), Severity::kWarning);
+  EXPECT_EQ(MemoryOf(0.91), Severity::kCritical);
+}
+
+TEST(FilesystemChecks, WhatCannotBeJudgedIsNeverOk) {
+  std::vector<HealthCheck> rows;
+  MetricSink only_size;
+  only_size.Gauge("node_filesystem_size_bytes", "h", {{"mountpoint", "/data"}}, 100);
+  FilesystemChecks(only_size.families(), Thresholds{}, rows);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].status, Severity::kUnknown);  // no available bytes
+  EXPECT_EQ(rows[1].status, Severity::kUnknown);  // no meminfo
+  rows.clear();
+  MetricSink broken;
+  broken.Gauge("node_filesystem_device_error", "h", {{"mountpoint", "/data"}}, 1);
+  FilesystemChecks(broken.families(), Thresholds{}, rows);
+  ASSERT_GE(rows.size(), 1u);
+  EXPECT_EQ(rows[0].target, "/data");
+  EXPECT_EQ(rows[0].status, Severity::kCritical);
+  rows.clear();
+  FilesystemChecks({}, Thresholds{}, rows);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].status, Severity::kUnknown);
 }
 
 TEST(FilesystemCollector, PathsOnOneMountAreReportedOnce) {

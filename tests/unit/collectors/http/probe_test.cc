@@ -1,6 +1,10 @@
 #include "collectors/http/probe.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <cmath>
+#include <cstring>
 
 #include "collectors/http/http_collector.h"
 #include "exporter/memory_errors.h"
@@ -288,7 +292,9 @@ probe:
 }
 
 TEST(Checks, UpAndLatencyAgainstApiThresholds) {
-  auto collectors = MakeCollectors(Root("http: [{service: api, url: 'http://h/'}]"), {});
+  // required: a failure pages whatever was seen before (expectations_test.cc has the rest).
+  auto collectors =
+      MakeCollectors(Root("http: [{service: api, url: 'http://h/', required: true}]"), {});
   auto judge = [&](double success, double seconds) {
     MetricSink sink;
     sink.Gauge("probe_success", "", {}, success);
@@ -323,6 +329,133 @@ TEST(TimedOut, WritesProbeSuccessZero) {
   MetricSink sink("api");
   collectors[0]->TimedOut(sink);
   EXPECT_EQ(Value(sink, "probe_success"), 0);
+}
+
+}  // namespace
+}  // namespace thoth::http
+
+namespace thoth::http {
+namespace {
+
+ProbeGuard Guard(const std::string& yaml) { return ParseProbeGuard(Root(yaml).Child("probe")); }
+
+std::string Connect(const ProbeGuard& guard, const std::string& ip) {
+  sockaddr_storage ss{};
+  auto addr = ParseIpAddress(ip);
+  EXPECT_TRUE(addr.has_value()) << ip;
+  if (addr->v6) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    in6->sin6_family = AF_INET6;
+    std::memcpy(&in6->sin6_addr, addr->bytes.data(), 16);
+  } else {
+    auto* in = reinterpret_cast<sockaddr_in*>(&ss);
+    in->sin_family = AF_INET;
+    std::memcpy(&in->sin_addr, addr->bytes.data(), 4);
+  }
+  return guard.ConnectRefusal(reinterpret_cast<const sockaddr*>(&ss));
+}
+
+TEST(ParseProbeSpec, MaxRedirects) {
+  EXPECT_EQ(ParseProbeSpec(Root("{}"), 5).max_redirects, 5);
+  EXPECT_EQ(ParseProbeSpec(Root("{follow_redirects: true}"), 5).max_redirects, 5);
+  EXPECT_EQ(ParseProbeSpec(Root("{follow_redirects: true, max_redirects: 0}"), 5).max_redirects, 0);
+  EXPECT_EQ(ParseProbeSpec(Root("{follow_redirects: true, max_redirects: 20}"), 5).max_redirects,
+            20);
+  EXPECT_EQ(
+      ConfigErrorOf("probe:\n  modules:\n    m: {follow_redirects: true, max_redirects: 21}\n"),
+      "test.yml:3:48: probe.modules.m.max_redirects: must be between 0 and 20");
+  EXPECT_NE(ConfigErrorOf("probe: {modules: {m: {follow_redirects: true, max_redirects: -1}}}")
+                .find("between 0 and 20"),
+            std::string::npos);
+  EXPECT_NE(ConfigErrorOf("probe: {modules: {m: {follow_redirects: true, max_redirects: x}}}")
+                .find("max_redirects"),
+            std::string::npos);
+  EXPECT_NE(ConfigErrorOf("probe: {modules: {m: {max_redirects: 3}}}")
+                .find("max_redirects: applies only with follow_redirects: true"),
+            std::string::npos);
+  EXPECT_NE(ConfigErrorOf("http: [{service: a, url: 'http://h/', max_redirects: 3}]")
+                .find("applies only with follow_redirects"),
+            std::string::npos);
+}
+
+TEST(ParseProbeGuard, DeniedNetworksDefaultAndOwnList) {
+  const ProbeGuard defaults = Guard("probe: {}");
+  EXPECT_EQ(defaults.denied.size(), DefaultDeniedNetworks().size());
+  EXPECT_NE(Connect(defaults, "169.254.169.254"), "");
+  EXPECT_EQ(Connect(defaults, "169.254.169.254"),
+            "refused to connect to 169.254.169.254: it is in probe.denied_networks "
+            "(169.254.0.0/16)");
+  EXPECT_NE(Connect(defaults, "fd00:ec2::254"), "");
+  EXPECT_NE(Connect(defaults, "::ffff:169.254.169.254"), "");
+  EXPECT_EQ(Connect(defaults, "127.0.0.1"), "");
+  EXPECT_EQ(Connect(defaults, "10.1.2.3"), "");
+
+  // An own list replaces the default; `default` stands for it inside the list.
+  const ProbeGuard rfc1918 =
+      Guard("probe: {denied_networks: [default, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16]}");
+  EXPECT_EQ(rfc1918.denied.size(), DefaultDeniedNetworks().size() + 3);
+  EXPECT_NE(Connect(rfc1918, "10.1.2.3"), "");
+  EXPECT_NE(Connect(rfc1918, "169.254.169.254"), "");
+  EXPECT_EQ(Connect(rfc1918, "127.0.0.1"), "");
+  const ProbeGuard only_ten = Guard("probe: {denied_networks: [10.0.0.0/8]}");
+  EXPECT_EQ(Connect(only_ten, "169.254.169.254"), "");
+  EXPECT_NE(Connect(only_ten, "10.0.0.1"), "");
+  EXPECT_TRUE(Guard("probe: {denied_networks: []}").denied.empty());
+}
+
+TEST(ParseProbeGuard, ConfigErrorsNameFileLineAndKey) {
+  EXPECT_EQ(ConfigErrorOf("probe:\n  denied_networks:\n    - 10.0.0.0/8\n    - 10.0.0.1/8\n"),
+            "test.yml:4:7: probe.denied_networks[1]: the address has bits set past the /8 prefix "
+            "(a typo?)");
+  EXPECT_NE(
+      ConfigErrorOf("probe: {denied_networks: [metadata.google.internal]}").find("CIDR notation"),
+      std::string::npos);
+  EXPECT_NE(ConfigErrorOf("probe: {denied_networks: 10.0.0.0/8}").find("expected a list"),
+            std::string::npos);
+  EXPECT_NE(ConfigErrorOf("probe: {denied_networks: [10.0.0.0/40]}").find("at most 32"),
+            std::string::npos);
+  EXPECT_NE(ConfigErrorOf("probe: {denied_network: []}").find("unknown key"), std::string::npos);
+}
+
+TEST(ProbeGuard, AllowsOnlyMatchingUrlsWithoutCredentials) {
+  const ProbeGuard guard = Guard("probe: {allowed_targets: ['http://127.0.0.1:8000/*']}");
+  std::string error;
+  EXPECT_TRUE(guard.Allows(*ParseProbeUrl("http://127.0.0.1:8000/x", &error)));
+  EXPECT_FALSE(guard.Allows(*ParseProbeUrl("http://127.0.0.1:8001/x", &error)));
+  EXPECT_FALSE(guard.Allows(*ParseProbeUrl("http://localhost:8000/x", &error)));
+  EXPECT_FALSE(guard.Allows(*ParseProbeUrl("http://u:p@127.0.0.1:8000/x", &error)));
+}
+
+TEST(AdjustRequestForRedirect, MethodAndBodyAsLibcurl) {
+  auto after = [](int status, const std::string& method) {
+    HttpRequest req;
+    req.method = method;
+    req.body = "payload";
+    AdjustRequestForRedirect(status, req);
+    return req.method + " " + req.body;
+  };
+  EXPECT_EQ(after(303, "POST"), "GET ");
+  EXPECT_EQ(after(303, "PUT"), "GET ");
+  EXPECT_EQ(after(303, "HEAD"), "HEAD payload");
+  EXPECT_EQ(after(301, "POST"), "GET ");
+  EXPECT_EQ(after(302, "POST"), "GET ");
+  EXPECT_EQ(after(302, "PUT"), "PUT payload");
+  EXPECT_EQ(after(307, "POST"), "POST payload");
+  EXPECT_EQ(after(308, "POST"), "POST payload");
+}
+
+TEST(WriteProbeMetrics, RedirectHopsAddUp) {
+  ProbeResult r;
+  r.response = Response(200, "{}");
+  r.response.timings = HttpTimings{0.001, 0.003, 0, 0.004, 0.104, 0.105};
+  r.redirects = 2;
+  r.earlier_hops.resolve = 0.01;
+  r.earlier_hops.processing = 0.2;
+  MetricSink sink;
+  WriteProbeMetrics(r, sink);
+  EXPECT_EQ(Value(sink, "probe_http_redirects"), 2);
+  EXPECT_DOUBLE_EQ(Value(sink, "probe_http_duration_seconds", {{"phase", "resolve"}}), 0.011);
+  EXPECT_DOUBLE_EQ(Value(sink, "probe_http_duration_seconds", {{"phase", "processing"}}), 0.3);
 }
 
 }  // namespace

@@ -155,3 +155,85 @@ TEST(GlobMatch, StarsAndLiterals) {
 
 }  // namespace
 }  // namespace thoth::http
+
+namespace thoth::http {
+namespace {
+
+std::string Redirect(const std::string& from, const std::string& location) {
+  std::string error;
+  auto to = ResolveRedirect(Url(from), location, &error);
+  EXPECT_TRUE(to.has_value()) << from << " -> " << location << ": " << error;
+  return to ? to->normalized : "";
+}
+
+std::string RedirectRefused(const std::string& from, const std::string& location) {
+  std::string error;
+  auto to = ResolveRedirect(Url(from), location, &error);
+  EXPECT_FALSE(to.has_value()) << from << " -> " << location << " gave " << to->normalized;
+  EXPECT_EQ(error.find(location.empty() ? "\x01" : location), std::string::npos)
+      << "the error repeats the Location: " << error;
+  return error;
+}
+
+TEST(ResolveRedirect, RelativeLocationsResolveAgainstTheRedirectingUrl) {
+  const std::string base = "http://127.0.0.1:8000/a/b/c?x=1";
+  EXPECT_EQ(Redirect(base, "d"), "http://127.0.0.1:8000/a/b/d");
+  EXPECT_EQ(Redirect(base, "./d?y=2"), "http://127.0.0.1:8000/a/b/d?y=2");
+  EXPECT_EQ(Redirect(base, "../d"), "http://127.0.0.1:8000/a/d");
+  EXPECT_EQ(Redirect(base, "../../../../d"), "http://127.0.0.1:8000/d");
+  EXPECT_EQ(Redirect(base, "/health"), "http://127.0.0.1:8000/health");
+  EXPECT_EQ(Redirect(base, "?y=2"), "http://127.0.0.1:8000/a/b/c?y=2");
+  EXPECT_EQ(Redirect(base, "//other.example:9000/x"), "http://other.example:9000/x");
+  EXPECT_EQ(Redirect(base, "http://127.0.0.1:9000/x#frag"), "http://127.0.0.1:9000/x");
+  EXPECT_EQ(Redirect(base, "HTTPS://Example.COM/"), "https://Example.COM/");
+  // A scheme-relative Location keeps https.
+  EXPECT_EQ(Redirect("https://a.example/", "//b.example/x"), "https://b.example/x");
+  EXPECT_EQ(Redirect("https://a.example/", "https://b.example/x"), "https://b.example/x");
+  // The judged host of a resolved URL is the one fetched.
+  std::string error;
+  auto to = ResolveRedirect(Url(base), "http://169.254.169.254/latest/meta-data/", &error);
+  ASSERT_TRUE(to.has_value()) << error;
+  EXPECT_EQ(to->host, "169.254.169.254");
+  EXPECT_EQ(to->port, 80);
+  EXPECT_EQ(to->path_and_query, "/latest/meta-data/");
+}
+
+TEST(ResolveRedirect, OnlyHttpAndHttpsAndNoDowngrade) {
+  const std::string base = "http://127.0.0.1:8000/r";
+  EXPECT_EQ(RedirectRefused(base, "file:///etc/passwd"),
+            "a redirect to a file: URL is refused (only http and https)");
+  EXPECT_NE(RedirectRefused(base, "gopher://127.0.0.1:70/x").find("gopher:"), std::string::npos);
+  EXPECT_NE(RedirectRefused(base, "dict://127.0.0.1:11211/stats").find("dict:"), std::string::npos);
+  EXPECT_NE(RedirectRefused(base, "ftp://127.0.0.1/x").find("only http and https"),
+            std::string::npos);
+  EXPECT_NE(RedirectRefused(base, "javascript:alert(1)"), "");
+  EXPECT_NE(RedirectRefused(base, "FILE:/etc/passwd").find("file:"), std::string::npos);
+  EXPECT_EQ(RedirectRefused("https://127.0.0.1:8443/r", "http://127.0.0.1:8000/x"),
+            "a redirect from https to http is refused");
+  EXPECT_EQ(RedirectRefused("https://127.0.0.1:8443/r", "HTTP://127.0.0.1:8443/x"),
+            "a redirect from https to http is refused");
+  EXPECT_EQ(Redirect(base, "https://127.0.0.1:8443/x"), "https://127.0.0.1:8443/x");  // upgrade
+}
+
+TEST(ResolveRedirect, HostileLocations) {
+  const std::string base = "http://127.0.0.1:8000/r";
+  EXPECT_NE(RedirectRefused(base, "").find("empty"), std::string::npos);
+  EXPECT_NE(RedirectRefused(base, "/x\r\nSet-Cookie: a=b").find("control"), std::string::npos);
+  EXPECT_NE(RedirectRefused(base, std::string("/x\0y", 4)).find("control"), std::string::npos);
+  EXPECT_NE(RedirectRefused(base, "/public/%2e%2e/admin").find("encoded"), std::string::npos);
+  EXPECT_NE(RedirectRefused(base, "http://127.0.0.1:0/").find("port"), std::string::npos);
+  // What is judged is the resolved URL as libcurl writes it, which is what is then fetched.
+  std::string why;
+  auto octal = ResolveRedirect(Url(base), "http://06%30/", &why);
+  ASSERT_TRUE(octal.has_value()) << why;
+  EXPECT_EQ(octal->host, "0.0.0.48");
+  EXPECT_EQ(ParseProbeUrl(octal->normalized, &why)->host, "0.0.0.48");
+  // Credentials are flagged for the allowlist to refuse, as in a target URL.
+  std::string error;
+  auto to = ResolveRedirect(Url(base), "http://u:p@127.0.0.1:8000/x", &error);
+  ASSERT_TRUE(to.has_value()) << error;
+  EXPECT_TRUE(to->has_credentials);
+}
+
+}  // namespace
+}  // namespace thoth::http

@@ -175,6 +175,7 @@ json:
 }
 
 TEST(JsonConfigTest, TheEmbeddedDefaultReadsTheMemoryServiceStatistics) {
+  unsetenv("THOTH_LETTA_URL");
   unsetenv("LETTA_SERVER_URL");
   auto cfgs = ParseConfig(ParseYaml(EmbeddedDefaultConfig(), "(embedded)"));
   ASSERT_EQ(cfgs.size(), 1u);
@@ -187,6 +188,12 @@ TEST(JsonConfigTest, TheEmbeddedDefaultReadsTheMemoryServiceStatistics) {
   cfgs = ParseConfig(ParseYaml(EmbeddedDefaultConfig(), "(embedded)"));
   ASSERT_EQ(cfgs.size(), 1u);
   EXPECT_EQ(cfgs[0].url, "http://letta:8283/api/memory/stats");
+  // The same variables, in the same order, as the letta health probe.
+  setenv("THOTH_LETTA_URL", "http://memory:9000", 1);
+  cfgs = ParseConfig(ParseYaml(EmbeddedDefaultConfig(), "(embedded)"));
+  ASSERT_EQ(cfgs.size(), 1u);
+  EXPECT_EQ(cfgs[0].url, "http://memory:9000/api/memory/stats");
+  unsetenv("THOTH_LETTA_URL");
   unsetenv("LETTA_SERVER_URL");
 }
 

@@ -183,6 +183,42 @@ TEST(ProcessCollector, ChecksOneRowPerGroup) {
   EXPECT_EQ(rows[0].status, Severity::kCritical);
 }
 
+TEST(ProcessCollector, MinProcessesGradesTheGroupAndIsExported) {
+  // The fixture has 2 memory-service processes; ask for 3, and for a group that matches none.
+  const std::vector<ProcessGroupConfig> groups = {{"memory-service", "memory-service", 3},
+                                                  {"nothing", "no-such-command-anywhere"}};
+  auto c = MakeProcessCollector(groups, std::string(THOTH_FIXTURES_DIR) + "/process/proc", "fp");
+  MetricSink sink;
+  ASSERT_TRUE(c->Collect(Deadline(), sink).ok());
+  double min = 0;
+  ASSERT_TRUE(FindSample(sink.families(), "thoth_process_min_procs",
+                         {{"groupname", "memory-service"}}, &min));
+  EXPECT_EQ(min, 3);
+  EXPECT_FALSE(
+      FindSample(sink.families(), "thoth_process_min_procs", {{"groupname", "nothing"}}, &min));
+  std::vector<HealthCheck> rows;
+  c->Checks(sink.families(), true, Thresholds{}, rows);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].status, Severity::kCritical);
+  EXPECT_EQ(rows[0].value, "2 (below min_processes 3)");
+  EXPECT_EQ(rows[1].status, Severity::kWarning);
+  EXPECT_EQ(rows[1].value, "0 (no process matches)");
+}
+
+TEST(GradeProcessGroup, Rules) {
+  // Without min_processes: none is a WARNING, any is OK.
+  EXPECT_EQ(GradeProcessGroup("g", 0.0, std::nullopt).status, Severity::kWarning);
+  EXPECT_EQ(GradeProcessGroup("g", 1.0, std::nullopt).status, Severity::kOk);
+  // With it: below is CRITICAL, at or above is OK; min_processes 0 never complains.
+  EXPECT_EQ(GradeProcessGroup("g", 0.0, 1).status, Severity::kCritical);
+  EXPECT_EQ(GradeProcessGroup("g", 2.0, 3).status, Severity::kCritical);
+  EXPECT_EQ(GradeProcessGroup("g", 3.0, 3).status, Severity::kOk);
+  EXPECT_EQ(GradeProcessGroup("g", 0.0, 0).status, Severity::kOk);
+  // Not counted: never OK.
+  EXPECT_EQ(GradeProcessGroup("g", std::nullopt, std::nullopt).status, Severity::kUnknown);
+  EXPECT_EQ(GradeProcessGroup("g", std::nullopt, 2).status, Severity::kUnknown);
+}
+
 std::vector<std::shared_ptr<Collector>> FromYaml(const std::string& yaml) {
   return MakeCollectors(ParseYaml(yaml, "test.yml"), CollectorEnv{});
 }
@@ -199,6 +235,9 @@ TEST(ProcessCollector, Config) {
   EXPECT_THROW(FromYaml("process: [{name: a}]\n"), ConfigError);
   EXPECT_THROW(FromYaml("process: [{name: a, cmdline: x, comm: y}]\n"), ConfigError);
   EXPECT_THROW(FromYaml("process: {name: a}\n"), ConfigError);
+  EXPECT_EQ(FromYaml("process: [{name: a, cmdline: x, min_processes: 2}]\n").size(), 1u);
+  EXPECT_THROW(FromYaml("process: [{name: a, cmdline: x, min_processes: -1}]\n"), ConfigError);
+  EXPECT_THROW(FromYaml("process: [{name: a, cmdline: x, min_processes: many}]\n"), ConfigError);
 }
 
 }  // namespace

@@ -148,6 +148,24 @@ TEST(RedisTargetConfig, FullTargetWithPasswordFile) {
   EXPECT_EQ(c.config_command, "");
 }
 
+TEST(RedisTargetConfig, EmptyPasswordIsNone) {
+  // The embedded default passes "${REDIS_PASSWORD:-}": unset on a stack without a password.
+  unsetenv("THOTH_TEST_REDIS_PASSWORD");
+  auto c = ParseTargetConfig(
+      ParseYaml("{name: cache, password: '${THOTH_TEST_REDIS_PASSWORD:-}'}", "t.yml"));
+  EXPECT_FALSE(c.password);
+  setenv("THOTH_TEST_REDIS_PASSWORD", "s3cret", 1);
+  c = ParseTargetConfig(
+      ParseYaml("{name: cache, password: '${THOTH_TEST_REDIS_PASSWORD:-}'}", "t.yml"));
+  EXPECT_EQ(c.password, "s3cret");
+  // The same password in the URL and the key is no conflict.
+  c = ParseTargetConfig(ParseYaml(
+      "{name: cache, address: 'redis://:s3cret@h', password: '${THOTH_TEST_REDIS_PASSWORD}'}",
+      "t.yml"));
+  EXPECT_EQ(c.password, "s3cret");
+  unsetenv("THOTH_TEST_REDIS_PASSWORD");
+}
+
 TEST(RedisTargetConfig, Errors) {
   EXPECT_NE(ConfigErrorOf("redis: [{name: a, adress: x}]").find("adress"), std::string::npos);
   EXPECT_NE(ConfigErrorOf("redis: [{name: a}, {name: a, address: 'h:1'}]").find("name"),
