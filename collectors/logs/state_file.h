@@ -32,4 +32,18 @@ Status LoadPositions(const std::string& path, std::vector<FilePosition>* out, bo
 // crash leaves either the old or the new content, never a mix.
 Status SavePositions(const std::string& path, const std::vector<FilePosition>& positions);
 
+// Where reading stopped in a systemd journal: the cursor of the last entry counted, or, before
+// the first entry, when following began (entries from then on are new). Text form:
+//   thoth-journal-position 1
+//   cursor <cursor>        (absent before the first entry)
+//   realtime <usec>
+struct JournalPosition {
+  std::string cursor;
+  std::uint64_t realtime_usec = 0;
+};
+std::string FormatJournalPosition(const JournalPosition& position);
+bool ParseJournalPosition(std::string_view text, JournalPosition* out);
+Status LoadJournalPosition(const std::string& path, JournalPosition* out, bool* exists);
+Status SaveJournalPosition(const std::string& path, const JournalPosition& position);
+
 }  // namespace thoth::logs
