@@ -31,12 +31,25 @@ std::string ErrnoText() { return std::strerror(errno); }
 
 }  // namespace
 
+std::uint64_t Fingerprint(std::string_view bytes) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (char c : bytes) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
 std::string FormatPositions(const std::vector<FilePosition>& positions) {
   std::string out(kHeader);
   out += '\n';
   for (const auto& p : positions) {
     out += std::to_string(p.device) + ' ' + std::to_string(p.inode) + ' ' +
            std::to_string(p.offset) + ' ';
+    if (p.fingerprint_bytes > 0) {
+      out +=
+          "fp=" + std::to_string(p.fingerprint_bytes) + ':' + std::to_string(p.fingerprint) + ' ';
+    }
     // A path with a newline would break the line format; it is informational only.
     for (char c : p.path) out += (c == '\n' || c == '\r') ? '?' : c;
     out += '\n';
@@ -57,6 +70,17 @@ bool ParsePositions(std::string_view text, std::vector<FilePosition>* out) {
     FilePosition p;
     if (!ParseU64(&line, &p.device) || !ParseU64(&line, &p.inode) || !ParseU64(&line, &p.offset)) {
       return false;
+    }
+    if (line.substr(0, 3) == "fp=") {
+      std::string_view fp = line.substr(3);
+      const char* b = fp.data();
+      const char* e = b + fp.size();
+      auto [q, ec] = std::from_chars(b, e, p.fingerprint_bytes);
+      if (ec != std::errc() || q == b || q == e || *q != ':') return false;
+      const char* h = q + 1;
+      auto [r, ec2] = std::from_chars(h, e, p.fingerprint);
+      if (ec2 != std::errc() || r == h || r == e || *r != ' ') return false;
+      line.remove_prefix(static_cast<std::size_t>(r + 1 - line.data()));
     }
     p.path = std::string(line);
     out->push_back(std::move(p));

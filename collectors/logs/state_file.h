@@ -16,11 +16,22 @@ struct FilePosition {
   std::uint64_t inode = 0;
   std::uint64_t offset = 0;  // start of the first line not yet counted
   std::string path;          // for a person reading the file; not used to match
+  // The file's first bytes (up to kFingerprintBytes, never past offset): a file whose inode was
+  // freed and reused by a new file while nobody read (Docker deletes its oldest rotated log) is
+  // told apart by them. 0 bytes: not known (read as a match).
+  std::uint64_t fingerprint_bytes = 0;
+  std::uint64_t fingerprint = 0;
 };
+
+inline constexpr std::uint64_t kFingerprintBytes = 256;
+// FNV-1a of a file's first bytes.
+std::uint64_t Fingerprint(std::string_view bytes);
 
 // Text form, one file a line after a version header:
 //   thoth-log-positions 1
-//   <device> <inode> <offset> <path>
+//   <device> <inode> <offset> [fp=<bytes>:<hash> ]<path>
+// (the fingerprint is optional: a reader that does not know it takes it as part of the path,
+// which is informational only)
 std::string FormatPositions(const std::vector<FilePosition>& positions);
 // Parses the text form. False on any malformed line (the caller then starts as if there were no
 // state file, rather than trusting half of one).
