@@ -112,6 +112,18 @@ bool JournalReader::OpenFiles(const std::vector<std::string>& files, const std::
   return Setup(unit, error);
 }
 
+bool JournalReader::OpenFd(int fd, const std::string& unit, std::string* error) {
+  if (j_ != nullptr) sd_journal_close(j_);
+  j_ = nullptr;
+  int r = sd_journal_open_files_fd(&j_, &fd, 1, 0);
+  if (r < 0) {
+    j_ = nullptr;
+    *error = "cannot open the journal file: " + Errno(r);
+    return false;
+  }
+  return Setup(unit, error);
+}
+
 void JournalReader::SeekAfterCursor(const std::string& cursor) {
   current_pending_ = false;
   if (sd_journal_seek_cursor(j_, cursor.c_str()) < 0) {

@@ -30,6 +30,8 @@ class JournalReader {
   bool OpenDirectory(const std::string& directory, const std::string& unit, std::string* error);
   bool OpenFiles(const std::vector<std::string>& files, const std::string& unit,
                  std::string* error);
+  // One journal file given as a descriptor (kept open by the caller while reading).
+  bool OpenFd(int fd, const std::string& unit, std::string* error);
   bool is_open() const { return j_ != nullptr; }
 
   // Where the next Read() starts: after the entry of `cursor` (the last one counted; when that

@@ -104,7 +104,7 @@ void LogCollector::Checks(const std::vector<prometheus::MetricFamily>& families,
   Collector::Checks(families, success, thresholds, out);
   // A container or unit that does not exist yet, or a journal that cannot be opened.
   if (std::string waiting = source_->Waiting(); !waiting.empty()) {
-    out.push_back({kKind, config_.name, "source", waiting, "read", Severity::kWarning});
+    out.push_back({kKind, config_.name, "source", waiting, "-", Severity::kWarning});
   }
   const Level& level = thresholds.error_rate_ratio;
   if (config_.format == LogFormat::kNginx) {
