@@ -250,7 +250,12 @@ void DockerJsonHandler::OnLine(std::string_view line) {
     // Not a json-file record (a foreign or damaged line): its text still counts.
     partial_.clear();
     skipping_ = false;
-    next_->OnLine(line);
+    // The tailer's bound on records is wider than a line's (escaping): keep the line's own.
+    if (line.size() > max_) {
+      next_->OnOverlongLine();
+    } else {
+      next_->OnLine(line);
+    }
     return;
   }
   if (decoder_.truncated()) {

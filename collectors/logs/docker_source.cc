@@ -110,8 +110,10 @@ DockerSource::Found DockerSource::ResolveByApi(bool* api_answered) {
   if (!http_) http_ = std::make_unique<HttpClient>();
   HttpRequest req;
   req.unix_socket = config_.docker_socket;
-  req.timeout_seconds = 5;
-  req.connect_timeout_seconds = 2;
+  // A local daemon answers in milliseconds; a hung one must not hold up `--once` (whose scrape
+  // runs this) beyond its deadline: then the configuration files are read instead.
+  req.timeout_seconds = 1;
+  req.connect_timeout_seconds = 0.5;
   req.max_body_bytes = 8 << 20;
   req.url = "http://localhost/containers/json?all=1";
   HttpResponse list = http_->Fetch(req);
@@ -205,6 +207,8 @@ void DockerSource::Start() {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = false;
   }
+  // Started again after a Stop(): the file found before resumes from its saved positions.
+  if (tailer_ && !tailer_->started()) tailer_->Start();
   thread_ = std::thread([this] { Run(); });
 }
 

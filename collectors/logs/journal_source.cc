@@ -145,8 +145,10 @@ void JournalReader::SeekRealtime(std::uint64_t realtime_usec) {
 void JournalReader::SeekTail() {
   current_pending_ = false;
   sd_journal_seek_tail(j_);
-  // On the last entry (counted as read); with none, the next entry to come is the first.
-  (void)sd_journal_previous(j_);
+  // On the last entry (counted as read). With none (no entry of the unit yet, or no journal
+  // file yet), the head: a position "at the tail" of an empty journal never sees the entries
+  // that come later, and from the head every one of them is new.
+  if (sd_journal_previous(j_) <= 0) sd_journal_seek_head(j_);
 }
 
 void JournalReader::SeekHead() {
@@ -320,9 +322,11 @@ void JournalSource::Run() {
   position_ = JournalPosition{};
   auto last_save = Clock::now();
   bool opened = false;
+  auto opened_at = Clock::now();
   while (!stop_.load()) {
     if (!opened) {
       opened = OpenAndSeek();
+      opened_at = Clock::now();
       if (!opened) {
         struct pollfd p = {wake_fd_, POLLIN, 0};
         ::poll(&p, 1, static_cast<int>(kRetryInterval.count()));
@@ -344,6 +348,16 @@ void JournalSource::Run() {
       last_save = Clock::now();
     }
     if (!at_end) continue;
+    if (!has_entries_ && Clock::now() - opened_at >= kRetryInterval) {
+      // Still no entry of the unit: open the journal again. A journal file that was being
+      // created when the directory was read can be left out of sd-journal's view for good;
+      // every entry of the unit there is now is new (there was none before).
+      std::string error;
+      if (reader_.OpenDirectory(config_.journal_dir, config_.unit, &error)) reader_.SeekHead();
+      opened = reader_.is_open();
+      opened_at = Clock::now();
+      continue;
+    }
     struct pollfd fds[2];
     nfds_t nfds = 0;
     if (wake_fd_ >= 0) fds[nfds++] = {wake_fd_, POLLIN, 0};

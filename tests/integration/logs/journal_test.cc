@@ -204,6 +204,24 @@ TEST_F(JournalSource, MissingUnitAndDirectoryAreWaitedFor) {
   EXPECT_EQ(errors.Get("MEM-001", "mem"), 6u);
 }
 
+TEST_F(JournalSource, UnitAbsentFromAnEmptyJournalIsReadWhenItAppears) {
+  // Opened on a directory without journal files, then on one with other units only: the first
+  // entries of the unit that come later are all counted.
+  MemoryErrors errors;
+  auto log = MakeLog(Entry(), &errors);
+  log->Start();
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(dir_ + "/position"); }, seconds(10)));
+  EXPECT_NE(WaitingRow(log).find("no entries of unit memory-service.service"), std::string::npos)
+      << WaitingRow(log);
+  writer_.Append(journal_dir_ + "/a.journal", "later.service", 3);
+  std::this_thread::sleep_for(milliseconds(300));
+  writer_.Append(journal_dir_ + "/a.journal", "memory-service.service", 5);
+  ASSERT_TRUE(WaitFor([&] { return errors.Get("MEM-001", "mem") >= 5; }, seconds(10)));
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_EQ(errors.Get("MEM-001", "mem"), 5u);
+  EXPECT_TRUE(WaitFor([&] { return WaitingRow(log).empty(); }, seconds(5))) << WaitingRow(log);
+}
+
 TEST_F(JournalSource, TruncatedJournalFileIsSurvived) {
   const std::string a = journal_dir_ + "/a.journal";
   writer_.Append(a, "memory-service.service", 200);

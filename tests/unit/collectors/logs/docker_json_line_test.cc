@@ -84,11 +84,19 @@ TEST(DockerJsonHandler, JoinsPartialRecordsAndSkipsOverlongOnes) {
   h.OnLine(R"({"log":"0123456789"})");
   h.OnLine(R"({"log":"0\n"})");  // 11 bytes joined: overlong
   h.OnLine(R"({"log":"after\n"})");
-  h.OnLine("not json MEM-003");  // a foreign line still counts as itself
-  EXPECT_EQ(rec.lines,
-            (std::vector<std::string>{"MEM-001", "second", "", "after", "not json MEM-003"}));
+  h.OnLine("x MEM-003");  // a foreign line still counts as itself
+  EXPECT_EQ(rec.lines, (std::vector<std::string>{"MEM-001", "second", "", "after", "x MEM-003"}));
   EXPECT_EQ(rec.overlong, 1);
   EXPECT_EQ(h.malformed(), 1u);
+}
+
+// Found by the fuzz target: a line that is not a record was handed on past the line bound.
+TEST(DockerJsonHandler, ForeignLineLongerThanTheBoundIsOverlong) {
+  Recorder rec;
+  DockerJsonHandler h(&rec, 10);
+  h.OnLine("not json, and longer than ten bytes");
+  EXPECT_TRUE(rec.lines.empty());
+  EXPECT_EQ(rec.overlong, 1);
 }
 
 TEST(DockerJsonHandler, TruncationForgetsThePartialLine) {
