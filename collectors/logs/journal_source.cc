@@ -5,6 +5,7 @@
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
@@ -22,6 +23,8 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kBatchEntries = 4096;
 // How often a journal that could not be opened is tried again.
 constexpr std::chrono::milliseconds kRetryInterval{2000};
+// The longest wait between two openings of a journal that has no entry of the unit yet.
+constexpr std::chrono::milliseconds kMaxReopenInterval{60000};
 
 // One state file serves one source at a time in this process: on a reload the new source of a
 // log waits until the old one has written its final position.
@@ -323,6 +326,7 @@ void JournalSource::Run() {
   auto last_save = Clock::now();
   bool opened = false;
   auto opened_at = Clock::now();
+  std::chrono::milliseconds reopen_after = kRetryInterval;
   while (!stop_.load()) {
     if (!opened) {
       opened = OpenAndSeek();
@@ -348,7 +352,7 @@ void JournalSource::Run() {
       last_save = Clock::now();
     }
     if (!at_end) continue;
-    if (!has_entries_ && Clock::now() - opened_at >= kRetryInterval) {
+    if (!has_entries_ && Clock::now() - opened_at >= reopen_after) {
       // Still no entry of the unit: open the journal again. A journal file that was being
       // created when the directory was read can be left out of sd-journal's view for good;
       // every entry of the unit there is now is new (there was none before).
@@ -356,6 +360,8 @@ void JournalSource::Run() {
       if (reader_.OpenDirectory(config_.journal_dir, config_.unit, &error)) reader_.SeekHead();
       opened = reader_.is_open();
       opened_at = Clock::now();
+      // 2 s, 4 s, ... up to a minute: opening a large system journal costs milliseconds.
+      reopen_after = std::min<std::chrono::milliseconds>(reopen_after * 2, kMaxReopenInterval);
       continue;
     }
     struct pollfd fds[2];
