@@ -9,10 +9,14 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "collectors/logs/docker_source.h"
 #include "collectors/logs/logs_collector.h"
 #include "exporter/health_check.h"
 #include "exporter/memory_errors.h"
@@ -316,6 +320,55 @@ TEST_F(DockerSource, FoundThroughTheApiAndWaitedForUntilItExists) {
   bool inspected = false;
   for (const auto& p : docker.Requests()) inspected |= p == "/containers/" + kId + "/json";
   EXPECT_TRUE(inspected);
+}
+
+struct Lines : logs::LineHandler {
+  void OnLine(std::string_view line) override {
+    std::lock_guard<std::mutex> lock(mu);
+    lines.emplace_back(line);
+  }
+  void OnOverlongLine() override {}
+  void OnRotation() override {}
+  void OnTruncation() override {}
+  void Flush() override {}
+  std::vector<std::string> Get() {
+    std::lock_guard<std::mutex> lock(mu);
+    return lines;
+  }
+  std::mutex mu;
+  std::vector<std::string> lines;
+};
+
+TEST_F(DockerSource, ContainerRecreatedUnderTheSameNameIsFollowedToItsNewFile) {
+  const std::string old_live = MakeContainer(kId, "letta-memory");
+  WriteFile(old_live, JsonRecord("before start\n"));
+  logs::LogSourceConfig config;
+  config.kind = logs::LogSourceConfig::Kind::kDocker;
+  config.container = "letta-memory";
+  config.docker_log_dir = log_dir_;
+  config.docker_socket = "";
+  logs::TailerOptions options;
+  options.name = "letta";
+  Lines lines;
+  logs::DockerSource source(config, options, &lines);
+  source.recheck_interval = milliseconds(200);
+  source.Start();
+  ASSERT_TRUE(WaitFor([&] { return DescriptorsOn(old_live) >= 1; }, seconds(10)));
+  {
+    std::ofstream out(old_live, std::ios::app);
+    out << JsonRecord("old container\n");
+  }
+  ASSERT_TRUE(WaitFor([&] { return lines.Get().size() >= 1; }, seconds(10)));
+  // docker rm + docker run --name letta-memory: a new id, a new directory, lines already there.
+  RemoveTree(log_dir_ + "/" + kId);
+  const std::string new_id(64, 'e');
+  const std::string new_live = MakeContainer(new_id, "letta-memory");
+  WriteFile(new_live, JsonRecord("new container first\n") + JsonRecord("MEM-004 second\n"));
+  ASSERT_TRUE(WaitFor([&] { return lines.Get().size() >= 3; }, seconds(10)));
+  std::this_thread::sleep_for(milliseconds(300));
+  source.Stop();
+  EXPECT_EQ(lines.Get(),
+            (std::vector<std::string>{"old container", "new container first", "MEM-004 second"}));
 }
 
 }  // namespace
