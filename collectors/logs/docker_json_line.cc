@@ -239,17 +239,24 @@ bool DockerJsonDecoder::Decode(std::string_view line, DockerJsonRecord* out) {
   return true;
 }
 
-DockerJsonHandler::DockerJsonHandler(LineHandler* next, std::size_t max_line_bytes)
+DockerJsonHandler::DockerJsonHandler(LineHandler* next, std::size_t max_line_bytes,
+                                     std::string stream)
     // One byte more than a line may hold: the log's own "\n", and a way to see it was longer.
-    : next_(next), max_(max_line_bytes), decoder_(max_line_bytes + 1) {}
+    : next_(next), max_(max_line_bytes), stream_(std::move(stream)), decoder_(max_line_bytes + 1) {}
+
+void DockerJsonHandler::ResetAll() {
+  for (Pending& p : pending_) {
+    p.partial.clear();
+    p.skipping = false;
+  }
+}
 
 void DockerJsonHandler::OnLine(std::string_view line) {
   DockerJsonRecord rec;
   if (!decoder_.Decode(line, &rec)) {
     ++malformed_;
     // Not a json-file record (a foreign or damaged line): its text still counts.
-    partial_.clear();
-    skipping_ = false;
+    ResetAll();
     // The tailer's bound on records is wider than a line's (escaping): keep the line's own.
     if (line.size() > max_) {
       next_->OnOverlongLine();
@@ -258,58 +265,59 @@ void DockerJsonHandler::OnLine(std::string_view line) {
     }
     return;
   }
+  if (!stream_.empty() && rec.stream != stream_) return;
+  // stdout and stderr records interleave: a line split into records is joined per stream.
+  Pending& p = pending_[rec.stream == "stderr" ? 1 : 0];
   if (decoder_.truncated()) {
     // Longer than a line may be, whatever follows: skipped up to its end.
-    partial_.clear();
-    skipping_ = true;
+    p.partial.clear();
+    p.skipping = true;
     return;
   }
   std::string_view log = rec.log;
   bool complete = !log.empty() && log.back() == '\n';
   if (complete) log.remove_suffix(1);
-  Emit(log, complete);
+  Emit(p, log, complete);
 }
 
-void DockerJsonHandler::Emit(std::string_view piece, bool complete) {
-  if (skipping_) {
+void DockerJsonHandler::Emit(Pending& p, std::string_view piece, bool complete) {
+  if (p.skipping) {
     if (complete) {
-      skipping_ = false;
+      p.skipping = false;
       next_->OnOverlongLine();
     }
     return;
   }
-  if (partial_.size() + piece.size() > max_) {
-    partial_.clear();
+  if (p.partial.size() + piece.size() > max_) {
+    p.partial.clear();
     if (complete) {
       next_->OnOverlongLine();
     } else {
-      skipping_ = true;
+      p.skipping = true;
     }
     return;
   }
   if (!complete) {
-    partial_.append(piece);
+    p.partial.append(piece);
     return;
   }
-  if (partial_.empty()) {
+  if (p.partial.empty()) {
     next_->OnLine(piece);
   } else {
-    partial_.append(piece);
-    next_->OnLine(partial_);
-    partial_.clear();
+    p.partial.append(piece);
+    next_->OnLine(p.partial);
+    p.partial.clear();
   }
 }
 
 void DockerJsonHandler::OnOverlongLine() {
   // A record longer than the tailer's bound: its `log` is too.
-  partial_.clear();
-  skipping_ = false;
+  ResetAll();
   next_->OnOverlongLine();
 }
 
 void DockerJsonHandler::OnTruncation() {
-  partial_.clear();
-  skipping_ = false;
+  ResetAll();
   next_->OnTruncation();
 }
 

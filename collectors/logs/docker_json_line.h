@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -38,11 +39,13 @@ class DockerJsonDecoder {
 // The LineHandler between the file tailer and the counters for a Docker container: the tailer
 // cuts the json-file into records (one a line), this decodes each record's `log` field and
 // hands the log's own lines on. Docker splits lines longer than 16 KiB into records without a
-// trailing "\n"; they are joined (up to max_line_bytes, else the line is reported overlong).
+// trailing "\n"; they are joined per stream (up to max_line_bytes, else the line is reported
+// overlong).
 // A line that is not a json-file record is handed on as it is: its codes still count.
 class DockerJsonHandler : public LineHandler {
  public:
-  DockerJsonHandler(LineHandler* next, std::size_t max_line_bytes);
+  // `stream` "stdout" or "stderr": only that stream's records; "" = both.
+  DockerJsonHandler(LineHandler* next, std::size_t max_line_bytes, std::string stream = "");
 
   void OnLine(std::string_view line) override;
   void OnOverlongLine() override;
@@ -53,13 +56,18 @@ class DockerJsonHandler : public LineHandler {
   std::uint64_t malformed() const { return malformed_; }
 
  private:
-  void Emit(std::string_view piece, bool complete);
+  struct Pending {
+    std::string partial;
+    bool skipping = false;
+  };
+  void Emit(Pending& p, std::string_view piece, bool complete);
+  void ResetAll();
 
   LineHandler* next_;
   std::size_t max_;
+  std::string stream_;
   DockerJsonDecoder decoder_;
-  std::string partial_;
-  bool skipping_ = false;
+  std::array<Pending, 2> pending_;  // stdout (and any other), stderr
   std::uint64_t malformed_ = 0;
 };
 

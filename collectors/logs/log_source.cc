@@ -29,8 +29,9 @@ bool ParseLogSource(const ConfigNode& entry, LogSourceConfig* out) {
   }
   if (entry.Has("docker")) {
     ConfigNode d = entry.Child("docker");
-    if (!d.IsMap()) entry.FailKey("docker", "must be a map with container, log_dir, socket");
-    d.ExpectKeys({"container", "log_dir", "socket"});
+    if (!d.IsMap())
+      entry.FailKey("docker", "must be a map with container, log_dir, socket, stream");
+    d.ExpectKeys({"container", "log_dir", "socket", "stream"});
     out->kind = LogSourceConfig::Kind::kDocker;
     out->container = d.RequiredString("container");
     if (!out->container.empty() && out->container.front() == '/') out->container.erase(0, 1);
@@ -44,6 +45,11 @@ bool ParseLogSource(const ConfigNode& entry, LogSourceConfig* out) {
     out->docker_socket = d.String("socket", out->docker_socket);
     if (!out->docker_socket.empty() && out->docker_socket.front() != '/') {
       d.FailKey("socket", "must be an absolute path (or \"\" for none)");
+    }
+    out->docker_stream = d.String("stream", "");
+    if (!out->docker_stream.empty() && out->docker_stream != "stdout" &&
+        out->docker_stream != "stderr") {
+      d.FailKey("stream", "expected stdout or stderr (or leave it out for both)");
     }
     return true;
   }

@@ -13,10 +13,11 @@ namespace thoth::logs {
 struct LogSourceConfig {
   enum class Kind { kFile, kDocker, kJournal };
   Kind kind = Kind::kFile;
-  // docker: {container, log_dir, socket}
+  // docker: {container, log_dir, socket, stream}
   std::string container;  // name (with or without its leading '/') or id
   std::string docker_log_dir = "/var/lib/docker/containers";
   std::string docker_socket = "/var/run/docker.sock";  // "" = configuration files only
+  std::string docker_stream;  // "stdout" or "stderr": only that stream; "" = both
   // journal: {unit, directory}
   std::string unit;
   std::string journal_dir;  // "" = the system journal

@@ -99,6 +99,23 @@ TEST(DockerJsonHandler, ForeignLineLongerThanTheBoundIsOverlong) {
   EXPECT_EQ(rec.overlong, 1);
 }
 
+TEST(DockerJsonHandler, PartialRecordsAreJoinedPerStream) {
+  Recorder rec;
+  DockerJsonHandler h(&rec, 100);
+  h.OnLine(R"({"log":"MEM-","stream":"stdout"})");
+  h.OnLine(R"({"log":"stderr line\n","stream":"stderr"})");
+  h.OnLine(R"({"log":"001 out\n","stream":"stdout"})");
+  EXPECT_EQ(rec.lines, (std::vector<std::string>{"stderr line", "MEM-001 out"}));
+}
+
+TEST(DockerJsonHandler, OneStreamOnlyWhenAsked) {
+  Recorder rec;
+  DockerJsonHandler h(&rec, 100, "stderr");
+  h.OnLine(R"({"log":"out MEM-001\n","stream":"stdout"})");
+  h.OnLine(R"({"log":"err MEM-002\n","stream":"stderr"})");
+  EXPECT_EQ(rec.lines, (std::vector<std::string>{"err MEM-002"}));
+}
+
 TEST(DockerJsonHandler, TruncationForgetsThePartialLine) {
   Recorder rec;
   DockerJsonHandler h(&rec, 100);
@@ -180,6 +197,15 @@ TEST(LogSourceConfig, ExactlyOneSourceAndCheckedKeys) {
       std::string::npos);
   std::string e = ConfigError("logs: [{name: a, format: error_codes, journal: u}]");
   EXPECT_NE(e.find("test.yml:1:"), std::string::npos) << e;
+}
+
+TEST(LogSourceConfig, StreamIsStdoutOrStderr) {
+  EXPECT_NE(ConfigError("logs: [{name: a, format: error_codes, docker: {container: c, stream: x}}]")
+                .find("stream"),
+            std::string::npos);
+  EXPECT_EQ(
+      ConfigError("logs: [{name: a, format: error_codes, docker: {container: c, stream: stderr}}]"),
+      "");
 }
 
 TEST(LogSourceConfig, UnitWithoutTypeIsAService) {
