@@ -72,6 +72,17 @@ bool ParseConfigV2(std::string_view text, ContainerConfigV2* out) {
     out->name = name->get<std::string>();
     if (!out->name.empty() && out->name.front() == '/') out->name.erase(0, 1);
   }
+  out->compose_service.clear();
+  auto config = doc.find("Config");
+  if (config != doc.end() && config->is_object()) {
+    auto labels = config->find("Labels");
+    if (labels != config->end() && labels->is_object()) {
+      auto service = labels->find("com.docker.compose.service");
+      if (service != labels->end() && service->is_string()) {
+        out->compose_service = service->get<std::string>();
+      }
+    }
+  }
   out->running = false;
   auto state = doc.find("State");
   if (state != doc.end() && state->is_object()) {
@@ -122,8 +133,7 @@ DockerSource::Found DockerSource::ResolveByApi(bool* api_answered) {
   std::string error;
   if (!ParseDockerContainerList(list.body, &containers, &error)) return f;
   *api_answered = true;
-  for (const auto& c : containers) {
-    if (!NameMatches(config_.container, c.id, c.name)) continue;
+  auto found = [&](const DockerContainer& c) {
     f.id = c.id;
     req.url = "http://localhost/containers/" + c.id + "/json";
     HttpResponse inspect = http_->Fetch(req);
@@ -136,6 +146,18 @@ DockerSource::Found DockerSource::ResolveByApi(bool* api_answered) {
       f.log_path = config_.docker_log_dir + "/" + c.id + "/" + c.id + "-json.log";
     }
     return f;
+  };
+  for (const auto& c : containers) {
+    if (NameMatches(config_.container, c.id, c.name)) return found(c);
+  }
+  // A Compose service's container (named <project>-<service>-1): by its service label.
+  req.url = "http://localhost/containers/json?all=1&filters=" +
+            UrlEncode("{\"label\":[\"com.docker.compose.service=" + config_.container + "\"]}");
+  HttpResponse by_label = http_->Fetch(req);
+  containers.clear();
+  if (by_label.transport_ok && by_label.status == 200 &&
+      ParseDockerContainerList(by_label.body, &containers, &error) && !containers.empty()) {
+    return found(containers.front());
   }
   f.error = "no container " + config_.container + " (Docker API on " + config_.docker_socket + ")";
   return f;
@@ -148,7 +170,7 @@ DockerSource::Found DockerSource::ResolveByFiles() {
     f.error = "cannot read " + config_.docker_log_dir + ": " + std::strerror(errno);
     return f;
   }
-  ContainerConfigV2 best;
+  ContainerConfigV2 best, by_service;
   std::string text;
   while (struct dirent* e = ::readdir(dir)) {
     std::string id = e->d_name;
@@ -156,12 +178,18 @@ DockerSource::Found DockerSource::ResolveByFiles() {
     ContainerConfigV2 c;
     if (!ReadSmallFile(config_.docker_log_dir + "/" + id + "/config.v2.json", kMaxConfigBytes,
                        &text) ||
-        !ParseConfigV2(text, &c) || c.id != id || !NameMatches(config_.container, c.id, c.name)) {
+        !ParseConfigV2(text, &c) || c.id != id) {
       continue;
     }
-    if (best.id.empty() || (c.running && !best.running)) best = c;
+    if (NameMatches(config_.container, c.id, c.name)) {
+      if (best.id.empty() || (c.running && !best.running)) best = c;
+    } else if (c.compose_service == config_.container) {
+      // A Compose service's container (named <project>-<service>-1).
+      if (by_service.id.empty() || (c.running && !by_service.running)) by_service = c;
+    }
   }
   ::closedir(dir);
+  if (best.id.empty()) best = by_service;
   if (best.id.empty()) {
     f.error = "no container " + config_.container + " in " + config_.docker_log_dir;
     return f;

@@ -27,11 +27,14 @@ struct ContainerConfigV2 {
   std::string id;
   std::string name;
   bool running = false;
+  std::string compose_service;  // Config.Labels["com.docker.compose.service"]
 };
 bool ParseConfigV2(std::string_view text, ContainerConfigV2* out);
 
 // A Docker container's json-file log, found by name or id through the Docker API on `socket`
-// (its LogPath), else from the config.v2.json files under log_dir. The files
+// (its LogPath), else from the config.v2.json files under log_dir; failing that, the container
+// of the Compose service of that name (label com.docker.compose.service; with replicas, one). The
+// files
 // (<id>-json.log and Docker's rotated <id>-json.log.1, .2, ...) are followed by the file
 // tailer, with its rename/create logic and its device/inode/offset positions, and each record
 // is decoded by a DockerJsonHandler.

@@ -371,5 +371,31 @@ TEST_F(DockerSource, ContainerRecreatedUnderTheSameNameIsFollowedToItsNewFile) {
             (std::vector<std::string>{"old container", "new container first", "MEM-004 second"}));
 }
 
+TEST_F(DockerSource, ComposeServiceFoundByItsLabel) {
+  // `docker compose up` names the container <project>-letta-memory-1 (no container_name, so
+  // that --scale works); its service label names the service.
+  fs::create_directories(log_dir_ + "/" + kId);
+  WriteFile(log_dir_ + "/" + kId + "/config.v2.json",
+            "{\"ID\":\"" + kId +
+                "\",\"Name\":\"/deploy-letta-memory-1\",\"State\":{\"Running\":true},"
+                "\"Config\":{\"Labels\":{\"com.docker.compose.service\":\"letta-memory\"}}}");
+  const std::string live = log_dir_ + "/" + kId + "/" + kId + "-json.log";
+  DockerWriter writer(live, 11);
+  writer.Open();
+  MemoryErrors errors;
+  auto log = MakeLog(
+      "{name: letta, format: error_codes, docker: {container: letta-memory, "
+      "log_dir: " +
+          log_dir_ + ", socket: \"\"}}",
+      &errors);
+  log->Start();
+  ASSERT_TRUE(WaitFor([&] { return DescriptorsOn(live) >= 2; }, seconds(10)));
+  writer.WriteLines(300);
+  ASSERT_TRUE(
+      WaitFor([&] { return errors.Get("MEM-001", "letta") >= writer.mem001(); }, seconds(10)));
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_EQ(errors.Get("MEM-001", "letta"), writer.mem001());
+}
+
 }  // namespace
 }  // namespace thoth::testing

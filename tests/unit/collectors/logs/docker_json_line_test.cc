@@ -139,6 +139,13 @@ TEST(DockerApiParsers, InspectLogPathAndConfigV2) {
   EXPECT_EQ(c.id, id);
   EXPECT_EQ(c.name, "letta-memory");
   EXPECT_TRUE(c.running);
+  EXPECT_EQ(c.compose_service, "");
+  ASSERT_TRUE(ParseConfigV2(R"({"ID":")" + id +
+                                R"(","Name":"/deploy-letta-memory-1","Config":{"Labels":)"
+                                R"({"com.docker.compose.service":"letta-memory"}}})",
+                            &c));
+  EXPECT_EQ(c.compose_service, "letta-memory");
+  EXPECT_FALSE(c.running);
   EXPECT_FALSE(ParseConfigV2(R"({"ID":"../../etc","Name":"/x"})", &c));
   EXPECT_FALSE(ParseConfigV2("[]", &c));
 }
