@@ -103,7 +103,7 @@ def main():
             def lpc(x):
                 return x["lines"] / x["cpu_seconds"] if x and x["cpu_seconds"] > 0 else None
 
-            name = f'{r["case"]} (vs mtail)'
+            name = f'{r["case"]} (vs {r.get("peer_name", "mtail")})'
             row(name, "lines/s catching up (wall)", lps(o), lps(p), higher_is_better=True,
                 note=f'read {o["lines"]:,} vs {p["lines"]:,} lines' if p else "")
             row(name, "lines per CPU second", lpc(o), lpc(p), higher_is_better=True)

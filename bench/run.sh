@@ -575,6 +575,12 @@ if want logs10m; then
   record "{\"kind\": \"catchup\", \"case\": \"log x$LOG_LINES\", \"load\": \"$load\", \"ours\": $res_ours, \"peer\": $res_mtail}"
 fi
 
+# The logs collector's Docker json-file and journal sources catching up on 1 M entries (and
+# journalctl on the same journal files): bench/log_sources.sh.
+if want logsources; then
+  EXPORTER=$EXPORTER "$ROOT/bench/log_sources.sh" "$RESULTS" || log "logsources: failed"
+fi
+
 if want pg10k && [ -n "$PG_PORT" ]; then
   log "postgres: creating $TABLES tables with an index each and $STATEMENTS statements"
   for ((b = 0; b < TABLES; b += 1000)); do

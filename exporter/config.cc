@@ -62,6 +62,10 @@ backup:
   - {name: chroma, glob: "/backups/memory-system/chroma_*.tar.gz"}
 logs:
   - {name: memory-service, path: "/var/log/memory-service/*.log", format: error_codes}
+  # Under systemd or Docker the memory service's output is elsewhere; use one of these instead
+  # of the entry above (not both: its codes would be counted twice):
+  #   - {name: memory-service, format: error_codes, journal: {unit: memory-service.service}}
+  #   - {name: memory-service, format: error_codes, docker: {container: letta-memory}}
   - {name: nginx, path: /var/log/nginx/access.log, format: nginx}
 json:
   - name: letta-memory-stats

@@ -20,13 +20,15 @@ constexpr std::int64_t kMaxLineBytes = 64 << 20;
 }  // namespace
 
 LogConfig ParseLogConfig(const ConfigNode& node) {
-  node.ExpectKeys({"name", "path", "format", "from_start", "state_file", "max_line_bytes",
-                   "log_format", "regex"});
+  node.ExpectKeys({"name", "path", "docker", "journal", "format", "from_start", "state_file",
+                   "max_line_bytes", "log_format", "regex"});
   LogConfig c;
   c.name = node.RequiredString("name");
   if (c.name.empty()) node.FailKey("name", "must not be empty");
-  c.path = node.RequiredString("path");
-  if (c.path.empty()) node.FailKey("path", "must not be empty");
+  if (!ParseLogSource(node, &c.source)) {
+    c.path = node.RequiredString("path");
+    if (c.path.empty()) node.FailKey("path", "must not be empty");
+  }
   std::string format = node.RequiredString("format");
   if (format == "error_codes") {
     c.format = LogFormat::kErrorCodes;
@@ -65,11 +67,11 @@ LogCollector::LogCollector(LogConfig config, std::optional<NginxLineParser> pars
   tailer_options.from_start = config_.from_start;
   tailer_options.state_file = config_.state_file;
   tailer_options.max_line_bytes = config_.max_line_bytes;
-  tailer_ = std::make_unique<Tailer>(std::move(tailer_options), counters_.get());
+  source_ = MakeLogSource(config_.source, std::move(tailer_options), counters_.get());
 }
 
-// The tailer goes first: its thread feeds the counters.
-LogCollector::~LogCollector() { tailer_.reset(); }
+// The source goes first: its thread feeds the counters.
+LogCollector::~LogCollector() { source_.reset(); }
 
 const std::string& LogCollector::Name() const { return kKind; }
 
@@ -77,10 +79,10 @@ void LogCollector::Start() {
   std::call_once(codes_once_, [this] { counters_->RegisterCodes(); });
   if (one_shot_) return;
   background_ = true;
-  tailer_->Start();
+  source_->Start();
 }
 
-void LogCollector::Stop() { tailer_->Stop(); }
+void LogCollector::Stop() { source_->Stop(); }
 
 Status LogCollector::Collect(const ScrapeContext& ctx, MetricSink& sink) {
   (void)ctx;  // reading counters takes microseconds
@@ -88,7 +90,7 @@ Status LogCollector::Collect(const ScrapeContext& ctx, MetricSink& sink) {
     if (!background_) {
       // One-shot use (`--once`): read what is there now, on this thread.
       std::call_once(codes_once_, [this] { counters_->RegisterCodes(); });
-      tailer_->PollOnce();
+      source_->PollOnce();
     }
     counters_->Emit(sink);
   } catch (const std::exception& e) {
@@ -100,6 +102,10 @@ Status LogCollector::Collect(const ScrapeContext& ctx, MetricSink& sink) {
 void LogCollector::Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
                           const Thresholds& thresholds, std::vector<HealthCheck>& out) const {
   Collector::Checks(families, success, thresholds, out);
+  // A container or unit that does not exist yet, or a journal that cannot be opened.
+  if (std::string waiting = source_->Waiting(); !waiting.empty()) {
+    out.push_back({kKind, config_.name, "source", waiting, "-", Severity::kWarning});
+  }
   const Level& level = thresholds.error_rate_ratio;
   if (config_.format == LogFormat::kNginx) {
     std::uint64_t total = counters_->requests();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "collectors/logs/log_counters.h"
+#include "collectors/logs/log_source.h"
 #include "collectors/logs/tailer.h"
 #include "exporter/collector.h"
 #include "exporter/config_reader.h"
@@ -16,7 +17,8 @@ namespace thoth::logs {
 // One entry of the `logs` section (SPEC §4).
 struct LogConfig {
   std::string name;
-  std::string path;  // glob
+  std::string path;        // glob, for a file source
+  LogSourceConfig source;  // path, docker or journal
   LogFormat format = LogFormat::kErrorCodes;
   bool from_start = false;
   std::string state_file;
@@ -25,7 +27,8 @@ struct LogConfig {
   std::string regex;       // error_codes only; "" = scan for MEM-ddd
 };
 
-// Metrics of one configured log. Start() begins tailing on a background thread; Collect() only
+// Metrics of one configured log, read from its source (files, a Docker container or a systemd
+// unit: log_source.h). Start() begins tailing on a background thread; Collect() only
 // reads counters (without Start(), as in `--once`, it runs one tailing pass itself).
 // Target() is the log's name; TargetLabel() is "": the samples carry `log` instead (SPEC §5).
 class LogCollector : public Collector {
@@ -57,7 +60,7 @@ class LogCollector : public Collector {
   LogConfig config_;
   std::string fingerprint_;
   std::unique_ptr<LogCounters> counters_;
-  std::unique_ptr<Tailer> tailer_;
+  std::unique_ptr<LogSource> source_;
   bool one_shot_ = false;
   std::once_flag codes_once_;
   std::atomic<bool> background_{false};  // the tailer thread was started (and maybe stopped)

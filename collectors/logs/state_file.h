@@ -16,11 +16,22 @@ struct FilePosition {
   std::uint64_t inode = 0;
   std::uint64_t offset = 0;  // start of the first line not yet counted
   std::string path;          // for a person reading the file; not used to match
+  // The file's first bytes (up to kFingerprintBytes, never past offset): a file whose inode was
+  // freed and reused by a new file while nobody read (Docker deletes its oldest rotated log) is
+  // told apart by them. 0 bytes: not known (read as a match).
+  std::uint64_t fingerprint_bytes = 0;
+  std::uint64_t fingerprint = 0;
 };
+
+inline constexpr std::uint64_t kFingerprintBytes = 256;
+// FNV-1a of a file's first bytes.
+std::uint64_t Fingerprint(std::string_view bytes);
 
 // Text form, one file a line after a version header:
 //   thoth-log-positions 1
-//   <device> <inode> <offset> <path>
+//   <device> <inode> <offset> [fp=<bytes>:<hash> ]<path>
+// (the fingerprint is optional: a reader that does not know it takes it as part of the path,
+// which is informational only)
 std::string FormatPositions(const std::vector<FilePosition>& positions);
 // Parses the text form. False on any malformed line (the caller then starts as if there were no
 // state file, rather than trusting half of one).
@@ -31,5 +42,19 @@ Status LoadPositions(const std::string& path, std::vector<FilePosition>* out, bo
 // Writes a state file atomically: a temporary file in the same directory, fsync, rename. A
 // crash leaves either the old or the new content, never a mix.
 Status SavePositions(const std::string& path, const std::vector<FilePosition>& positions);
+
+// Where reading stopped in a systemd journal: the cursor of the last entry counted, or, before
+// the first entry, when following began (entries from then on are new). Text form:
+//   thoth-journal-position 1
+//   cursor <cursor>        (absent before the first entry)
+//   realtime <usec>
+struct JournalPosition {
+  std::string cursor;
+  std::uint64_t realtime_usec = 0;
+};
+std::string FormatJournalPosition(const JournalPosition& position);
+bool ParseJournalPosition(std::string_view text, JournalPosition* out);
+Status LoadJournalPosition(const std::string& path, JournalPosition* out, bool* exists);
+Status SaveJournalPosition(const std::string& path, const JournalPosition& position);
 
 }  // namespace thoth::logs

@@ -83,6 +83,34 @@ std::uint64_t StartOfLastLine(int fd, std::uint64_t size, std::size_t max_line_b
   return from == 0 ? 0 : size;  // no newline: one (overlong) line we skip
 }
 
+// The fingerprint of the bytes before a saved position (see FilePosition).
+void SetFingerprint(int fd, FilePosition* p) {
+  char buf[kFingerprintBytes];
+  std::uint64_t want = std::min<std::uint64_t>(kFingerprintBytes, p->offset);
+  ssize_t n = want == 0 ? 0 : ::pread(fd, buf, want, 0);
+  if (n != static_cast<ssize_t>(want)) return;
+  p->fingerprint_bytes = want;
+  p->fingerprint = Fingerprint(std::string_view(buf, want));
+}
+
+// False when the file at `path` (still the saved inode) does not begin as the saved one did.
+bool SameFingerprint(const std::string& path, const FilePosition& p) {
+  if (p.fingerprint_bytes == 0 || p.fingerprint_bytes > kFingerprintBytes) return true;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return true;  // unreadable or gone: decided when it is opened
+  struct stat st {};
+  char buf[kFingerprintBytes];
+  bool same = true;
+  if (::fstat(fd, &st) == 0 && static_cast<std::uint64_t>(st.st_dev) == p.device &&
+      static_cast<std::uint64_t>(st.st_ino) == p.inode) {
+    ssize_t n = ::pread(fd, buf, p.fingerprint_bytes, 0);
+    same = n == static_cast<ssize_t>(p.fingerprint_bytes) &&
+           Fingerprint(std::string_view(buf, p.fingerprint_bytes)) == p.fingerprint;
+  }
+  ::close(fd);
+  return same;
+}
+
 }  // namespace
 
 Tailer::Tailer(TailerOptions options, LineHandler* handler)
@@ -175,7 +203,9 @@ void Tailer::SaveState() {
       struct stat st {};
       if (::fstat(f.fd, &st) == 0 && st.st_nlink == 0) continue;
     }
-    positions.push_back({id.device, id.inode, f.offset - f.lines.pending_bytes(), f.path});
+    FilePosition p{id.device, id.inode, f.offset - f.lines.pending_bytes(), f.path};
+    if (f.fd >= 0) SetFingerprint(f.fd, &p);
+    positions.push_back(std::move(p));
   }
   for (const auto& [id, p] : saved_) positions.push_back(p);
   Status s = SavePositions(options_.state_file, positions);
@@ -213,7 +243,13 @@ std::uint64_t Tailer::InitialOffset(const FileId& id, const std::string& path, s
   auto saved = saved_.find(id);
   if (saved != saved_.end()) {
     std::uint64_t offset = saved->second.offset;
+    bool same = SameFingerprint(path, saved->second);
     saved_.erase(saved);
+    if (!same) {
+      spdlog::info("log {}: {} is a new file under a reused inode; reading it from the start",
+                   options_.name, path);
+      return 0;
+    }
     if (offset <= size) {
       spdlog::debug("log {}: {} (inode {}) resumes at byte {} (state file)", options_.name, path,
                     id.inode, offset);
