@@ -85,6 +85,8 @@ std::uint64_t StartOfLastLine(int fd, std::uint64_t size, std::size_t max_line_b
 
 }  // namespace
 
+bool IsCompressedLogFile(std::string_view path) { return IsCompressed(path); }
+
 Tailer::Tailer(TailerOptions options, LineHandler* handler)
     : options_(std::move(options)), handler_(handler) {}
 
@@ -358,6 +360,7 @@ bool Tailer::Pass() {
   DrainEvents();
   std::map<FileId, std::uint64_t> sizes;
   auto present = Discover(&sizes);
+  handler_->OnFilesFollowed(present.size());
   auto now = Clock::now();
   for (auto& [id, f] : files_) {
     if (!f.gone && present.count(id) == 0) {

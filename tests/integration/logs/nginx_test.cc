@@ -144,7 +144,7 @@ TEST_F(NginxLogs, EveryLineARealNginxWroteParses) {
   std::this_thread::sleep_for(milliseconds(200));
 
   std::string error;
-  auto parser = logs::NginxLineParser::Compile(logs::kDefaultNginxLogFormat, &error);
+  auto parser = logs::NginxLineParser::Compile(logs::kCombinedTimedLogFormat, &error);
   ASSERT_TRUE(parser) << error;
   int lines = 0;
   for (const auto& entry : fs::directory_iterator(nginx_->dir() + "/logs")) {
