@@ -158,7 +158,7 @@ void LogCollector::Checks(const std::vector<prometheus::MetricFamily>& families,
     out.push_back({kKind, config_.name, "files",
                    files == 0 ? "no file matches " + config_.path
                               : std::to_string(files) + " file(s) match " + config_.path,
-                   "none warn", files == 0 ? Severity::kWarning : Severity::kOk});
+                   "0 files warn", files == 0 ? Severity::kWarning : Severity::kOk});
   }
   {
     std::uint64_t lines = counters_->lines();
