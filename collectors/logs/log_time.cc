@@ -121,6 +121,16 @@ std::optional<std::int64_t> FindLineTime(std::string_view line, std::int64_t utc
   return std::nullopt;
 }
 
+std::optional<std::int64_t> FindBracketedLocalTime(std::string_view line) {
+  constexpr std::size_t kLength = 28;  // [07/Dec/2026:10:00:00 +0000]
+  for (std::size_t i = line.find('['); i != std::string_view::npos && i + kLength <= line.size();
+       i = line.find('[', i + 1)) {
+    if (line[i + kLength - 1] != ']') continue;
+    if (auto t = ParseNginxLocalTime(line.substr(i + 1, kLength - 2))) return t;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::int64_t> AccessRecordTime(const AccessRecord& rec,
                                              std::int64_t utc_offset_seconds) {
   switch (rec.time_kind) {

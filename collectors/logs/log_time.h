@@ -28,6 +28,11 @@ std::optional<std::int64_t> ParseIsoTimestamp(std::string_view text,
 // lines such as a traceback's.
 std::optional<std::int64_t> FindLineTime(std::string_view line, std::int64_t utc_offset_seconds);
 
+// The first "[07/Dec/2026:10:00:00 +0000]" in a line: nginx's $time_local in brackets, as
+// `combined` and most formats write it. For access lines that do not follow the configured
+// format, which must still be placed in time.
+std::optional<std::int64_t> FindBracketedLocalTime(std::string_view line);
+
 // The time of an access record, from whichever time variable its format has ($time_local,
 // $time_iso8601, $msec). nullopt when the format has none or the text is not a time.
 std::optional<std::int64_t> AccessRecordTime(const AccessRecord& rec,

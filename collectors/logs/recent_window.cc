@@ -75,8 +75,13 @@ LineTimeFn MakeLineTimeFn(LogFormat format, const NginxLineParser* parser,
     NginxLineParser copy = *parser;
     return [copy, utc_offset_seconds](std::string_view line) -> std::optional<std::int64_t> {
       AccessRecord rec;
-      if (!copy.Parse(line, &rec)) return std::nullopt;
-      return AccessRecordTime(rec, utc_offset_seconds);
+      if (copy.Parse(line, &rec)) {
+        if (auto t = AccessRecordTime(rec, utc_offset_seconds)) return t;
+      }
+      // A line that does not follow the format (nginx's format was changed, say) is still
+      // placed in time when it carries one, so that recent unparsed lines count as recent.
+      if (auto t = FindBracketedLocalTime(line)) return t;
+      return FindLineTime(line, utc_offset_seconds);
     };
   }
   return [utc_offset_seconds](std::string_view line) {

@@ -25,7 +25,8 @@ inline constexpr std::uint64_t kOnceWindowMaxBytes = 16 << 20;
 using LineTimeFn = std::function<std::optional<std::int64_t>(std::string_view line)>;
 
 // The time of a line of a log of this format: $time_local (or $time_iso8601, $msec) of an nginx
-// line as parser reads it (parser required for kNginx), an ISO 8601 time near the start of an
+// line as parser reads it (parser required for kNginx), else, for a line the parser rejects, a
+// bracketed $time_local or an ISO 8601 time in it; an ISO 8601 time near the start of an
 // error_codes line (see FindLineTime). Zone-less times are at utc_offset_seconds east of UTC.
 LineTimeFn MakeLineTimeFn(LogFormat format, const NginxLineParser* parser,
                           std::int64_t utc_offset_seconds);

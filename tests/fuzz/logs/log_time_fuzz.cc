@@ -1,5 +1,5 @@
 // libFuzzer target: the line-time readers of `--once`'s recent window ($time_local, ISO 8601
-// anywhere near a line's start or in a JSON line).
+// anywhere near a line's start or in a JSON line, a bracketed $time_local anywhere).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

@@ -79,6 +79,15 @@ TEST(LogTime, LinesWithoutATime) {
   EXPECT_FALSE(FindLineTime(std::string(1 << 16, '{'), 0));
 }
 
+TEST(LogTime, BracketedLocalTimeAnywhere) {
+  EXPECT_EQ(FindBracketedLocalTime("10.0.0.1 [07/Dec/2026:10:35:20 +0000] 200 GET /"), kDec7);
+  EXPECT_EQ(FindBracketedLocalTime("[x] [07/Dec/2026:10:35:20 +0000"), std::nullopt);
+  EXPECT_EQ(FindBracketedLocalTime("[[07/Dec/2026:10:35:20 +0000]"), kDec7);
+  EXPECT_EQ(FindBracketedLocalTime("[07/Dec/2026:10:35:20 +00000]"), std::nullopt);
+  EXPECT_EQ(FindBracketedLocalTime(std::string(1 << 16, '[')), std::nullopt);
+  EXPECT_EQ(FindBracketedLocalTime(""), std::nullopt);
+}
+
 TEST(LogTime, AccessRecordTimes) {
   AccessRecord rec;
   EXPECT_FALSE(AccessRecordTime(rec, 0));

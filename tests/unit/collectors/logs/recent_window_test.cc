@@ -198,6 +198,22 @@ TEST_F(RecentWindowTest, OverlongAndGarbageLines) {
   EXPECT_EQ(out.lines[2], "garbage");
 }
 
+TEST_F(RecentWindowTest, RecentLinesInAnotherFormatAreRecentParseErrors) {
+  // nginx's log_format was changed two minutes ago: the new lines do not parse, but carry
+  // their time, so they are judged as recent (and counted as unparsed), not as the old tail.
+  std::string text;
+  for (int i = 0; i < 5; ++i) text += Access(now_ - 900, 200);
+  for (int i = 0; i < 3; ++i) {
+    text += "10.0.0.1 [" + TimeLocal(now_ - 120) + "] 200 GET /new 0.004\n";
+  }
+  text += "{\"time\":\"" + Iso(now_ - 60) + "\",\"status\":200}\n";
+  Write("access.log", text);
+  Lines out;
+  WindowResult r = Read("access.log", LogFormat::kNginx, out);
+  EXPECT_EQ(out.lines.size(), 4u);
+  EXPECT_EQ(r.oldest, now_ - 120);
+}
+
 TEST(WindowFilter, FutureTimesCountAndOldOnesDoNot) {
   Lines out;
   WindowFilter f(
