@@ -21,6 +21,8 @@ class LineHandler {
   virtual void OnTruncation() = 0;
   // After each chunk read: a moment to publish counts batched per line.
   virtual void Flush() = 0;
+  // After each look for the log's files: how many it follows now (0: its path matches nothing).
+  virtual void OnFilesFollowed(std::size_t files) { (void)files; }
 };
 
 // Cuts a byte stream into lines. Complete lines inside a chunk are handed over in place (no

@@ -128,6 +128,12 @@ void LogCounters::Emit(MetricSink& sink) const {
                "Files of the log that shrank below the read position (copytruncate) and were "
                "read again from the start.",
                log, static_cast<double>(truncations()));
+  if (std::int64_t files_now = files(); files_now >= 0) {
+    sink.Gauge("thoth_log_files",
+               "Files the log follows now: regular, uncompressed files matching its path (0: the "
+               "path matches nothing).",
+               log, static_cast<double>(files_now));
+  }
   sink.Counter("thoth_log_parse_errors_total",
                "Lines that could not be parsed in the log's format, or were longer than "
                "max_line_bytes and skipped.",

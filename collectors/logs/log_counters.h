@@ -42,6 +42,9 @@ class LogCounters : public LineHandler {
   void OnRotation() override { rotations_.fetch_add(1, std::memory_order_relaxed); }
   void OnTruncation() override { truncations_.fetch_add(1, std::memory_order_relaxed); }
   void Flush() override;
+  void OnFilesFollowed(std::size_t files) override {
+    files_.store(static_cast<std::int64_t>(files), std::memory_order_relaxed);
+  }
 
   // Creates this log's thoth_memory_errors_total series at 0 (the codes it can report), so
   // that dashboards and rate() see 0 rather than no data before the first error.
@@ -54,9 +57,13 @@ class LogCounters : public LineHandler {
   std::uint64_t parse_errors() const { return parse_errors_.load(std::memory_order_relaxed); }
   std::uint64_t rotations() const { return rotations_.load(std::memory_order_relaxed); }
   std::uint64_t truncations() const { return truncations_.load(std::memory_order_relaxed); }
+  // Files followed at the last look; -1 before the first.
+  std::int64_t files() const { return files_.load(std::memory_order_relaxed); }
   std::uint64_t requests() const { return requests_total_.load(std::memory_order_relaxed); }
   std::uint64_t server_errors() const { return server_errors_.load(std::memory_order_relaxed); }
   std::uint64_t requests(int method, int status) const;
+  // The access-line parser (kNginx), else null.
+  const NginxLineParser* parser() const { return parser_ ? &*parser_ : nullptr; }
   // Lines that carried each code (flushed ones), slots as in CodeSlot().
   std::uint64_t code_count(int slot) const;
 
@@ -74,6 +81,7 @@ class LogCounters : public LineHandler {
   std::atomic<std::uint64_t> parse_errors_{0};
   std::atomic<std::uint64_t> rotations_{0};
   std::atomic<std::uint64_t> truncations_{0};
+  std::atomic<std::int64_t> files_{-1};
 
   // nginx: requests by method and status (000..999), a fixed table so that no line allocates.
   std::array<std::atomic<std::uint64_t>, kMethodCount * 1000> by_method_status_{};

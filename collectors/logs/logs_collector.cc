@@ -1,5 +1,8 @@
 #include "collectors/logs/logs_collector.h"
 
+#include <algorithm>
+#include <array>
+#include <ctime>
 #include <mutex>
 #include <set>
 
@@ -16,6 +19,29 @@ const std::string kKind = "logs";
 // memory than an operator would expect of a log tailer.
 constexpr std::int64_t kMinLineBytes = 256;
 constexpr std::int64_t kMaxLineBytes = 64 << 20;
+
+// A log is "mostly unparsed" when more than half of at least this many lines fail to parse
+// (alerts/logs.rules.yml, ThothLogUnparsed): a few odd lines in a quiet log are not a problem.
+constexpr std::uint64_t kUnparsedMinLines = 20;
+
+// The --once grading of MEM codes, as alerts/memory-errors.rules.yml grades them: any
+// occurrence is critical (per_minute_warning 0), or a warning above a rate a minute.
+struct CodeRule {
+  int slot;
+  double per_minute_warning;
+};
+constexpr std::array<CodeRule, 8> kCodeRules = {{
+    {0, 0},   // MEM-001 database connection timeout
+    {1, 6},   // MEM-002
+    {2, 6},   // MEM-003
+    {3, 6},   // MEM-004
+    {4, 0},   // MEM-005 vector dimension mismatch
+    {5, 60},  // MEM-006 rate limit exceeded
+    {6, 6},   // MEM-007 authentication failed
+    {7, 6},   // MEM-008
+}};
+constexpr int kMem006Slot = 5;
+constexpr int kMem007Slot = 6;
 
 }  // namespace
 
@@ -87,8 +113,15 @@ void LogCollector::Stop() { source_->Stop(); }
 Status LogCollector::Collect(const ScrapeContext& ctx, MetricSink& sink) {
   (void)ctx;  // reading counters takes microseconds
   try {
-    if (!background_) {
-      // One-shot use (`--once`): read what is there now, on this thread.
+    if (one_shot_ && config_.source.kind == LogSourceConfig::Kind::kFile) {
+      // `--once` on files: the recent past, by the lines' own times (recent_window.h). Not from
+      // a state file's positions: a running exporter saves them every second, so reading from
+      // there would judge the last second, i.e. nothing.
+      std::call_once(codes_once_, [this] { counters_->RegisterCodes(); });
+      if (!window_) ReadWindow();
+    } else if (!background_) {
+      // Collect() without Start(): tests, and `--once` on a Docker or journal source, which
+      // reads once from its saved position (docs/collectors/logs.md).
       std::call_once(codes_once_, [this] { counters_->RegisterCodes(); });
       source_->PollOnce();
     }
@@ -99,6 +132,26 @@ Status LogCollector::Collect(const ScrapeContext& ctx, MetricSink& sink) {
   return Status::Ok();
 }
 
+void LogCollector::ReadWindow() {
+  WindowOptions options;
+  options.glob = config_.path;
+  options.now = static_cast<std::int64_t>(std::time(nullptr));
+  options.max_line_bytes = config_.max_line_bytes;
+  window_now_ = options.now;
+  window_ = ReadRecentWindow(
+      options, MakeLineTimeFn(config_.format, counters_->parser(), LocalUtcOffset(options.now)),
+      *counters_);
+}
+
+std::string LogCollector::Span() const {
+  if (!window_) return "since start";
+  if (window_->cut_short && window_->oldest) {
+    return "in the newest " + std::to_string(kOnceWindowMaxBytes >> 20) + " MiB (last " +
+           FormatNumber(static_cast<double>(window_now_ - *window_->oldest)) + " s)";
+  }
+  return "in the last " + std::to_string(kOnceWindow.count() / 60) + " min";
+}
+
 void LogCollector::Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
                           const Thresholds& thresholds, std::vector<HealthCheck>& out) const {
   Collector::Checks(families, success, thresholds, out);
@@ -106,6 +159,60 @@ void LogCollector::Checks(const std::vector<prometheus::MetricFamily>& families,
   if (std::string waiting = source_->Waiting(); !waiting.empty()) {
     out.push_back({kKind, config_.name, "source", waiting, "-", Severity::kWarning});
   }
+  const std::string span = Span();
+  std::int64_t files = counters_->files();
+  if (files >= 0) {
+    out.push_back({kKind, config_.name, "files",
+                   files == 0 ? "no file matches " + config_.path
+                              : std::to_string(files) + " file(s) match " + config_.path,
+                   "0 files warn", files == 0 ? Severity::kWarning : Severity::kOk});
+  }
+  {
+    std::uint64_t lines = counters_->lines();
+    std::uint64_t bad = counters_->parse_errors();
+    HealthCheck row{kKind,
+                    config_.name,
+                    "unparsed lines",
+                    "no lines read " + span,
+                    "> 50% of >= " + std::to_string(kUnparsedMinLines) + " lines warn",
+                    Severity::kOk};
+    if (lines > 0) {
+      row.value = std::to_string(bad) + " of " + std::to_string(lines) + " lines (" +
+                  FormatNumber(100.0 * static_cast<double>(bad) / static_cast<double>(lines)) +
+                  "%) " + span;
+      if (lines >= kUnparsedMinLines && bad * 2 > lines) row.status = Severity::kWarning;
+    }
+    out.push_back(std::move(row));
+  }
+  // Per-minute rates need a known span: only a recent window has one.
+  double minutes = 0;
+  if (window_) {
+    minutes = static_cast<double>(kOnceWindow.count()) / 60;
+    if (window_->cut_short && window_->oldest) {
+      minutes = std::max(1.0, static_cast<double>(window_now_ - *window_->oldest)) / 60;
+    }
+  }
+  auto code_row = [&](int slot, bool always) {
+    const CodeRule* rule = nullptr;
+    for (const CodeRule& r : kCodeRules) {
+      if (r.slot == slot) rule = &r;
+    }
+    if (rule == nullptr) return;
+    std::uint64_t n = counters_->code_count(slot);
+    if (n == 0 && !always) return;
+    std::string check = std::string(CodeSlotName(slot)) + " lines";
+    if (rule->per_minute_warning <= 0) {  // any occurrence is critical
+      out.push_back({kKind, config_.name, check, std::to_string(n) + " " + span, "> 0 crit",
+                     n > 0 ? Severity::kCritical : Severity::kOk});
+      return;
+    }
+    if (minutes <= 0) return;
+    double rate = static_cast<double>(n) / minutes;
+    out.push_back({kKind, config_.name, check,
+                   FormatNumber(rate) + "/min (" + std::to_string(n) + " " + span + ")",
+                   "> " + FormatNumber(rule->per_minute_warning) + "/min warn",
+                   rate > rule->per_minute_warning ? Severity::kWarning : Severity::kOk});
+  };
   const Level& level = thresholds.error_rate_ratio;
   if (config_.format == LogFormat::kNginx) {
     std::uint64_t total = counters_->requests();
@@ -113,26 +220,24 @@ void LogCollector::Checks(const std::vector<prometheus::MetricFamily>& families,
     HealthCheck row{kKind,
                     config_.name,
                     "error_rate",
-                    "no requests read",
+                    "no requests " + span,
                     "> " + FormatNumber(level.warning * 100) + "% warn, > " +
                         FormatNumber(level.critical * 100) + "% crit",
                     Severity::kOk};
     if (total > 0) {
       double ratio = static_cast<double>(errors) / static_cast<double>(total);
       row.value = FormatNumber(ratio * 100) + "% (" + std::to_string(errors) + " 5xx / " +
-                  std::to_string(total) + " requests)";
+                  std::to_string(total) + " requests " + span + ")";
       row.status = Grade(ratio, level);
     }
     out.push_back(std::move(row));
+    code_row(kMem006Slot, true);  // 429
+    code_row(kMem007Slot, true);  // 401, 403
     return;
   }
   // MEM-001 (database unreachable) and MEM-005 (embeddings of the wrong dimension) mean the
-  // memory service is not storing what it is given.
-  for (int slot : {0, 4}) {
-    std::uint64_t n = counters_->code_count(slot);
-    out.push_back({kKind, config_.name, std::string(CodeSlotName(slot)) + " lines",
-                   std::to_string(n), "> 0 crit", n > 0 ? Severity::kCritical : Severity::kOk});
-  }
+  // memory service is not storing what it is given: always shown. The others when seen.
+  for (int slot = 0; slot < kOtherSlot; ++slot) code_row(slot, slot == 0 || slot == 4);
 }
 
 std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
@@ -152,9 +257,12 @@ std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
     std::optional<CodeRegex> regex;
     std::string error;
     if (config.format == LogFormat::kNginx) {
-      parser = NginxLineParser::Compile(
-          config.log_format.empty() ? kDefaultNginxLogFormat : config.log_format, &error);
-      if (!parser) item.FailKey("log_format", error);
+      if (config.log_format.empty()) {
+        parser = NginxLineParser::Default();
+      } else {
+        parser = NginxLineParser::Compile(config.log_format, &error);
+        if (!parser) item.FailKey("log_format", error);
+      }
     } else if (!config.regex.empty()) {
       regex = CodeRegex::Compile(config.regex, &error);
       if (!regex) item.FailKey("regex", error);

@@ -8,6 +8,7 @@
 
 #include "collectors/logs/log_counters.h"
 #include "collectors/logs/log_source.h"
+#include "collectors/logs/recent_window.h"
 #include "collectors/logs/tailer.h"
 #include "exporter/collector.h"
 #include "exporter/config_reader.h"
@@ -23,13 +24,16 @@ struct LogConfig {
   bool from_start = false;
   std::string state_file;
   std::size_t max_line_bytes = 65536;
-  std::string log_format;  // nginx only; "" = kDefaultNginxLogFormat
+  std::string log_format;  // nginx only; "" = NginxLineParser::Default()
   std::string regex;       // error_codes only; "" = scan for MEM-ddd
 };
 
 // Metrics of one configured log, read from its source (files, a Docker container or a systemd
-// unit: log_source.h). Start() begins tailing on a background thread; Collect() only
-// reads counters (without Start(), as in `--once`, it runs one tailing pass itself).
+// unit: log_source.h). Start() begins tailing on a background thread; Collect() only reads
+// counters (without Start() it runs one pass of the source itself). In `--once` (one_shot) on a
+// file source, Collect() reads the log's recent window instead (recent_window.h), once, whether
+// or not a state_file is configured (it is neither read nor written then); a Docker or journal
+// source is read once from its saved position.
 // Target() is the log's name; TargetLabel() is "": the samples carry `log` instead (SPEC §5).
 class LogCollector : public Collector {
  public:
@@ -49,14 +53,20 @@ class LogCollector : public Collector {
   // Stops the tailer, which writes its final positions to the state file.
   void Stop() override;
   Status Collect(const ScrapeContext& ctx, MetricSink& sink) override;
-  // Error rate of an nginx log (5xx over requests read since start) against error_rate_ratio;
-  // MEM-001 and MEM-005 seen in an error_codes log.
+  // Files found (none: WARNING), lines mostly unparsed (WARNING); error rate of an nginx log
+  // (5xx over the requests read) against error_rate_ratio; MEM codes (MEM-001 and MEM-005:
+  // CRITICAL when seen; the others, and an nginx log's MEM-006/MEM-007, against the per-minute
+  // rates of alerts/memory-errors.rules.yml when a recent window was read).
   void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
               const Thresholds& thresholds, std::vector<HealthCheck>& out) const override;
 
   const LogCounters& counters() const { return *counters_; }
 
  private:
+  void ReadWindow();
+  // What the counters cover, for the --once rows: "in the last 5 min", ...
+  std::string Span() const;
+
   LogConfig config_;
   std::string fingerprint_;
   std::unique_ptr<LogCounters> counters_;
@@ -64,6 +74,9 @@ class LogCollector : public Collector {
   bool one_shot_ = false;
   std::once_flag codes_once_;
   std::atomic<bool> background_{false};  // the tailer thread was started (and maybe stopped)
+  // `--once`: what the recent window read (set by the first Collect()).
+  std::optional<WindowResult> window_;
+  std::int64_t window_now_ = 0;
 };
 
 // Reads and validates one `logs` entry (throws ConfigError).

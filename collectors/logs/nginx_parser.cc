@@ -1,6 +1,7 @@
 #include "collectors/logs/nginx_parser.h"
 
 #include <array>
+#include <cstdlib>
 #include <cstring>
 
 namespace thoth::logs {
@@ -163,6 +164,12 @@ std::optional<NginxLineParser> NginxLineParser::Compile(std::string_view log_for
       parser.has_request_time_ = true;
     } else if (name == "upstream_response_time") {
       current.var = Var::kUpstreamResponseTime;
+    } else if (name == "time_local") {
+      current.var = Var::kTimeLocal;
+    } else if (name == "time_iso8601") {
+      current.var = Var::kTimeIso8601;
+    } else if (name == "msec") {
+      current.var = Var::kMsec;
     } else if (NeverHasSpace(name)) {
       current.var = Var::kOtherNoSpace;
     } else {
@@ -178,6 +185,15 @@ std::optional<NginxLineParser> NginxLineParser::Compile(std::string_view log_for
     return std::nullopt;
   }
   return parser;
+}
+
+NginxLineParser NginxLineParser::Default() {
+  std::string error;
+  std::optional<NginxLineParser> parser = Compile(kCombinedLogFormat, &error);
+  // kCombinedLogFormat is a constant that compiles (tested); nothing else can happen here.
+  if (!parser) std::abort();
+  parser->optional_request_time_ = true;
+  return *std::move(parser);
 }
 
 bool NginxLineParser::Parse(std::string_view line, AccessRecord* out) const {
@@ -204,7 +220,7 @@ bool NginxLineParser::Parse(std::string_view line, AccessRecord* out) const {
       end = next.size() == 1 ? line.find(next[0], pos) : line.find(next, pos);
       if (end == std::string_view::npos) return false;
     } else if (tok.var == Var::kOther || tok.var == Var::kRequest ||
-               tok.var == Var::kUpstreamResponseTime) {
+               tok.var == Var::kUpstreamResponseTime || tok.var == Var::kTimeLocal) {
       end = line.size();
     } else {
       end = line.find(' ', pos);
@@ -237,6 +253,18 @@ bool NginxLineParser::Parse(std::string_view line, AccessRecord* out) const {
       case Var::kUpstreamResponseTime:
         upstream_us = SumUpstreamTimes(value);
         break;
+      case Var::kTimeLocal:
+        rec.time_kind = AccessTimeKind::kTimeLocal;
+        rec.time = value;
+        break;
+      case Var::kTimeIso8601:
+        rec.time_kind = AccessTimeKind::kTimeIso8601;
+        rec.time = value;
+        break;
+      case Var::kMsec:
+        rec.time_kind = AccessTimeKind::kMsec;
+        rec.time = value;
+        break;
       case Var::kOtherNoSpace:
       case Var::kOther:
         break;
@@ -244,6 +272,12 @@ bool NginxLineParser::Parse(std::string_view line, AccessRecord* out) const {
   }
   if (!have_status) return false;
   if (!has_request_time_) rec.duration_us = upstream_us;
+  if (optional_request_time_ && pos < line.size() && line[pos] == ' ') {
+    std::size_t end = line.find(' ', pos + 1);
+    auto us = ParseSecondsMicros(line.substr(
+        pos + 1, end == std::string_view::npos ? std::string_view::npos : end - pos - 1));
+    if (us) rec.duration_us = *us;
+  }
   *out = rec;
   return true;
 }

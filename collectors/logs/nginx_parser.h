@@ -33,17 +33,33 @@ HttpMethod ClassifyMethod(std::string_view token);
 // digits with an optional fraction (extra digits are truncated); anything else is nullopt.
 std::optional<std::int64_t> ParseSecondsMicros(std::string_view text);
 
-// nginx's default `combined` format followed by $request_time. Fields appended after it (e.g.
-// $upstream_response_time) are ignored.
-inline constexpr std::string_view kDefaultNginxLogFormat =
+// nginx's predefined `combined` format: what `access_log PATH;` without a format name writes
+// (the stack's deployment guide configures nginx so).
+inline constexpr std::string_view kCombinedLogFormat =
+    "$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent "
+    "\"$http_referer\" \"$http_user_agent\"";
+// `combined` followed by $request_time, as operators who want latencies configure it.
+inline constexpr std::string_view kCombinedTimedLogFormat =
     "$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent "
     "\"$http_referer\" \"$http_user_agent\" $request_time";
+
+// Which time variable of the format an access record's `time` holds.
+enum class AccessTimeKind : std::uint8_t {
+  kNone,
+  kTimeLocal,    // $time_local: "07/Dec/2026:10:00:00 +0000"
+  kTimeIso8601,  // $time_iso8601: "2026-12-07T10:00:00+00:00"
+  kMsec,         // $msec: "1796637600.123"
+};
 
 // What one access-log line says about its request.
 struct AccessRecord {
   HttpMethod method = kOtherMethod;
   int status = 0;                 // 0..999, always three digits in the line
   std::int64_t duration_us = -1;  // $request_time, else $upstream_response_time; -1 = unknown
+  // The text of the line's time variable (a view into the parsed line, valid while it is),
+  // unparsed: only `--once` needs the time, and scanning it costs every line. See log_time.h.
+  AccessTimeKind time_kind = AccessTimeKind::kNone;
+  std::string_view time;
 };
 
 // A compiled nginx `log_format` string (nginx variable names, e.g. "$remote_addr - [$time_local]
@@ -60,6 +76,13 @@ class NginxLineParser {
   // On failure returns nullopt and sets *error to a message for a person.
   static std::optional<NginxLineParser> Compile(std::string_view log_format, std::string* error);
 
+  // The default of `format: nginx`: `combined` lines, and `combined` lines followed by
+  // $request_time, alike. After the user agent's closing quote, a first space-separated field
+  // that reads as seconds ("0.004") is the request time; anything else there (nothing, or
+  // e.g. "$http_x_forwarded_for" of nginx's docker image's `main`) is ignored, and the record
+  // has no duration.
+  static NginxLineParser Default();
+
   // Parses one line (without its newline; a trailing '\r' is ignored). False when the line
   // does not follow the format or its status is not three digits.
   bool Parse(std::string_view line, AccessRecord* out) const;
@@ -71,7 +94,10 @@ class NginxLineParser {
     kStatus,
     kRequestTime,
     kUpstreamResponseTime,  // "0.004, 0.010 : 0.002" (tries and redirects): summed
-    kOtherNoSpace,          // values never contain a space
+    kTimeLocal,
+    kTimeIso8601,
+    kMsec,
+    kOtherNoSpace,  // values never contain a space
     kOther,
   };
   struct Token {
@@ -82,6 +108,7 @@ class NginxLineParser {
 
   std::vector<Token> tokens_;
   bool has_request_time_ = false;
+  bool optional_request_time_ = false;  // Default(): a trailing $request_time when present
 };
 
 }  // namespace thoth::logs

@@ -113,6 +113,8 @@ bool SameFingerprint(const std::string& path, const FilePosition& p) {
 
 }  // namespace
 
+bool IsCompressedLogFile(std::string_view path) { return IsCompressed(path); }
+
 Tailer::Tailer(TailerOptions options, LineHandler* handler)
     : options_(std::move(options)), handler_(handler) {}
 
@@ -394,6 +396,7 @@ bool Tailer::Pass() {
   DrainEvents();
   std::map<FileId, std::uint64_t> sizes;
   auto present = Discover(&sizes);
+  handler_->OnFilesFollowed(present.size());
   auto now = Clock::now();
   for (auto& [id, f] : files_) {
     if (!f.gone && present.count(id) == 0) {

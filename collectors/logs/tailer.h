@@ -10,6 +10,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -17,6 +18,10 @@
 #include "collectors/logs/state_file.h"
 
 namespace thoth::logs {
+
+// Rotated logs compressed next to the live one (.gz, .bz2, .xz, .zst, .zip, .lz4): not text to
+// count, so never followed.
+bool IsCompressedLogFile(std::string_view path);
 
 struct TailerOptions {
   std::string name;  // the log's configured name, for log messages

@@ -15,6 +15,15 @@ NginxServer::~NginxServer() {
 }
 
 bool NginxServer::Start(const std::string& extra_log_format) {
+  return Launch(
+      "  log_format timed '$remote_addr - $remote_user [$time_local] \"$request\" "
+      "$status $body_bytes_sent \"$http_referer\" \"$http_user_agent\" $request_time" +
+      extra_log_format + "';\n  access_log " + access_log() + " timed;\n");
+}
+
+bool NginxServer::StartCombined() { return Launch("  access_log " + access_log() + ";\n"); }
+
+bool NginxServer::Launch(const std::string& log_directives) {
   mkdir((dir_ + "/logs").c_str(), 0755);
   mkdir((dir_ + "/tmp").c_str(), 0755);
   mkdir((dir_ + "/html").c_str(), 0755);
@@ -29,18 +38,10 @@ bool NginxServer::Start(const std::string& extra_log_format) {
     WriteFile(dir_ + "/nginx.conf",
               "daemon off;\nmaster_process off;\nworker_processes 1;\npid " + dir_ +
                   "/nginx.pid;\nerror_log " + dir_ +
-                  "/logs/error.log;\nevents { worker_connections 256; }\nhttp {\n"
-                  "  log_format timed '$remote_addr - $remote_user [$time_local] \"$request\" "
-                  "$status $body_bytes_sent \"$http_referer\" \"$http_user_agent\" "
-                  "$request_time" +
-                  extra_log_format +
-                  "';\n"
-                  "  access_log " +
-                  access_log() +
-                  " timed;\n"
-                  "  client_body_temp_path " +
-                  dir_ + "/tmp;\n  proxy_temp_path " + dir_ + "/tmp;\n  fastcgi_temp_path " + dir_ +
-                  "/tmp;\n  uwsgi_temp_path " + dir_ + "/tmp;\n  scgi_temp_path " + dir_ +
+                  "/logs/error.log;\nevents { worker_connections 256; }\nhttp {\n" +
+                  log_directives + "  client_body_temp_path " + dir_ + "/tmp;\n  proxy_temp_path " +
+                  dir_ + "/tmp;\n  fastcgi_temp_path " + dir_ + "/tmp;\n  uwsgi_temp_path " + dir_ +
+                  "/tmp;\n  scgi_temp_path " + dir_ +
                   "/tmp;\n"
                   "  server {\n    listen 127.0.0.1:" +
                   std::to_string(port_) + ";\n    root " + dir_ + "/html;\n" + statuses +

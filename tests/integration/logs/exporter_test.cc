@@ -1,6 +1,6 @@
 // The logs collector inside the real exporter binary: /metrics values from a real nginx and a
 // MEM-coded service log, promtool-clean output, exact counts across a SIGTERM restart with
-// state files, and `--once` judging the error rate without touching the state files.
+// state files, and `--once` judging the recent window without touching the state files.
 #include <unistd.h>
 
 #include <chrono>
@@ -86,6 +86,8 @@ TEST_F(LogsExporter, MetricsFromRealLogsSurviveARestartExactly) {
   // nothing before it is counted again.
   exporter.Stop();
   EXPECT_EQ(SampleValue(text, "thoth_log_lines_total", {{"log", "nginx"}}), 25);
+  EXPECT_EQ(SampleValue(text, "thoth_log_files", {{"log", "nginx"}}), 1);
+  EXPECT_EQ(SampleValue(text, "thoth_log_files", {{"log", "memory-service"}}), 1);
   EXPECT_EQ(SampleValue(text, "thoth_http_requests_total",
                         {{"log", "nginx"}, {"method", "GET"}, {"status", "200"}}),
             20);
@@ -134,26 +136,35 @@ TEST_F(LogsExporter, MetricsFromRealLogsSurviveARestartExactly) {
             0);
 }
 
-TEST_F(LogsExporter, OnceJudgesTheErrorRateAndLeavesStateFilesAlone) {
-  const std::string access = dir_ + "/access.log";
-  fs::copy_file(FixturesDir() + "/logs/nginx_access.log", access);
-  Append(dir_ + "/svc.log", "ERROR MEM-005 dimension mismatch\n");
-  const std::string config = "logs:\n  - {name: edge, path: " + access +
-                             ", format: nginx, from_start: true, state_file: " + dir_ +
+TEST_F(LogsExporter, OnceJudgesTheRecentWindowAndLeavesStateFilesAlone) {
+  // What nginx writes now (20 requests, 2 of them 5xx) next to a rotated file of last month
+  // (2 5xx of 14): only the last five minutes count.
+  Requests(18, 2, 0);
+  std::this_thread::sleep_for(milliseconds(200));
+  fs::copy_file(FixturesDir() + "/logs/nginx_access.log", nginx_.access_log() + ".1");
+  Append(dir_ + "/svc.log", "ERROR MEM-005 dimension mismatch\n");  // no time: by position
+  const std::string config = "logs:\n  - {name: edge, path: '" + nginx_.access_log() +
+                             "*', format: nginx, state_file: " + dir_ +
                              "/edge.pos}\n  - {name: svc, path: " + dir_ +
-                             "/svc.log, format: error_codes, from_start: true}\n";
+                             "/svc.log, format: error_codes}\n  - {name: gone, path: '" + dir_ +
+                             "/none/*.log', format: error_codes}\n";
   WriteFile(dir_ + "/config.yml", config);
   auto r = RunExporter({"--once", "--config.file=" + dir_ + "/config.yml"});
-  EXPECT_EQ(r.exit_code, 2) << r.output;  // 2 of 14 requests are 5xx, MEM-005 seen
+  EXPECT_EQ(r.exit_code, 2) << r.output;  // 10 % 5xx, MEM-005 seen
   EXPECT_NE(r.output.find("error_rate"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("2 5xx / 14 requests"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("10% (2 5xx / 20 requests in the last 5 min)"), std::string::npos)
+      << r.output;
   EXPECT_NE(r.output.find("MEM-005"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("no file matches " + dir_ + "/none/*.log"), std::string::npos)
+      << r.output;
   EXPECT_FALSE(fs::exists(dir_ + "/edge.pos"));
 
   auto prom =
       RunExporter({"--once", "--format=prometheus", "--config.file=" + dir_ + "/config.yml"});
-  EXPECT_NE(prom.output.find("thoth_log_lines_total{log=\"edge\"} 14"), std::string::npos)
+  EXPECT_NE(prom.output.find("thoth_log_lines_total{log=\"edge\"} 20"), std::string::npos)
       << prom.output;
+  EXPECT_NE(prom.output.find("thoth_log_files{log=\"edge\"} 2"), std::string::npos) << prom.output;
+  EXPECT_NE(prom.output.find("thoth_log_files{log=\"gone\"} 0"), std::string::npos) << prom.output;
 }
 
 }  // namespace

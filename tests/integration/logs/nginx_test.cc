@@ -1,6 +1,7 @@
 // The nginx format against a real nginx 1.22 writing its access log with `combined` +
 // $request_time: every line it writes parses, every request is counted once by method and
-// status, through a rotation with SIGUSR1 reopen.
+// status, through a rotation with SIGUSR1 reopen. And against plain `combined`, as the stack's
+// deployment guide configures nginx, read by the default format and graded by `--once`.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -144,7 +145,7 @@ TEST_F(NginxLogs, EveryLineARealNginxWroteParses) {
   std::this_thread::sleep_for(milliseconds(200));
 
   std::string error;
-  auto parser = logs::NginxLineParser::Compile(logs::kDefaultNginxLogFormat, &error);
+  auto parser = logs::NginxLineParser::Compile(logs::kCombinedTimedLogFormat, &error);
   ASSERT_TRUE(parser) << error;
   int lines = 0;
   for (const auto& entry : fs::directory_iterator(nginx_->dir() + "/logs")) {
@@ -160,6 +161,73 @@ TEST_F(NginxLogs, EveryLineARealNginxWroteParses) {
     }
   }
   EXPECT_GE(lines, 3);
+}
+
+// nginx as the stack's deployment guide configures it: `access_log PATH;`, i.e. `combined`
+// without $request_time. The default format counts every request (and its 401/403/429 as
+// MEM-007/MEM-006), observes no duration, and `--once` grades the last five minutes of it.
+TEST(NginxCombined, DefaultFormatReadsTheDeploymentGuidesNginx) {
+  NginxServer nginx;
+  ASSERT_TRUE(nginx.StartCombined()) << ReadFile(nginx.dir() + "/logs/error.log");
+  MemoryErrors errors;
+  CollectorEnv env;
+  env.memory_errors = &errors;
+  const std::string entry =
+      "logs: [{name: edge, path: '" + nginx.access_log() + "', format: nginx}]";
+  auto log = logs::MakeCollectors(ParseYaml(entry, "test.yml"), env).at(0);
+  log->Start();
+  const auto& counters = static_cast<logs::LogCollector&>(*log).counters();
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(nginx.access_log()); }, seconds(5)));
+  std::this_thread::sleep_for(milliseconds(400));
+
+  HttpClient client;
+  auto send = [&](const std::string& path, int want) {
+    HttpRequest req;
+    req.url = nginx.url(path);
+    req.timeout_seconds = 5;
+    ASSERT_EQ(client.Fetch(req).status, want) << path;
+  };
+  for (int i = 0; i < 90; ++i) send("/", 200);
+  for (int i = 0; i < 10; ++i) send("/status/500", 500);
+  for (int i = 0; i < 5; ++i) send("/status/401", 401);
+  for (int i = 0; i < 3; ++i) send("/status/429", 429);
+  ASSERT_TRUE(WaitFor([&] { return counters.requests() == 108; }, seconds(10)))
+      << counters.requests() << " requests, " << counters.parse_errors() << " parse errors";
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_EQ(counters.lines(), 108u);
+  EXPECT_EQ(counters.parse_errors(), 0u);
+  EXPECT_EQ(counters.server_errors(), 10u);
+  EXPECT_EQ(counters.files(), 1);
+  EXPECT_EQ(errors.Get("MEM-007", "edge"), 5u);
+  EXPECT_EQ(errors.Get("MEM-006", "edge"), 3u);
+  MetricSink sink;
+  ASSERT_TRUE(log->Collect(ScrapeContext{Steady::now() + seconds(5)}, sink).ok());
+  std::string text = SerializeText(sink.families());
+  EXPECT_NE(text.find("thoth_http_request_duration_seconds_count{log=\"edge\"} 0"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("thoth_log_files{log=\"edge\"} 1"), std::string::npos) << text;
+  log.reset();
+
+  // `--once` on the same log: the 108 requests of the last five minutes, 9.3 % 5xx.
+  MemoryErrors once_errors;
+  CollectorEnv once_env;
+  once_env.memory_errors = &once_errors;
+  once_env.one_shot = true;
+  auto once = logs::MakeCollectors(ParseYaml(entry, "test.yml"), once_env).at(0);
+  MetricSink once_sink;
+  ASSERT_TRUE(once->Collect(ScrapeContext{Steady::now() + seconds(5)}, once_sink).ok());
+  std::vector<HealthCheck> rows;
+  once->Checks(once_sink.families(), true, Thresholds{}, rows);
+  bool graded = false;
+  for (const auto& row : rows) {
+    if (row.check != "error_rate") continue;
+    graded = true;
+    EXPECT_EQ(row.status, Severity::kCritical) << row.value;
+    EXPECT_NE(row.value.find("(10 5xx / 108 requests in the last 5 min)"), std::string::npos)
+        << row.value;
+  }
+  EXPECT_TRUE(graded);
 }
 
 TEST_F(NginxLogs, CatchesUpOnALargeAccessLogQuickly) {

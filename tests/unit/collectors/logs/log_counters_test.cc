@@ -17,10 +17,7 @@ std::string Fixture(const std::string& name) {
 }
 
 LogCounters Nginx(MemoryErrors* errors) {
-  std::string error;
-  return LogCounters("nginx", LogFormat::kNginx,
-                     NginxLineParser::Compile(kDefaultNginxLogFormat, &error), std::nullopt,
-                     errors);
+  return LogCounters("nginx", LogFormat::kNginx, NginxLineParser::Default(), std::nullopt, errors);
 }
 
 double Value(const MetricSink& sink, std::string_view name, const Labels& labels) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -121,10 +122,14 @@ TEST_F(LogCollectorTest, OneShotCollectReadsAndChecksErrorRate) {
   EXPECT_EQ(errors_.Get("MEM-007", "web"), 2u);
   std::vector<HealthCheck> rows;
   c->Checks(families, true, Thresholds{}, rows);
-  ASSERT_EQ(rows.size(), 2u);
-  EXPECT_EQ(rows[1].check, "error_rate");
-  EXPECT_EQ(rows[1].status, Severity::kCritical);  // 2 of 14 are 5xx: 14% > 5%
-  EXPECT_NE(rows[1].value.find("2 5xx / 14 requests"), std::string::npos) << rows[1].value;
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[1].check, "files");
+  EXPECT_EQ(rows[1].status, Severity::kOk);
+  EXPECT_EQ(rows[2].check, "unparsed lines");
+  EXPECT_EQ(rows[2].value, "0 of 14 lines (0%) since start");
+  EXPECT_EQ(rows[3].check, "error_rate");
+  EXPECT_EQ(rows[3].status, Severity::kCritical);  // 2 of 14 are 5xx: 14% > 5%
+  EXPECT_NE(rows[3].value.find("2 5xx / 14 requests"), std::string::npos) << rows[3].value;
 }
 
 TEST_F(LogCollectorTest, ChecksReportMem001AndMem005) {
@@ -134,11 +139,11 @@ TEST_F(LogCollectorTest, ChecksReportMem001AndMem005) {
   ASSERT_TRUE(c->Collect(ScrapeContext{Clock::now() + std::chrono::seconds(5)}, sink).ok());
   std::vector<HealthCheck> rows;
   c->Checks(sink.families(), true, Thresholds{}, rows);
-  ASSERT_EQ(rows.size(), 3u);
-  EXPECT_EQ(rows[1].check, "MEM-001 lines");
-  EXPECT_EQ(rows[1].status, Severity::kOk);
-  EXPECT_EQ(rows[2].check, "MEM-005 lines");
-  EXPECT_EQ(rows[2].status, Severity::kCritical);
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[3].check, "MEM-001 lines");
+  EXPECT_EQ(rows[3].status, Severity::kOk);
+  EXPECT_EQ(rows[4].check, "MEM-005 lines");
+  EXPECT_EQ(rows[4].status, Severity::kCritical);
   EXPECT_EQ(errors_.Get("MEM-008", "svc"), 0u);
 }
 
@@ -149,8 +154,165 @@ TEST_F(LogCollectorTest, NoRequestsIsNotAnError) {
   std::vector<HealthCheck> rows;
   c->Checks(sink.families(), true, Thresholds{}, rows);
   EXPECT_EQ(rows.back().status, Severity::kOk);
-  EXPECT_EQ(rows.back().value, "no requests read");
+  EXPECT_EQ(rows.back().value, "no requests since start");
   EXPECT_EQ(Get(sink.families(), "thoth_log_lines_total", {{"log", "web"}}), 0);
+  // ... but a path that matches nothing is.
+  EXPECT_EQ(Get(sink.families(), "thoth_log_files", {{"log", "web"}}), 0);
+  ASSERT_GE(rows.size(), 2u);
+  EXPECT_EQ(rows[1].check, "files");
+  EXPECT_EQ(rows[1].status, Severity::kWarning);
+  EXPECT_EQ(rows[1].value, "no file matches " + dir_ + "/missing.log");
+}
+
+// nginx's $time_local of a unix time.
+std::string TimeLocal(std::int64_t t) {
+  auto tt = static_cast<std::time_t>(t);
+  struct tm tm {};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+  return buf;
+}
+
+std::string Combined(std::int64_t t, int status) {
+  return "127.0.0.1 - - [" + TimeLocal(t) + "] \"GET /api/memory HTTP/1.1\" " +
+         std::to_string(status) + " 3 \"-\" \"python-requests/2.31\"\n";
+}
+
+const HealthCheck* Row(const std::vector<HealthCheck>& rows, const std::string& check) {
+  for (const auto& r : rows) {
+    if (r.check == check) return &r;
+  }
+  return nullptr;
+}
+
+TEST_F(LogCollectorTest, OnceJudgesTheRecentWindowOfACombinedLog) {
+  env_.one_shot = true;
+  const auto now = static_cast<std::int64_t>(std::time(nullptr));
+  std::string text;
+  // An hour ago: all failing. The last 5 minutes: 40 requests, 2 of them 5xx, 10 401s.
+  for (int i = 0; i < 200; ++i) text += Combined(now - 3600 + i, 503);
+  for (int i = 0; i < 40; ++i) text += Combined(now - 120 + i, i < 2 ? 500 : i < 12 ? 401 : 200);
+  std::ofstream(dir_ + "/access.log") << text;
+  auto c = Make("{name: web, path: " + dir_ + "/access.log, format: nginx}");
+  c->Start();  // no tailer in a one-shot run
+  MetricSink sink;
+  ASSERT_TRUE(c->Collect(ScrapeContext{Clock::now() + std::chrono::seconds(5)}, sink).ok());
+  auto families = sink.Take();
+  EXPECT_EQ(Get(families, "thoth_log_lines_total", {{"log", "web"}}), 40);
+  EXPECT_EQ(Get(families, "thoth_log_parse_errors_total", {{"log", "web"}}), 0);
+  EXPECT_EQ(Get(families, "thoth_log_files", {{"log", "web"}}), 1);
+  EXPECT_EQ(errors_.Get("MEM-007", "web"), 10u);
+  // No $request_time in combined: no duration observed.
+  EXPECT_NE(
+      SerializeText(families).find("thoth_http_request_duration_seconds_count{log=\"web\"} 0"),
+      std::string::npos);
+  std::vector<HealthCheck> rows;
+  c->Checks(families, true, Thresholds{}, rows);
+  const HealthCheck* rate = Row(rows, "error_rate");
+  ASSERT_NE(rate, nullptr);
+  EXPECT_EQ(rate->status, Severity::kWarning);  // 5% is not above 5%
+  EXPECT_EQ(rate->value, "5% (2 5xx / 40 requests in the last 5 min)");
+  const HealthCheck* auth = Row(rows, "MEM-007 lines");
+  ASSERT_NE(auth, nullptr);
+  EXPECT_EQ(auth->status, Severity::kOk);  // 2 a minute; the alert warns above 6
+  EXPECT_EQ(auth->value, "2/min (10 in the last 5 min)");
+  ASSERT_NE(Row(rows, "MEM-006 lines"), nullptr);
+  EXPECT_EQ(Row(rows, "files")->status, Severity::kOk);
+  // A second collection does not count the window twice.
+  MetricSink again;
+  ASSERT_TRUE(c->Collect(ScrapeContext{Clock::now() + std::chrono::seconds(5)}, again).ok());
+  EXPECT_EQ(Get(again.families(), "thoth_log_lines_total", {{"log", "web"}}), 40);
+}
+
+TEST_F(LogCollectorTest, OnceWarnsOnAMostlyUnparsedLog) {
+  env_.one_shot = true;
+  const auto now = static_cast<std::int64_t>(std::time(nullptr));
+  // A log_format that does not match what nginx writes: every line fails.
+  std::string text;
+  for (int i = 0; i < 30; ++i) text += Combined(now - 10, 200);
+  std::ofstream(dir_ + "/access.log") << text;
+  auto c = Make("{name: web, path: " + dir_ + "/access.log, format: nginx, log_format: " +
+                "'$remote_addr [$time_local] $status $request_time'}");
+  MetricSink sink;
+  ASSERT_TRUE(c->Collect(ScrapeContext{Clock::now() + std::chrono::seconds(5)}, sink).ok());
+  std::vector<HealthCheck> rows;
+  c->Checks(sink.families(), true, Thresholds{}, rows);
+  const HealthCheck* bad = Row(rows, "unparsed lines");
+  ASSERT_NE(bad, nullptr);
+  EXPECT_EQ(bad->status, Severity::kWarning);
+  EXPECT_EQ(bad->value, "30 of 30 lines (100%) in the last 5 min");
+  // Below the minimum of lines, a few odd lines are not a problem.
+  std::ofstream(dir_ + "/few.log") << "garbage\nmore garbage\n";
+  auto few = Make("{name: few, path: " + dir_ + "/few.log, format: nginx}");
+  MetricSink sink2;
+  ASSERT_TRUE(few->Collect(ScrapeContext{Clock::now() + std::chrono::seconds(5)}, sink2).ok());
+  rows.clear();
+  few->Checks(sink2.families(), true, Thresholds{}, rows);
+  EXPECT_EQ(Row(rows, "unparsed lines")->status, Severity::kOk);
+  EXPECT_EQ(Row(rows, "unparsed lines")->value, "2 of 2 lines (100%) in the last 5 min");
+}
+
+TEST_F(LogCollectorTest, OnceGradesMemCodesOfTheWindow) {
+  env_.one_shot = true;
+  const auto now = static_cast<std::int64_t>(std::time(nullptr));
+  auto iso = [](std::int64_t t) {
+    auto tt = static_cast<std::time_t>(t);
+    struct tm tm {};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return std::string(buf);
+  };
+  std::string text = iso(now - 7200) + " ERROR [MEM-005] Vector dimension mismatch\n";
+  for (int i = 0; i < 40; ++i) text += iso(now - 60) + " WARN [MEM-002] Invalid entity data\n";
+  text += iso(now - 30) + " ERROR [MEM-001] Database connection timeout\n";
+  std::ofstream(dir_ + "/svc.log") << text;
+  auto c = Make("{name: svc, path: '" + dir_ + "/*.log', format: error_codes}");
+  MetricSink sink;
+  ASSERT_TRUE(c->Collect(ScrapeContext{Clock::now() + std::chrono::seconds(5)}, sink).ok());
+  std::vector<HealthCheck> rows;
+  c->Checks(sink.families(), true, Thresholds{}, rows);
+  EXPECT_EQ(Row(rows, "MEM-001 lines")->status, Severity::kCritical);
+  EXPECT_EQ(Row(rows, "MEM-005 lines")->status, Severity::kOk);  // two hours ago
+  EXPECT_EQ(Row(rows, "MEM-005 lines")->value, "0 in the last 5 min");
+  ASSERT_NE(Row(rows, "MEM-002 lines"), nullptr);
+  EXPECT_EQ(Row(rows, "MEM-002 lines")->status, Severity::kWarning);  // 8 a minute > 6
+  EXPECT_EQ(Row(rows, "MEM-003 lines"), nullptr);                     // not seen
+}
+
+TEST_F(LogCollectorTest, OnceReadsTheWindowEvenWithAStateFile) {
+  // The window wins: a running exporter's saved positions are at most a second old, so
+  // reading from them would judge nothing. The state file is neither read nor written.
+  env_.one_shot = true;
+  std::ofstream(dir_ + "/web.pos") << "garbage that must stay as it is\n";
+  const auto now = static_cast<std::int64_t>(std::time(nullptr));
+  std::ofstream(dir_ + "/access.log") << Combined(now - 5, 500) << Combined(now - 4, 500);
+  auto c = Make("{name: web, path: " + dir_ + "/access.log, format: nginx, state_file: " + dir_ +
+                "/web.pos}");
+  MetricSink sink;
+  ASSERT_TRUE(c->Collect(ScrapeContext{Clock::now() + std::chrono::seconds(5)}, sink).ok());
+  EXPECT_EQ(Get(sink.families(), "thoth_log_lines_total", {{"log", "web"}}), 2);
+  EXPECT_EQ(Get(sink.families(), "thoth_log_files", {{"log", "web"}}), 1);
+  std::vector<HealthCheck> rows;
+  c->Checks(sink.families(), true, Thresholds{}, rows);
+  EXPECT_EQ(Row(rows, "error_rate")->value, "100% (2 5xx / 2 requests in the last 5 min)");
+  EXPECT_EQ(Row(rows, "error_rate")->status, Severity::kCritical);
+  std::ifstream pos(dir_ + "/web.pos");
+  std::string saved((std::istreambuf_iterator<char>(pos)), {});
+  EXPECT_EQ(saved, "garbage that must stay as it is\n");
+}
+
+TEST_F(LogCollectorTest, ChecksWithoutAWindowHaveNoRates) {
+  // Collect() without Start() outside --once (the tailer's one pass): no span for a rate.
+  std::ofstream(dir_ + "/access.log") << Combined(std::time(nullptr), 401);
+  auto c = Make("{name: web, path: " + dir_ + "/access.log, format: nginx, from_start: true}");
+  MetricSink sink;
+  ASSERT_TRUE(c->Collect(ScrapeContext{Clock::now() + std::chrono::seconds(5)}, sink).ok());
+  std::vector<HealthCheck> rows;
+  c->Checks(sink.families(), true, Thresholds{}, rows);
+  EXPECT_EQ(Row(rows, "error_rate")->value, "0% (0 5xx / 1 requests since start)");
+  EXPECT_EQ(Row(rows, "MEM-007 lines"), nullptr);
 }
 
 TEST_F(LogCollectorTest, BackgroundTailingBetweenScrapes) {

@@ -18,9 +18,11 @@ std::vector<std::string> FixtureLines(const std::string& name) {
   return lines;
 }
 
-NginxLineParser Default() {
+NginxLineParser Default() { return NginxLineParser::Default(); }
+
+NginxLineParser Timed() {
   std::string error;
-  auto p = NginxLineParser::Compile(kDefaultNginxLogFormat, &error);
+  auto p = NginxLineParser::Compile(kCombinedTimedLogFormat, &error);
   EXPECT_TRUE(p.has_value()) << error;
   return *p;
 }
@@ -93,7 +95,12 @@ TEST(NginxParser, StatusMustBeThreeDigits) {
   EXPECT_FALSE(parser.Parse(head + "20" + tail, &rec));
   EXPECT_FALSE(parser.Parse(head + "2000" + tail, &rec));
   EXPECT_FALSE(parser.Parse(head + "2x0" + tail, &rec));
-  EXPECT_FALSE(parser.Parse(head + "200 5 \"-\" \"ua\" fast", &rec));
+  // The default reads what follows the user agent as $request_time only when it is seconds;
+  // a format that names $request_time requires it.
+  ASSERT_TRUE(parser.Parse(head + "200 5 \"-\" \"ua\" fast", &rec));
+  EXPECT_EQ(rec.duration_us, -1);
+  EXPECT_FALSE(Timed().Parse(head + "200 5 \"-\" \"ua\" fast", &rec));
+  EXPECT_FALSE(Timed().Parse(head + "200 5 \"-\" \"ua\"", &rec));
 }
 
 TEST(NginxParser, CarriageReturnAndMissingFieldsAndGarbage) {
@@ -105,7 +112,85 @@ TEST(NginxParser, CarriageReturnAndMissingFieldsAndGarbage) {
   EXPECT_FALSE(parser.Parse(line.substr(0, line.size() / 2), &rec));
   EXPECT_FALSE(parser.Parse(std::string("\0\0\0\xff\xfe", 5), &rec));
   EXPECT_FALSE(parser.Parse(std::string(1 << 20, '"'), &rec));
-  EXPECT_FALSE(parser.Parse("127.0.0.1 - - [t] \"GET / HTTP/1.1\" 200 1 \"-\" \"-\"", &rec));
+  EXPECT_FALSE(parser.Parse("127.0.0.1 - - [t] \"GET / HTTP/1.1\" 200 1 \"-\"", &rec));
+  EXPECT_FALSE(parser.Parse("127.0.0.1 - - [t] \"GET / HTTP/1.1\" 200 1 \"-\" \"-", &rec));
+}
+
+// Written by nginx 1.22 configured as the deployment guide does: `access_log PATH;`, i.e. the
+// predefined `combined` format (tests/fixtures/logs/make_nginx_combined.sh).
+TEST(NginxParser, ReadsTheCombinedLinesOfARealNginx) {
+  auto lines = FixtureLines("nginx_combined.log");
+  ASSERT_EQ(lines.size(), 15u);
+  auto parser = Default();
+  std::vector<std::pair<std::string_view, int>> expected = {
+      {"GET", 200},    {"POST", 404}, {"GET", 401},   {"GET", 403},   {"GET", 429},
+      {"DELETE", 500}, {"GET", 502},  {"HEAD", 200},  {"other", 200}, {"GET", 200},
+      {"GET", 401},    {"GET", 404},  {"other", 400}, {"other", 400}, {"GET", 404}};
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    AccessRecord rec;
+    ASSERT_TRUE(parser.Parse(lines[i], &rec)) << lines[i];
+    EXPECT_EQ(MethodName(rec.method), expected[i].first) << lines[i];
+    EXPECT_EQ(rec.status, expected[i].second) << lines[i];
+    EXPECT_EQ(rec.duration_us, -1) << "no $request_time in combined: " << lines[i];
+    EXPECT_EQ(rec.time_kind, AccessTimeKind::kTimeLocal);
+    EXPECT_EQ(rec.time, "07/Dec/2026:10:35:20 +0000");
+    // The strict timed format rejects them all: what the default format did before.
+    EXPECT_FALSE(Timed().Parse(lines[i], &rec)) << lines[i];
+  }
+}
+
+TEST(NginxParser, ReadsCombinedAndTimedLinesAlikeInOneLog) {
+  // An operator adds $request_time to a running nginx: both kinds in one file.
+  auto parser = Default();
+  auto combined = FixtureLines("nginx_combined.log");
+  auto timed = FixtureLines("nginx_access.log");
+  AccessRecord rec;
+  ASSERT_TRUE(parser.Parse(combined[5], &rec));
+  EXPECT_EQ(rec.status, 500);
+  EXPECT_EQ(rec.duration_us, -1);
+  ASSERT_TRUE(parser.Parse(timed[12], &rec));
+  EXPECT_EQ(rec.status, 400);
+  EXPECT_EQ(rec.duration_us, 4000);
+  ASSERT_TRUE(parser.Parse(combined[0] + " 1.250\r", &rec));
+  EXPECT_EQ(rec.duration_us, 1250000);
+  // nginx's docker image's `main`: combined + "$http_x_forwarded_for".
+  ASSERT_TRUE(parser.Parse(combined[0] + " \"10.0.0.7\"", &rec));
+  EXPECT_EQ(rec.status, 200);
+  EXPECT_EQ(rec.duration_us, -1);
+  // $request_time then $upstream_response_time.
+  ASSERT_TRUE(parser.Parse(combined[0] + " 0.020 0.018", &rec));
+  EXPECT_EQ(rec.duration_us, 20000);
+}
+
+TEST(NginxParser, EveryCutOfACombinedLineIsAParseError) {
+  // A combined line ends with the user agent's closing quote: any shorter piece of it (a line
+  // cut by a crash, or read half-written) cannot parse.
+  auto parser = Default();
+  for (const auto& line : FixtureLines("nginx_combined.log")) {
+    AccessRecord rec;
+    for (std::size_t n = 0; n < line.size(); ++n) {
+      EXPECT_FALSE(parser.Parse(std::string_view(line).substr(0, n), &rec)) << n << " " << line;
+    }
+  }
+}
+
+TEST(NginxParser, ReadsTheTimeVariables) {
+  std::string error;
+  auto iso = NginxLineParser::Compile("$time_iso8601 $status $msec", &error);
+  ASSERT_TRUE(iso) << error;
+  AccessRecord rec;
+  ASSERT_TRUE(iso->Parse("2026-12-07T10:35:20+00:00 200 1796639720.123 extra", &rec));
+  EXPECT_EQ(rec.time_kind, AccessTimeKind::kMsec);  // the last one in the format
+  EXPECT_EQ(rec.time, "1796639720.123");
+  auto local = NginxLineParser::Compile("$status [$time_local]", &error);
+  ASSERT_TRUE(local) << error;
+  ASSERT_TRUE(local->Parse("404 [07/Dec/2026:10:35:20 +0000]", &rec));
+  EXPECT_EQ(rec.time_kind, AccessTimeKind::kTimeLocal);
+  EXPECT_EQ(rec.time, "07/Dec/2026:10:35:20 +0000");
+  auto none = NginxLineParser::Compile("$status $request_time", &error);
+  ASSERT_TRUE(none->Parse("200 0.1", &rec));
+  EXPECT_EQ(rec.time_kind, AccessTimeKind::kNone);
+  EXPECT_TRUE(rec.time.empty());
 }
 
 TEST(NginxParser, MethodClassification) {
