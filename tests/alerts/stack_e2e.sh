@@ -17,7 +17,7 @@
 #   Letta (stand-in on 8283: /health, /v1/health/, /api/memory/stats);
 #   a Chroma 0.4 (stand-in on 8003, API v1 only, the recorded answers of
 #     tests/fixtures/chroma/v1_0.4.24);
-#   real PostgreSQL 5432 and Redis 6379; Prometheus on 9090;
+#   real PostgreSQL 5432 and Redis 6379 (with the password REDIS_PASSWORD names); Prometheus 9090;
 #   /backups/memory-system with real `pg_dump -Fc` dumps, a real `tar czf` Chroma backup, and the
 #     newest dump corrupted (same size as the one before it);
 #   /var/log/memory-service/memory-service.log with MEM codes.
@@ -148,9 +148,11 @@ INSERT INTO memory_entities (actor_id, body) SELECT g % 10, md5(g::text) FROM ge
 SQL
 
 # ---- Redis 6379 ------------------------------------------------------------------------------
+# With the password the Docker guide sets (REDIS_PASSWORD): the exporter gets it from there.
+REDIS_PASSWORD=e2e-redis-secret-$RANDOM$RANDOM
 start "$W/redis.log" redis-server --port 6379 --bind 127.0.0.1 -::1 --save '' --appendonly no \
-  --dir "$W"
-wait_until 10 redis-cli -h 127.0.0.1 -p 6379 ping || die "Redis did not start"
+  --dir "$W" --requirepass "$REDIS_PASSWORD"
+wait_until 10 redis-cli --no-auth-warning -a "$REDIS_PASSWORD" -h 127.0.0.1 -p 6379 ping || die "Redis did not start"
 
 # ---- stand-ins: v0.2 services, Letta, a Chroma 0.4 (API v1 only) -----------------------------
 start "$W/standins.log" node "$HERE/stack_standins.js" service:5000 service:5001 service:5002 \
@@ -239,7 +241,9 @@ STACK_ENV=(PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
   LETTA_SERVER_URL=http://localhost:8283
   THOTH_LETTA_URL=http://localhost:8283
   THOTH_CHROMADB_URL=http://localhost:8003
-  THOTH_REDIS_URL=redis://localhost:6379)
+  THOTH_API_URL=http://localhost:8000
+  THOTH_REDIS_URL=redis://localhost:6379
+  REDIS_PASSWORD="$REDIS_PASSWORD")
 env -i "${STACK_ENV[@]}" "$EXPORTER" --check-config >"$W/check-config.log" 2>&1 ||
   die "the exporter rejects its embedded default: $(cat "$W/check-config.log")"
 start "$W/exporter.log" env -i "${STACK_ENV[@]}" "$EXPORTER" --log.level=info
@@ -374,6 +378,8 @@ done
 # The fired ones, for the record.
 echo "   alerts firing now: $(prom 'ALERTS{alertstate="firing"}' | jq -c '[.[].metric | "\(.alertname)/\(.severity)/\(.target // .backup // .log // .code // "")"] | unique')"
 curl -s http://127.0.0.1:9745/metrics >"$W/metrics.txt"
+check "the Redis password appears nowhere in the metrics or the exporter's log" \
+  bash -c "! grep -q -- '$REDIS_PASSWORD' '$W/metrics.txt' '$W/exporter.log'"
 
 echo "== done in $(($SECONDS - STARTED_AT)) s"
 summary "stack e2e"
