@@ -25,11 +25,14 @@
 #   10 % 5xx through nginx          -> ErrorRateHigh critical fires;
 #   16 of LETTA_POOL_SIZE=20 held   -> PostgresConnectionsHigh warning fires, critical never;
 #   Chroma speaking v1 only         -> chroma_up 1, never ServiceDown, never ChromaDown;
-#   only v0.2 running               -> the v0.1 probes fail but never page (no ServiceDown);
+#   only the v0.2 app services and  -> the v0.1 app probes (8000, 8001, 8004, 8005) fail but never
+#   the memory system (Letta, Chroma,  page (no ServiceDown);
+#   PostgreSQL, Redis) running
 #   broken newest dump              -> ThothBackupUnverified critical fires, the tarball verifies,
 #                                      ThothBackupShrunk never fires;
 #   MEM codes logged                -> thoth_memory_errors_total moves by exactly what was written;
-#   Letta's stats                   -> json_up 1 and letta_memory_stats_* series.
+#   Letta's stats                   -> json_up 1 and letta_memory_stats_* series;
+#   --once on the same state        -> exit 2: backup and nginx error rate CRITICAL, pool WARNING.
 # Usage: tests/alerts/stack_e2e.sh [EXPORTER_BINARY]   (default build/bin/exporter)
 # Needs root (unshare); exits 77 (skipped) without it. KEEP_E2E=1 keeps the work directory.
 set -uo pipefail
@@ -365,6 +368,27 @@ check "the four absent v0.1 services are probed down (probe_success 0: $(promv '
 check "every failing probe is one never expected (failing and expected: $(prom 'probe_success == 0 and on(target) thoth_probe_expected == 1' | jq -c '[.[].metric.target]'))" \
   bash -c '[ "$(promv "count(thoth_probe_expected)")" != "" ] && [ "$(promv "count(probe_success == 0 and on(target) thoth_probe_expected == 1)")" = "" ]'
 check "PostgreSQL and Redis are up" bash -c '[ "$(promv "min(pg_up)")" = 1 ] && [ "$(promv "min(redis_up)")" = 1 ]'
+
+# ---- 7. the same stack through --once ------------------------------------------------------------
+# A health snapshot of the same state: the broken dump is CRITICAL, the nginx log's recent window
+# (10 % 5xx) is CRITICAL, the pool is WARNING (the 16 held, the running exporter's session and
+# --once's own: 18 of 20 = 0.90, still below 0.95), and the exit code is Nagios' 2.
+echo "== 7. --once on the embedded default ($(($SECONDS - STARTED_AT)) s in)"
+env -i "${STACK_ENV[@]}" timeout 60 "$EXPORTER" --once --format=json >"$W/once.json" 2>"$W/once.log"
+once_rc=$?
+row() {  # row COLLECTOR TARGET CHECK-REGEX -> the statuses of the matching rows
+  jq -c --arg c "$1" --arg t "$2" --arg k "$3" \
+    '[.checks[] | select(.collector == $c and .target == $t and (.check | test($k))) | .status]' "$W/once.json" 2>/dev/null
+}
+check "--once exits 2, CRITICAL (got $once_rc)" test "$once_rc" = 2
+check "--once: the postgres backup is CRITICAL ($(row backup postgres .))" \
+  bash -c '[[ "$1" == *CRITICAL* ]]' _ "$(row backup postgres .)"
+check "--once: the nginx log's recent error rate is CRITICAL ($(row logs nginx .))" \
+  bash -c '[[ "$1" == *CRITICAL* ]]' _ "$(row logs nginx .)"
+check "--once: the connections of the pool are WARNING ($(row postgres memory-db connections))" \
+  test "$(row postgres memory-db connections)" = '["WARNING"]'
+check "--once: the Chroma speaking v1 is not CRITICAL ($(row chroma vectors .))" \
+  bash -c '[[ "$1" != *CRITICAL* && "$1" != "[]" ]]' _ "$(row chroma vectors .)"
 
 # ---- what never fired ---------------------------------------------------------------------------
 # Some seconds more, so that a page held back by for: (3 s) would have fired by now.
