@@ -299,9 +299,11 @@ else
   fail "ErrorRateHigh critical did not fire within 60 s (requests: $(prom 'sum by (log, status) (thoth_http_requests_total)' | jq -c '[.[] | {(.metric.log + " " + .metric.status): .value[1]}] | add'); log files: $(prom 'thoth_log_files' | jq -c '[.[] | {(.metric.log // "?"): .value[1]}] | add'))"
 fi
 check "thoth_log_files{log} sees nginx's access log" test "$(promv 'max(thoth_log_files{log="nginx"})')" = 1
+# 1 in 10 of the test's requests fails; the exporter's own probe of nginx /health (200, once a
+# scrape) dilutes that a little: above the critical 5 %, at most 10 %.
 ratio=$(promv 'sum(rate(thoth_http_requests_total{status=~"5.."}[20s])) / sum(rate(thoth_http_requests_total[20s]))')
-check "the 5xx share is about 10 % (got $ratio)" \
-  node -e 'const r = Number(process.argv[1]); process.exit(r > 0.07 && r <= 0.105 ? 0 : 1)' "$ratio"
+check "the 5xx share is just under 10 % (got $ratio)" \
+  node -e 'const r = Number(process.argv[1]); process.exit(r > 0.05 && r <= 0.105 ? 0 : 1)' "$ratio"
 
 # ---- 2. pool 16/20 -> PostgresConnectionsHigh warning, not critical ---------------------------
 # pg_stat_activity_count counts every session of a database, the exporter's own included: the
