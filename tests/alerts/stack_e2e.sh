@@ -82,6 +82,7 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+trap 'exit 1' TERM INT  # (a timeout stops everything started, too)
 
 die() {
   fail "$*"
