@@ -53,8 +53,13 @@ if [ -z "${THOTH_STACK_E2E_INSIDE:-}" ]; then
   if [ ! -e /backups ]; then
     mkdir /backups && made_backups=1
   fi
-  THOTH_STACK_E2E_INSIDE=1 unshare --net --mount --propagation private bash "$0" "$EXPORTER"
+  # (unshare execs bash: a TERM passed on to it runs the inside's cleanup.)
+  THOTH_STACK_E2E_INSIDE=1 unshare --net --mount --propagation private bash "$0" "$EXPORTER" &
+  inside=$!
+  trap 'kill -TERM $inside 2>/dev/null' TERM INT
+  wait $inside
   rc=$?
+  if [ $rc -gt 128 ]; then wait $inside; rc=$?; fi
   [ -n "$made_backups" ] && rmdir /backups 2>/dev/null
   exit $rc
 fi
