@@ -33,6 +33,7 @@
 #   MEM codes logged                -> thoth_memory_errors_total moves by exactly what was written;
 #   Letta's stats                   -> json_up 1 and letta_memory_stats_* series;
 #   --once on the same state        -> exit 2: backup and nginx error rate CRITICAL, pool WARNING.
+#   a real ChromaDB 1.x (v2 only)   -> chroma_up 1 as well (--once, THOTH_CHROMADB_URL at it).
 # Usage: tests/alerts/stack_e2e.sh [EXPORTER_BINARY]   (default build/bin/exporter)
 # Needs root (unshare); exits 77 (skipped) without it. KEEP_E2E=1 keeps the work directory.
 set -uo pipefail
@@ -397,6 +398,37 @@ check "--once: the connections of the pool are WARNING ($(row postgres memory-db
   test "$(row postgres memory-db connections)" = '["WARNING"]'
 check "--once: the Chroma speaking v1 is not CRITICAL ($(row chroma vectors .))" \
   bash -c '[[ "$1" != *CRITICAL* && "$1" != "[]" ]]' _ "$(row chroma vectors .)"
+
+# ---- 8. the other Chroma: a real ChromaDB 1.x (API v2 only) -------------------------------------
+# The same embedded default with THOTH_CHROMADB_URL at a real Chroma 1.x: one health signal,
+# chroma_up, whichever API the server speaks.
+echo "== 8. a real ChromaDB 1.x, API v2 ($(($SECONDS - STARTED_AT)) s in)"
+CHROMA_CLI=$THOTH_SRC/.chroma/node_modules/chromadb/dist/cli.mjs
+if [ ! -f "$CHROMA_CLI" ] && [ -f "$THOTH_SRC/scripts/setup.d/chroma.sh" ]; then
+  bash "$THOTH_SRC/scripts/setup.d/chroma.sh" >/dev/null 2>&1 || true
+fi
+if [ ! -f "$CHROMA_CLI" ]; then
+  fail "ChromaDB test server not installed (scripts/setup.d/chroma.sh)"
+else
+  mkdir -p "$W/chroma-v2"
+  start "$W/chroma-v2.log" node "$CHROMA_CLI" run --path "$W/chroma-v2" --host 127.0.0.1 --port 8010
+  if wait_until 30 curl -sf http://127.0.0.1:8010/api/v2/heartbeat; then
+    api=http://127.0.0.1:8010/api/v2/tenants/default_tenant/databases/default_database
+    id=$(curl -sf -XPOST -H 'Content-Type: application/json' "$api/collections" -d '{"name": "memories"}' | jq -r .id)
+    curl -sf -XPOST -H 'Content-Type: application/json' "$api/collections/$id/add" \
+      -d '{"ids": ["a", "b", "c"], "embeddings": [[1, 2, 3], [4, 5, 6], [7, 8, 9]]}' >/dev/null
+    check "the real Chroma speaks v2 only (v1 heartbeat: HTTP $(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8010/api/v1/heartbeat))" \
+      bash -c '[ "$(curl -s -o /dev/null -w "%{http_code}" http://127.0.0.1:8010/api/v1/heartbeat)" != 200 ]'
+    env -i "${STACK_ENV[@]/#THOTH_CHROMADB_URL=*/THOTH_CHROMADB_URL=http://localhost:8010}" \
+      timeout 60 "$EXPORTER" --once --format=prometheus >"$W/once-chroma-v2.prom" 2>"$W/once-chroma-v2.log"
+    check "chroma_up 1 on the real Chroma 1.x ($(grep '^chroma_up' "$W/once-chroma-v2.prom"))" \
+      grep -qx 'chroma_up{target="vectors"} 1' "$W/once-chroma-v2.prom"
+    check "its 3 records are counted ($(grep '^chroma_collection_records' "$W/once-chroma-v2.prom"))" \
+      grep -q '^chroma_collection_records{.*collection="memories".*} 3$' "$W/once-chroma-v2.prom"
+  else
+    fail "the real ChromaDB did not start on 8010: $(tail -3 "$W/chroma-v2.log")"
+  fi
+fi
 
 # ---- what never fired ---------------------------------------------------------------------------
 # Some seconds more, so that a page held back by for: (3 s) would have fired by now.
