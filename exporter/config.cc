@@ -45,7 +45,7 @@ http:
   - {service: mcp-server, layout: v0.1, url: "http://localhost:8001/health"}
   - {service: discovery, layout: v0.1, url: "http://localhost:8004/health"}
   - {service: research-agent, layout: v0.1, url: "http://localhost:8005/health"}
-  - {service: letta, layout: v0.1, url: "${THOTH_LETTA_URL:-${LETTA_SERVER_URL:-http://localhost:8283}}/health"}
+  - {service: letta, url: "${THOTH_LETTA_URL:-${LETTA_SERVER_URL:-http://localhost:8283}}/health"}
   - {service: gateway, layout: v0.2, url: "http://localhost:${GATEWAY_PORT:-5000}/health"}
   - {service: auth-service, layout: v0.2, url: "${AUTH_SERVICE_URL:-http://localhost:5001}/health"}
   - {service: agent-service, layout: v0.2, url: "${AGENT_SERVICE_URL:-http://localhost:5002}/health"}

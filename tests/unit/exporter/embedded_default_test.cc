@@ -45,7 +45,7 @@ TEST_F(EmbeddedDefault, EveryDocumentedServiceOnItsHealthPath) {
       {"mcp-server", {"http://localhost:8001/health", "v0.1"}},
       {"discovery", {"http://localhost:8004/health", "v0.1"}},
       {"research-agent", {"http://localhost:8005/health", "v0.1"}},
-      {"letta", {"http://localhost:8283/health", "v0.1"}},
+      {"letta", {"http://localhost:8283/health", ""}},  // beside either layout
       {"gateway", {"http://localhost:5000/health", "v0.2"}},
       {"auth-service", {"http://localhost:5001/health", "v0.2"}},
       {"agent-service", {"http://localhost:5002/health", "v0.2"}},
