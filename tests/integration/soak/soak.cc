@@ -53,6 +53,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -451,7 +452,16 @@ std::string ServerLogAround(const Dependency& d, const WallClock& clock, double 
   std::string out;
   const size_t first = lines.size() > max_lines ? lines.size() - max_lines : 0;
   for (size_t i = first; i < lines.size(); ++i) out += "      " + lines[i] + "\n";
-  return out.empty() ? "      (nothing)\n" : out;
+  if (!out.empty()) return out;
+  // Nothing then (a killed or frozen server writes nothing): its last lines, for context.
+  std::vector<std::string> all;
+  std::istringstream again(log);
+  for (std::string line; std::getline(again, line);) all.push_back(line);
+  out = "      (nothing in that window; its log ends with:)\n";
+  for (size_t i = all.size() > 3 ? all.size() - 3 : 0; i < all.size(); ++i) {
+    out += "      " + all[i] + "\n";
+  }
+  return out;
 }
 
 std::string Config(const std::vector<std::unique_ptr<Dependency>>& deps, int variant,
@@ -805,6 +815,7 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
 
   // Judge every scrape.
   int failed = 0, late = 0, up_checked = 0, up_wrong = 0, not_judged_unknown = 0;
+  std::set<std::pair<std::string, const Event*>> explained;
   double worst = 0;
   for (const auto& rec : records) {
     const double took = rec.end - rec.start;
@@ -823,11 +834,17 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
       if (s.up == (v.expect == Expect::kUp ? 1 : 0)) continue;
       ++up_wrong;
       if (up_wrong > 10) continue;
-      // Explain it: the target's changes, the scrape, and what was logged around it.
       std::ostringstream why;
       why << d->target << " up=" << s.up << " in the scrape at " << Fixed(rec.start) << "-"
           << Fixed(rec.end) << " s (client " << rec.client << "), expected "
           << soak::ExpectName(v.expect) << " since " << Fixed(v.since, 1) << " s\n";
+      // Explained in full once per target and change judged against (the other client, the
+      // next scrapes: one line each).
+      if (!explained.insert({d->target, v.last}).second) {
+        ADD_FAILURE() << why.str() << "    (explained above)";
+        continue;
+      }
+      // Explain it: the target's changes, the scrape, and what was logged around it.
       why << "    the scrape: collector_success " << s.success << ", collection "
           << Fixed(s.duration, 3) << " s";
       if (d->redis) {
