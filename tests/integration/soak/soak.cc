@@ -464,6 +464,32 @@ std::string ServerLogAround(const Dependency& d, const WallClock& clock, double 
   return out;
 }
 
+// The port hold stands in for a stopped server: connections are refused, and neither bind(0)
+// nor a plain bind (as the harness's FreePort() and a server started on a port it picked do) can
+// take the port; a Redis server restarted on it after the release comes up.
+TEST(SoakPortHold, RefusesConnectionsAndKeepsThePortFromOthers) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.Start());
+  const int port = redis.port();
+  redis.Stop();
+  PortHold hold;
+  std::string error;
+  ASSERT_TRUE(hold.Hold(port, &error)) << error;
+  EXPECT_EQ(TcpConnect(port, 1000), Answer::kRefused);
+  for (int i = 0; i < 2000; ++i) ASSERT_NE(FreePort(), port) << "bind(0) handed out a held port";
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  EXPECT_NE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  EXPECT_EQ(errno, EADDRINUSE);
+  close(fd);
+  hold.Release();
+  ASSERT_TRUE(redis.Restart()) << redis.Log();
+  EXPECT_TRUE(RedisPing(port, 2));
+}
+
 std::string Config(const std::vector<std::unique_ptr<Dependency>>& deps, int variant,
                    const LogWriter& log) {
   const std::string timeout = variant % 2 == 0 ? "2s" : "1500ms";
@@ -545,14 +571,25 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
   std::vector<ScrapeRecord> records;
   std::vector<Event> events;
   std::atomic<bool> stop{false};
+  // Open file descriptors are counted with no scrape in flight (an accepted connection and a
+  // collection's socket would make the count jitter): the scrapers pause for it.
+  std::atomic<bool> paused{false};
+  std::atomic<int> in_flight{0};
 
   auto scraper = [&](int client) {
     while (!stop) {
+      ++in_flight;  // before looking at `paused`: the pause waits for this to drop to 0
+      if (paused) {
+        --in_flight;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        continue;
+      }
       ScrapeRecord rec;
       rec.client = client;
       rec.start = now();
       auto r = exporter.Request("/metrics", {}, "GET", 15);
       rec.end = now();
+      --in_flight;
       rec.status = r.status;
       for (const auto& d : deps) {
         TargetSample& s = rec.targets[d->target];
@@ -747,7 +784,15 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
   std::this_thread::sleep_for(std::chrono::seconds(2));
   const double warmup = now();
   const long rss_base = ResidentBytes(exporter.pid());
-  const int fds_base = OpenFds(exporter.pid());
+  auto quiet_fds = [&] {
+    paused = true;
+    while (in_flight > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const int n = OpenFds(exporter.pid());
+    paused = false;
+    return n;
+  };
+  const int fds_base = quiet_fds();
   long rss_max = rss_base;
   // Resident memory every minute of the run (soak seconds, bytes), from the start of warm-up.
   std::vector<std::pair<double, long>> rss_series = {{warmup, rss_base}};
@@ -797,7 +842,7 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
   }
   const long rss_end = ResidentBytes(exporter.pid());
   rss_series.push_back({now(), rss_end});
-  const int fds_end = OpenFds(exporter.pid());
+  const int fds_end = quiet_fds();
   stop = true;
   client1.join();
   client2.join();
