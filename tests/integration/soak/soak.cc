@@ -555,6 +555,13 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
   WriteFile(log_writer.glob(), "");  // there before the exporter: read from its start (empty)
   // The exporter's sessions to PostgreSQL, sampled by the scrapers: never more than one.
   std::atomic<int> pg_connections_max{0};
+  // Each time more than one was seen (the first few): when, how many, and the sockets.
+  struct ExtraSessions {
+    double at;
+    int count;
+    std::string sockets;
+  };
+  std::vector<ExtraSessions> pg_extra;
 
   ExporterProcess exporter;
   ASSERT_TRUE(exporter.Start(Config(deps, 0, log_writer),
@@ -606,6 +613,15 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
       for (const auto& d : deps) {
         if (!d->pg) continue;
         int n = CountTcpConnections(exporter.pid(), d->pg->port());
+        if (n > 1) {
+          const double at = now();
+          const std::string sockets =
+              Shell("ss -tanpo 'dport = :" + std::to_string(d->pg->port()) + "' 2>&1",
+                    std::chrono::seconds(5))
+                  .output;
+          std::lock_guard<std::mutex> lock(mu);
+          if (pg_extra.size() < 5) pg_extra.push_back({at, n, sockets});
+        }
         int seen = pg_connections_max;
         while (n > seen && !pg_connections_max.compare_exchange_weak(seen, n)) {
         }
@@ -911,6 +927,21 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
           << ServerLogAround(*d, clock, rec.start - 15, rec.end + 2);
       ADD_FAILURE() << why.str();
     }
+  }
+  // Explain every sighting of more than one PostgreSQL session.
+  for (const auto& x : pg_extra) {
+    std::ostringstream why;
+    why << x.count << " PostgreSQL sessions of the exporter at " << Fixed(x.at)
+        << " s; its sockets to the server then (ss -tanpo):\n"
+        << x.sockets << "    changes of memory-db from " << Fixed(x.at - 40, 0) << " s:\n";
+    for (const Event* e : soak::EventsAround(events, "memory-db", x.at - 40, x.at + 5)) {
+      why << "      " << Fixed(e->begin) << "-" << Fixed(e->at) << " s " << e->what << " -> "
+          << soak::ExpectName(e->expect) << (e->note.empty() ? "" : ": " + e->note) << "\n";
+    }
+    why << "    the exporter's log (" << clock.Utc(x.at - 10) << "Z to " << clock.Utc(x.at + 1)
+        << "Z):\n"
+        << ExporterLogAround(exporter_log, clock, "memory-db", x.at - 10, x.at + 1);
+    ADD_FAILURE() << why.str();
   }
   const bool running = exporter.process().Running();
   const int wait_status = exporter.process().Stop(SIGTERM);
