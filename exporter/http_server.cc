@@ -3,9 +3,6 @@
 #include <malloc.h>
 #include <zlib.h>
 
-#include <atomic>
-#include <chrono>
-#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <functional>
@@ -96,21 +93,10 @@ std::string QueryVar(const char* query_string, const char* name, bool* present) 
 
 // After a response: a large scrape (10,000 tables) frees megabytes; hand the free pages back
 // once the body and its compressed copy are gone too, so that resident memory reflects what the
-// exporter holds rather than its largest scrape. At once above 1 MiB free: trimming consolidates
+// exporter holds rather than its largest scrape. Only above 1 MiB free: trimming consolidates
 // every free chunk, which cost a quarter of an ordinary scrape's CPU time when done every time.
-// Below that, at most once a minute: otherwise the pages that ordinary scrapes free in the
-// middle of the arenas stay resident for good (30-minute fault soak: RSS crept up 1.1 MiB after
-// the first 5 minutes while the live heap stayed flat at 1.9 MiB).
 void TrimFreedMemory() {
-  static std::atomic<std::int64_t> last_trim{0};  // steady clock, seconds
-  const std::size_t free_bytes = mallinfo2().fordblks;
-  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                               std::chrono::steady_clock::now().time_since_epoch())
-                               .count();
-  if (free_bytes > (1 << 20) || (free_bytes > (64 << 10) && now - last_trim >= 60)) {
-    last_trim = now;
-    malloc_trim(0);
-  }
+  if (mallinfo2().fordblks > (1 << 20)) malloc_trim(0);
 }
 
 // Runs `render` on one of the render threads (see RenderThreads for why) and returns its
