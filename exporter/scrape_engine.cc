@@ -49,6 +49,7 @@ TargetResult RunCollection(Collector& collector, Clock::time_point deadline) {
 void ScrapeEngine::SetCollectors(std::vector<std::shared_ptr<Collector>> collectors) {
   std::vector<Entry> next;
   std::vector<std::shared_ptr<Collector>> to_start;
+  std::vector<Entry> old;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& c : collectors) {
@@ -64,16 +65,19 @@ void ScrapeEngine::SetCollectors(std::vector<std::shared_ptr<Collector>> collect
         next.push_back(*kept);
         continue;
       }
-      // A changed target takes over its predecessor's in-flight slot: a scrape that arrives
+      // A changed target takes over its predecessor's slot (below): a scrape that arrives
       // while the old instance is still collecting (a hung server) joins that collection
       // instead of opening a second connection to the same target.
-      Entry entry{c, std::make_shared<std::mutex>(), std::make_shared<std::shared_ptr<Inflight>>()};
+      Entry entry{c, nullptr};
       for (const auto& e : entries_) {
         if (e.collector->Name() == c->Name() && e.collector->Target() == c->Target()) {
-          entry.mu = e.mu;
-          entry.current = e.current;
+          entry.slot = e.slot;
           break;
         }
+      }
+      if (entry.slot == nullptr) {
+        entry.slot = std::make_shared<Slot>();
+        entry.slot->latest = c;
       }
       next.push_back(std::move(entry));
       to_start.push_back(c);
@@ -87,9 +91,25 @@ void ScrapeEngine::SetCollectors(std::vector<std::shared_ptr<Collector>> collect
       }
       it = present ? std::next(it) : last_.erase(it);
     }
-    entries_.swap(next);
+    old.swap(entries_);
+    entries_ = next;
   }
-  // Dropped instances die here or when their last in-flight collection ends.
+  // Each taken-over slot gets its new instance, and the old list lets go of the replaced one
+  // under that slot's lock: unless it is collecting (its collection thread then lets go of it
+  // before the slot is free), the replaced instance closes its connections here, before its
+  // successor can start a collection. Scrapes never hold an instance while they wait.
+  for (const auto& e : next) {
+    std::lock_guard<std::mutex> slot_lock(e.slot->mu);
+    if (e.slot->latest == e.collector) continue;
+    std::shared_ptr<Collector> replaced = std::move(e.slot->latest);
+    e.slot->latest = e.collector;
+    for (auto& o : old) {
+      if (o.collector == replaced) o.collector.reset();
+    }
+    replaced.reset();
+  }
+  // Instances of targets that are gone die here or when their last in-flight collection ends.
+  old.clear();
   for (auto& c : to_start) {
     try {
       c->Start();
@@ -106,23 +126,22 @@ std::vector<std::shared_ptr<Collector>> ScrapeEngine::Collectors() const {
   return out;
 }
 
-std::shared_ptr<ScrapeEngine::Inflight> ScrapeEngine::StartOrJoin(const Entry& entry,
+std::shared_ptr<ScrapeEngine::Inflight> ScrapeEngine::StartOrJoin(const std::shared_ptr<Slot>& slot,
                                                                   Clock::time_point deadline) {
-  std::lock_guard<std::mutex> lock(*entry.mu);
-  if (*entry.current) return *entry.current;
+  std::lock_guard<std::mutex> lock(slot->mu);
+  if (slot->current) return slot->current;
   auto inflight = std::make_shared<Inflight>();
-  *entry.current = inflight;
+  slot->current = inflight;
   // The thread owns everything it touches, so it may outlive this scrape, a reload and the
   // engine itself.
-  std::thread([collector = entry.collector, mu = entry.mu, current = entry.current, inflight,
-               deadline]() mutable {
+  std::thread([collector = slot->latest, slot, inflight, deadline]() mutable {
     TargetResult r = RunCollection(*collector, deadline);
     // Let go of the collector before the slot is free: a replaced instance then closes its
     // connections before its successor can open any.
     collector.reset();
     {
-      std::lock_guard<std::mutex> slot_lock(*mu);
-      if (*current == inflight) current->reset();
+      std::lock_guard<std::mutex> slot_lock(slot->mu);
+      if (slot->current == inflight) slot->current.reset();
     }
     {
       std::lock_guard<std::mutex> done_lock(inflight->mu);
@@ -143,12 +162,19 @@ std::vector<TargetResult> ScrapeEngine::Collect(Clock::time_point deadline, cons
     }
   }
   std::vector<std::shared_ptr<Inflight>> inflights;
+  std::vector<std::shared_ptr<Slot>> slots;
   inflights.reserve(entries.size());
-  for (const auto& e : entries) inflights.push_back(StartOrJoin(e, deadline));
+  slots.reserve(entries.size());
+  for (const auto& e : entries) {
+    inflights.push_back(StartOrJoin(e.slot, deadline));
+    slots.push_back(e.slot);
+  }
+  // Hold no instance while waiting: one replaced by a reload meanwhile must be free to go.
+  entries.clear();
 
   std::vector<TargetResult> results;
-  results.reserve(entries.size());
-  for (size_t i = 0; i < entries.size(); ++i) {
+  results.reserve(slots.size());
+  for (size_t i = 0; i < slots.size(); ++i) {
     Inflight& in = *inflights[i];
     std::unique_lock<std::mutex> lock(in.mu);
     if (in.cv.wait_until(lock, deadline, [&] { return in.done; })) {
@@ -157,14 +183,19 @@ std::vector<TargetResult> ScrapeEngine::Collect(Clock::time_point deadline, cons
     }
     lock.unlock();
     // Late: report what the collector knows about an unreachable target (e.g. pg_up 0).
+    std::shared_ptr<Collector> latest;
+    {
+      std::lock_guard<std::mutex> slot_lock(slots[i]->mu);
+      latest = slots[i]->latest;
+    }
     TargetResult r;
-    r.collector = entries[i].collector->Name();
-    r.target = entries[i].collector->Target();
+    r.collector = latest->Name();
+    r.target = latest->Target();
     r.timed_out = true;
     r.error = "collection did not finish before the scrape deadline";
-    MetricSink sink(entries[i].collector->TargetLabel());
+    MetricSink sink(latest->TargetLabel());
     try {
-      entries[i].collector->TimedOut(sink);
+      latest->TimedOut(sink);
     } catch (...) {
     }
     r.families = std::make_shared<const std::vector<prometheus::MetricFamily>>(sink.Take());

@@ -57,13 +57,22 @@ class ScrapeEngine {
 
  private:
   struct Inflight;
+  // One target's place in the engine, shared by the instances that succeed one another at
+  // reloads. `latest` is the instance that collects next; a replaced instance is referenced only
+  // by `entries_` until the reload and by its own in-flight collection, never by a scrape that
+  // waits, so it closes its connections before its successor can open any.
+  struct Slot {
+    std::mutex mu;  // guards latest and current
+    std::shared_ptr<Collector> latest;
+    std::shared_ptr<Inflight> current;
+  };
   struct Entry {
     std::shared_ptr<Collector> collector;
-    std::shared_ptr<std::mutex> mu;  // guards *current
-    std::shared_ptr<std::shared_ptr<Inflight>> current;
+    std::shared_ptr<Slot> slot;
   };
 
-  std::shared_ptr<Inflight> StartOrJoin(const Entry& entry, Clock::time_point deadline);
+  static std::shared_ptr<Inflight> StartOrJoin(const std::shared_ptr<Slot>& slot,
+                                               Clock::time_point deadline);
   void Remember(const TargetResult& result);
 
   mutable std::mutex mu_;

@@ -1,12 +1,11 @@
 #include "exporter/scrape_engine.h"
 
-#include "exporter/metric_sink.h"
-
 #include <atomic>
 #include <condition_variable>
 #include <future>
 #include <thread>
 
+#include "exporter/metric_sink.h"
 #include "gtest/gtest.h"
 
 namespace thoth {
@@ -289,6 +288,70 @@ TEST(ScrapeEngine, ChangedTargetJoinsItsPredecessorsInflightCollection) {
     third = engine.Collect(Clock::now() + std::chrono::seconds(2));
   }
   EXPECT_GE(new_instance->calls.load(), 1);
+}
+
+// A collector that opens one "session" on its first collection and keeps it until destroyed,
+// as the PostgreSQL and Redis collectors keep their connections between scrapes.
+class SessionCollector : public Collector {
+ public:
+  SessionCollector(std::string fingerprint, std::atomic<int>* open, std::atomic<int>* most)
+      : fingerprint_(std::move(fingerprint)), open_(open), most_(most) {}
+  ~SessionCollector() override {
+    if (has_session_) --*open_;
+  }
+  const std::string& Name() const override { return name_; }
+  const std::string& Target() const override { return target_; }
+  const std::string& Fingerprint() const override { return fingerprint_; }
+  Status Collect(const ScrapeContext&, MetricSink& sink) override {
+    if (!has_session_) {
+      has_session_ = true;
+      const int n = ++*open_;
+      int seen = *most_;
+      while (n > seen && !most_->compare_exchange_weak(seen, n)) {
+      }
+    }
+    ++calls;
+    sink.Gauge("fake_up", "Fake.", {}, 1);
+    return Status::Ok();
+  }
+  std::atomic<int> calls{0};
+
+ private:
+  std::string name_ = "session";
+  std::string target_ = "db";
+  std::string fingerprint_;
+  std::atomic<int>* open_;
+  std::atomic<int>* most_;
+  bool has_session_ = false;
+};
+
+// Found by the fault soak (two PostgreSQL sessions at once after a good reload): a scrape that
+// began before the reload and waits for a slow target held the replaced instance, and with it
+// its idle session, while a scrape after the reload had the new instance open its own. A
+// replaced instance must be gone before its successor collects.
+TEST(ScrapeEngine, ReplacedInstanceIsGoneBeforeItsSuccessorCollects) {
+  std::atomic<int> open{0}, most{0};
+  auto slow = std::make_shared<FakeCollector>("hung", FakeCollector::Mode::kBlock);
+  auto old_instance = std::make_shared<SessionCollector>("v1", &open, &most);
+  ScrapeEngine engine;
+  engine.SetCollectors({old_instance, slow});
+  std::weak_ptr<SessionCollector> old_weak = old_instance;
+  old_instance.reset();
+  // Scrape A: the session target answers at once, the hung one keeps A waiting to its deadline.
+  auto a = std::async(std::launch::async, [&] {
+    return engine.Collect(Clock::now() + std::chrono::milliseconds(400));
+  });
+  for (int i = 0; i < 200 && open.load() == 0; ++i) std::this_thread::sleep_for(milliseconds(2));
+  ASSERT_EQ(open.load(), 1);
+  // A reload changes the session target; scrape B runs while A still waits.
+  auto new_instance = std::make_shared<SessionCollector>("v2", &open, &most);
+  engine.SetCollectors({new_instance, slow});
+  EXPECT_TRUE(old_weak.expired()) << "the replaced instance outlived the reload";
+  auto b = engine.Collect(Clock::now() + std::chrono::milliseconds(100));
+  EXPECT_EQ(new_instance->calls.load(), 1);
+  a.get();
+  EXPECT_EQ(most.load(), 1) << "two sessions to one target at once";
+  slow->Release();
 }
 
 }  // namespace
