@@ -196,7 +196,9 @@ bool ParseJournalPosition(std::string_view text, JournalPosition* out) {
     text.remove_prefix(nl + 1);
     if (line.substr(0, 7) == "cursor ") {
       out->cursor = std::string(line.substr(7));
-      if (out->cursor.empty()) return false;
+      // A journal cursor never holds CR (FormatJournalPosition writes one as '?'): a saved
+      // position with one was not written by us.
+      if (out->cursor.empty() || out->cursor.find('\r') != std::string::npos) return false;
     } else if (line.substr(0, 9) == "realtime ") {
       std::string_view v = line.substr(9);
       auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out->realtime_usec);
