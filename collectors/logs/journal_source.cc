@@ -26,30 +26,6 @@ constexpr std::chrono::milliseconds kRetryInterval{2000};
 // The longest wait between two openings of a journal that has no entry of the unit yet.
 constexpr std::chrono::milliseconds kMaxReopenInterval{60000};
 
-// One state file serves one source at a time in this process: on a reload the new source of a
-// log waits until the old one has written its final position.
-std::mutex g_state_mu;
-std::condition_variable g_state_cv;
-std::set<std::string> g_state_in_use;
-
-bool AcquireStateFile(const std::string& path, const std::atomic<bool>& stop) {
-  std::unique_lock<std::mutex> lock(g_state_mu);
-  while (g_state_in_use.count(path) > 0) {
-    if (stop.load()) return false;
-    g_state_cv.wait_for(lock, std::chrono::milliseconds(50));
-  }
-  g_state_in_use.insert(path);
-  return true;
-}
-
-void ReleaseStateFile(const std::string& path) {
-  {
-    std::lock_guard<std::mutex> lock(g_state_mu);
-    g_state_in_use.erase(path);
-  }
-  g_state_cv.notify_all();
-}
-
 std::string Errno(int r) { return std::strerror(r < 0 ? -r : r); }
 
 std::uint64_t NowRealtimeUsec() {

@@ -5,7 +5,11 @@
 
 #include <cerrno>
 #include <charconv>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <set>
 
 namespace thoth::logs {
 
@@ -226,6 +230,30 @@ Status LoadJournalPosition(const std::string& path, JournalPosition* out, bool* 
 
 Status SaveJournalPosition(const std::string& path, const JournalPosition& position) {
   return WriteStateText(path, FormatJournalPosition(position));
+}
+
+namespace {
+std::mutex g_state_mu;
+std::condition_variable g_state_cv;
+std::set<std::string> g_state_in_use;
+}  // namespace
+
+bool AcquireStateFile(const std::string& path, const std::atomic<bool>& stop) {
+  std::unique_lock<std::mutex> lock(g_state_mu);
+  while (g_state_in_use.count(path) > 0) {
+    if (stop.load()) return false;
+    g_state_cv.wait_for(lock, std::chrono::milliseconds(50));
+  }
+  g_state_in_use.insert(path);
+  return true;
+}
+
+void ReleaseStateFile(const std::string& path) {
+  {
+    std::lock_guard<std::mutex> lock(g_state_mu);
+    g_state_in_use.erase(path);
+  }
+  g_state_cv.notify_all();
 }
 
 }  // namespace thoth::logs

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -56,5 +57,12 @@ std::string FormatJournalPosition(const JournalPosition& position);
 bool ParseJournalPosition(std::string_view text, JournalPosition* out);
 Status LoadJournalPosition(const std::string& path, JournalPosition* out, bool* exists);
 Status SaveJournalPosition(const std::string& path, const JournalPosition& position);
+
+// One state file serves one log source at a time in this process, whatever its kind (files,
+// Docker, journal): on a reload the new source of a log waits until the old one has written its
+// final position. Acquire waits (polling `stop` every 50 ms) and returns false when stopped
+// first; every successful Acquire is paired with one Release.
+bool AcquireStateFile(const std::string& path, const std::atomic<bool>& stop);
+void ReleaseStateFile(const std::string& path);
 
 }  // namespace thoth::logs

@@ -27,30 +27,6 @@ constexpr std::size_t kReadBufferBytes = 64 << 10;
 // Bytes read from one file in one pass before the others (and discovery) get their turn.
 constexpr std::uint64_t kPassBudgetBytes = 16 << 20;
 
-// One state file serves one tailer at a time in this process: on a reload the new tailer of a
-// log waits until the old one has written its final positions.
-std::mutex g_state_mu;
-std::condition_variable g_state_cv;
-std::set<std::string> g_state_in_use;
-
-bool AcquireStateFile(const std::string& path, const std::atomic<bool>& stop) {
-  std::unique_lock<std::mutex> lock(g_state_mu);
-  while (g_state_in_use.count(path) > 0) {
-    if (stop.load()) return false;
-    g_state_cv.wait_for(lock, std::chrono::milliseconds(50));
-  }
-  g_state_in_use.insert(path);
-  return true;
-}
-
-void ReleaseStateFile(const std::string& path) {
-  {
-    std::lock_guard<std::mutex> lock(g_state_mu);
-    g_state_in_use.erase(path);
-  }
-  g_state_cv.notify_all();
-}
-
 bool HasGlobChars(std::string_view s) { return s.find_first_of("*?[{") != std::string_view::npos; }
 
 std::string DirName(const std::string& path) {
