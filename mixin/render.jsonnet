@@ -63,7 +63,7 @@ function(config={})
   local mapped = std.flattenArrays([files[f].groups for f in std.objectFields(files)]);
   local names = [g.name for g in groups];
   assert std.set(mapped) == std.set(names) && std.length(mapped) == std.length(names) :
-         'render.jsonnet: the groups %s and the files\' groups %s differ' % [names, mapped];
+         "render.jsonnet: the groups %s and the files' groups %s differ" % [names, mapped];
   {
     alerts: {
       [f]: {

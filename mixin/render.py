@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Renders the monitoring mixin (mixin/) into alerts/*.rules.yml and dashboards/*.json.
 
-  mixin/render.py                  write them into the repository (what `make mixin` does)
+  mixin/render.py                  format the mixin's sources (jsonnetfmt), then write the files
+                                   into the repository (what `make mixin` does)
   mixin/render.py --out DIR        write them into DIR/alerts and DIR/dashboards
-  mixin/render.py --check          fail when the repository's files differ from the mixin
+  mixin/render.py --check          fail when the repository's files differ from the mixin, or
+                                   a source is not formatted as jsonnetfmt formats it
   mixin/render.py --config CODE    merge a jsonnet object into _config first, e.g.
                                    --config '{thothSelector: "job=\\"thoth\\""}'
 
@@ -25,6 +27,10 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 GENERATED = 'Generated from mixin/ by `make mixin` (mixin/render.py): edit the mixin, not this file.'
+
+# The mixins' usual jsonnetfmt settings (node-mixin, kubernetes-mixin).
+JSONNETFMT = ['jsonnetfmt', '-n', '2', '--max-blank-lines', '2', '--string-style', 's',
+              '--comment-style', 's']
 
 RULE_ORDER = ['alert', 'record', 'expr', 'for', 'keep_firing_for', 'labels', 'annotations']
 ANNOTATION_ORDER = ['summary', 'description', 'runbook_url']
@@ -94,6 +100,26 @@ def render(config_code):
     return files
 
 
+def sources():
+    out = []
+    for d, _, names in os.walk(HERE):
+        out += [os.path.join(d, n) for n in names if n.endswith(('.jsonnet', '.libsonnet'))]
+    return sorted(out)
+
+
+def unformatted(fix):
+    """The sources jsonnetfmt would change (after changing them, with fix)."""
+    bad = []
+    for f in sources():
+        r = subprocess.run(JSONNETFMT + (['-i'] if fix else ['--test']) + [f], capture_output=True,
+                           text=True)
+        if r.returncode != 0:
+            if r.stderr.strip():
+                sys.exit(f'render.py: jsonnetfmt {f}: {r.stderr.strip()}')
+            bad.append(os.path.relpath(f, ROOT))
+    return bad
+
+
 def committed(root):
     """The files of the repository that the mixin owns."""
     out = {}
@@ -122,13 +148,15 @@ def main():
     p.add_argument('--check', action='store_true', help='compare with the files in --out instead')
     p.add_argument('--config', default='', help='jsonnet object merged into _config')
     a = p.parse_args()
+    if not a.check:
+        unformatted(fix=True)
     files = render(a.config)
     if not a.check:
         write(files, a.out)
         print(f'render.py: wrote {len(files)} files into {a.out}')
         return 0
     have = committed(a.out)
-    problems = 0
+    problems = passed = 0
     for path in sorted(set(files) | set(have)):
         if path not in have:
             print(f'FAIL {path}: the mixin renders it, the repository lacks it')
@@ -141,12 +169,15 @@ def main():
             print('\n'.join(list(diff)[:40]))
         else:
             print(f'ok   {path}')
+            passed += 1
             continue
         problems += 1
-    if problems:
+    for f in unformatted(fix=False):
+        print(f'FAIL {f}: not formatted as jsonnetfmt formats it')
+        problems += 1
         print('alerts/ and dashboards/ are generated from mixin/: edit the mixin, then run '
               '`make mixin` (python3 mixin/render.py) and commit the result.')
-    print(f'mixin rendered = repository: {len(files) - problems} passed, {problems} failed')
+    print(f'mixin rendered = repository: {passed} passed, {problems} failed')
     return 1 if problems else 0
 
 

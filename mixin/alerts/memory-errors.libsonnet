@@ -8,8 +8,8 @@
 // increase() alone cannot see the jump from nothing to the first count. That second part only
 // counts when Prometheus already scraped the exporter 5 minutes ago, so a Prometheus started on
 // an empty database does not page for counts the exporter gathered before.
-local u = import '../lib/util.libsonnet';
 local codes = import '../lib/error-codes.libsonnet';
+local u = import '../lib/util.libsonnet';
 
 function(c, s, on, alert)
   local anyOccurrence(code) = |||
@@ -24,13 +24,18 @@ function(c, s, on, alert)
     name: 'thoth-memory-errors',
     rules: [
       if e.pages then
-        alert(e.alert, 'critical', '1m', anyOccurrence(e.code),
+        alert(e.alert,
+              'critical',
+              '1m',
+              anyOccurrence(e.code),
               '%s %s ({{ $labels.source }})' % [e.code, text(e)],
               '{{ $value | humanize }} %s (%s) errors from {{ $labels.source }} in the last 5 minutes. %s.'
               % [e.code, text(e), e.solution])
       else
         local limit = c.memErrorsPerMinute[e.code];
-        alert(e.alert, 'warning', '10m',
+        alert(e.alert,
+              'warning',
+              '10m',
               'rate(thoth_memory_errors_total%s[5m]) * 60 > %s' % [s(['code="%s"' % e.code]), u.num(limit)],
               '%s %s at {{ printf `%%.1f` $value }}/min ({{ $labels.source }})' % [e.code, text(e)],
               '{{ $labels.source }} has reported %s (%s) at {{ printf `%%.1f` $value }} a minute for 10 minutes (warning above %s a minute). %s.'

@@ -33,7 +33,8 @@ function(c) {
   standardVariables():: [
     { type: 'datasource', name: 'datasource', label: 'Data source', query: 'prometheus', refresh: 1, regex: '', hide: 0 },
     $.queryVar('job', 'job', 'label_values(thoth_exporter_build_info%s, job)' % u.selector(c.thothSelector)),
-    $.queryVar('instance', 'instance',
+    $.queryVar('instance',
+               'instance',
                'label_values(thoth_exporter_build_info%s, instance)' % u.selector(c.thothSelector, ['job=~"$job"'])),
   ],
 
@@ -131,7 +132,10 @@ function(c) {
     },
 
   table(title, description, list, o={})::
-    $.base('table', title, description, [t { instant: true, format: 'table' } for t in list],
+    $.base('table',
+           title,
+           description,
+           [t { instant: true, format: 'table' } for t in list],
            { h: 8, w: 12 } + o) + {
       options: { showHeader: true, cellHeight: 'sm', footer: { show: false, reducer: ['sum'], fields: '' } },
       transformations: [{
