@@ -148,8 +148,8 @@ def main():
     p.add_argument('--check', action='store_true', help='compare with the files in --out instead')
     p.add_argument('--config', default='', help='jsonnet object merged into _config')
     a = p.parse_args()
-    if not a.check:
-        unformatted(fix=True)
+    if not a.check and os.path.abspath(a.out) == ROOT:
+        unformatted(fix=True)  # make mixin: the sources too
     files = render(a.config)
     if not a.check:
         write(files, a.out)
