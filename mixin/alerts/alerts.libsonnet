@@ -14,6 +14,10 @@ local u = import '../lib/util.libsonnet';
   local s(extra=[]) = u.selector(c.thothSelector, extra),
   // The labels of one exporter (job, instance) plus more, for on (...).
   local on(more=[]) = u.labels(c.exporterLabels + more),
+  // How ThothExporterAbsent names the jobs it looks for.
+  local exporterJobText =
+    if c.exporterJobSelector == 'job=~"thoth-exporter.*"' then 'with a job named thoth-exporter*'
+    else 'matching up%s' % u.selector(c.exporterJobSelector),
   local alert(name, severity, forTime, expr, summary, description, labels={}) = {
     alert: name,
     expr: expr,
@@ -43,7 +47,7 @@ local u = import '../lib/util.libsonnet';
                 '5m',
                 'absent(up%s)' % u.selector(c.exporterJobSelector),
                 'No thoth-exporter is known to Prometheus',
-                'Prometheus has had no scrape target with a job named thoth-exporter* for 5 minutes, so no alert of the stack can fire.'),
+                'Prometheus has had no scrape target %s for 5 minutes, so no alert of the stack can fire.' % exporterJobText),
           // Leaves out an http target that ServiceDown leaves out (thoth_probe_expected 0: never
           // seen up, nor its layout): a layout this host does not run is no failing collector.
           alert('ThothCollectorFailing',
