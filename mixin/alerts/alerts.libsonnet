@@ -5,7 +5,7 @@
 // Alertmanager mutes the warning while the critical fires; alerts keep the labels that say what
 // is affected (target, name, collection, log, code, ...); every division is guarded with
 // `(divisor > 0)`; every rule has a `for:` so that a restart does not page.
-local u = import '../lib/util.libsonnet';
+local u = import '../lib/format.libsonnet';
 
 {
   local c = $._config,

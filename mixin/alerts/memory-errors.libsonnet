@@ -9,7 +9,7 @@
 // counts when Prometheus already scraped the exporter 5 minutes ago, so a Prometheus started on
 // an empty database does not page for counts the exporter gathered before.
 local codes = import '../lib/error-codes.libsonnet';
-local u = import '../lib/util.libsonnet';
+local u = import '../lib/format.libsonnet';
 
 function(c, s, on, alert)
   local anyOccurrence(code) = |||

@@ -1,7 +1,7 @@
 // HTTP services (health probes and access logs), containers, host memory, disks and backups;
 // and the symptoms the operations manuals list. A function of the config and the helpers of
 // alerts.libsonnet.
-local u = import '../lib/util.libsonnet';
+local u = import '../lib/format.libsonnet';
 
 function(c, s, on, alert)
   local t = c.thresholds;

@@ -3,7 +3,7 @@
 // _config.thresholds (SPEC §7), the same numbers as the alerts and `exporter --once`. The ratios
 // shown in several places read the recording rules of prometheusRules (rules/rules.libsonnet).
 local codes = import '../lib/error-codes.libsonnet';
-local u = import '../lib/util.libsonnet';
+local u = import '../lib/format.libsonnet';
 
 {
   local c = $._config,

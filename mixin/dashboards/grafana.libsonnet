@@ -3,7 +3,7 @@
 // `job` and `instance` variables, every query on `$datasource`, units on every panel, threshold
 // lines, `$__rate_interval` in rate(), counters only inside rate()/increase(). Plain jsonnet in
 // place of grafonnet (not packaged in Debian). A function of the mixin's _config.
-local u = import '../lib/util.libsonnet';
+local u = import '../lib/format.libsonnet';
 
 function(c) {
   DS:: { type: 'prometheus', uid: '${datasource}' },

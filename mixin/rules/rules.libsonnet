@@ -5,7 +5,7 @@
 //
 // Names follow Prometheus's level:metric:operations, with the metric prefixed thoth_ so that
 // they never meet another mixin's.
-local u = import '../lib/util.libsonnet';
+local u = import '../lib/format.libsonnet';
 
 {
   local c = $._config,

@@ -1,5 +1,5 @@
-// Small helpers shared by the alerts, the recording rules and the dashboards (plain jsonnet, no
-// external library).
+// How numbers, durations and selectors are written into the alerts, the recording rules and the
+// dashboards.
 {
   // A number as PromQL and people write it: 0.8, 300, 5000000 (never 0.80000000000000004).
   num(x)::
