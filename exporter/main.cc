@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <memory>
 
 #include "exporter/app.h"
 #include "exporter/cli.h"
@@ -24,33 +26,19 @@ namespace {
   _exit(code);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  // Every scrape collects each target on a new thread, and glibc gives threads their own malloc
-  // arenas (up to 8 per core) that keep what was freed in them: RSS grew past 150 MiB within 50
-  // scrapes of a 10,000-table database. Two arenas keep it near 30 MiB at the same CPU cost.
+// Every scrape collects each target on a new thread, and glibc gives threads their own malloc
+// arenas (up to 8 per core) that keep what was freed in them: RSS grew past 150 MiB within 50
+// scrapes of a 10,000-table database. Two arenas keep it near 30 MiB at the same CPU cost.
+// Buffers of 128 KiB and more (a scrape's text, its gzip copy, large query results) are
+// mapped and unmapped on their own rather than left in the heap. A fixed threshold also stops
+// glibc from raising it after the first large free, which parked such buffers in the heap.
+void TuneMalloc() {
   mallopt(M_ARENA_MAX, 2);
-  // Buffers of 128 KiB and more (a scrape's text, its gzip copy, large query results) are
-  // mapped and unmapped on their own rather than left in the heap. A fixed threshold also stops
-  // glibc from raising it after the first large free, which parked such buffers in the heap.
   mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-  thoth::Options options;
-  thoth::Status parsed = thoth::ParseArgs(argc, argv, &options);
-  if (!parsed.ok()) {
-    std::fprintf(stderr, "exporter: %s\n", parsed.message().c_str());
-    return 3;
-  }
-  if (options.help) {
-    std::cout << thoth::HelpText();
-    return 0;
-  }
-  if (options.version) {
-    std::cout << thoth::VersionText() << "\n";
-    return 0;
-  }
+}
 
-  // Signals are taken by one thread with sigwait; block them before any thread exists.
+// Signals are taken by one thread with sigwait; they are blocked before any thread exists.
+sigset_t BlockSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGHUP);
@@ -58,43 +46,37 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
 
-  thoth::InitHttpClientLibrary();
-  thoth::Status logging =
-      thoth::SetupLogging(options.log_level.value_or("info"), options.log_format);
-  if (!logging.ok()) {
-    std::fprintf(stderr, "exporter: %s\n", logging.message().c_str());
-    return 3;
-  }
-
-  thoth::App app(options);
-  thoth::Status loaded = app.Load();
-  if (options.check_config) {
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "%s\n", loaded.message().c_str());
-      Exit(3);
-    }
-    auto cfg = app.config();
-    std::printf("%s: valid, %zu targets\n", cfg->source.c_str(), cfg->collectors.size());
-    Exit(0);
-  }
-  if (options.once) {
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "%s\n", loaded.message().c_str());
-      std::printf("UNKNOWN: configuration error\n");
-      Exit(3);
-    }
-    const bool color = options.once_format == "text" && isatty(STDOUT_FILENO) &&
-                       std::getenv("NO_COLOR") == nullptr;
-    int code = app.RunOnce(options.once_format, std::cout, color);
-    std::cout.flush();
-    Exit(code);
-  }
+// --check-config: the verdict on the configuration, as the exit code.
+[[noreturn]] void CheckConfig(thoth::App& app, const thoth::Status& loaded) {
   if (!loaded.ok()) {
-    spdlog::critical("cannot start: {}", loaded.message());
-    Exit(1);
+    std::fprintf(stderr, "%s\n", loaded.message().c_str());
+    Exit(3);
   }
+  auto cfg = app.config();
+  std::printf("%s: valid, %zu targets\n", cfg->source.c_str(), cfg->collectors.size());
+  Exit(0);
+}
 
+// --once: one collection, the report, and the Nagios exit code.
+[[noreturn]] void RunOnce(thoth::App& app, const thoth::Options& options,
+                          const thoth::Status& loaded) {
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "%s\n", loaded.message().c_str());
+    std::printf("UNKNOWN: configuration error\n");
+    Exit(3);
+  }
+  const bool color =
+      options.once_format == "text" && isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
+  int code = app.RunOnce(options.once_format, std::cout, color);
+  std::cout.flush();
+  Exit(code);
+}
+
+// Serves HTTP until SIGINT or SIGTERM; reloads the configuration on SIGHUP.
+[[noreturn]] void Serve(thoth::App& app, const thoth::Options& options, const sigset_t& signals) {
   std::unique_ptr<thoth::BasicAuth> auth;
   if (!options.web_config_file.empty()) {
     thoth::WebConfig web;
@@ -129,4 +111,43 @@ int main(int argc, char** argv) {
     app.Shutdown();
     Exit(0);
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  TuneMalloc();
+  thoth::Options options;
+  thoth::Status parsed = thoth::ParseArgs(argc, argv, &options);
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "exporter: %s\n", parsed.message().c_str());
+    return 3;
+  }
+  if (options.help) {
+    std::cout << thoth::HelpText();
+    return 0;
+  }
+  if (options.version) {
+    std::cout << thoth::VersionText() << "\n";
+    return 0;
+  }
+
+  const sigset_t signals = BlockSignals();
+  thoth::InitHttpClientLibrary();
+  thoth::Status logging =
+      thoth::SetupLogging(options.log_level.value_or("info"), options.log_format);
+  if (!logging.ok()) {
+    std::fprintf(stderr, "exporter: %s\n", logging.message().c_str());
+    return 3;
+  }
+
+  thoth::App app(options);
+  thoth::Status loaded = app.Load();
+  if (options.check_config) CheckConfig(app, loaded);
+  if (options.once) RunOnce(app, options, loaded);
+  if (!loaded.ok()) {
+    spdlog::critical("cannot start: {}", loaded.message());
+    Exit(1);
+  }
+  Serve(app, options, signals);
 }

@@ -71,6 +71,13 @@ class ScrapeEngine {
     std::shared_ptr<Slot> slot;
   };
 
+  // SetCollectors' steps. EntryFor: the entry of `c` in the next set, the running one when kind,
+  // target and fingerprint are unchanged (*is_new false), else `c` in its predecessor's slot or
+  // a new one (requires mu_). ForgetGone: drops the last results of targets not in `next`
+  // (requires mu_). HandOver: gives each taken-over slot its new instance.
+  Entry EntryFor(const std::shared_ptr<Collector>& c, bool* is_new) const;
+  void ForgetGone(const std::vector<Entry>& next);
+  static void HandOver(const std::vector<Entry>& next, std::vector<Entry>& old);
   static std::shared_ptr<Inflight> StartOrJoin(const std::shared_ptr<Slot>& slot,
                                                Clock::time_point deadline);
   void Remember(const TargetResult& result);
@@ -80,13 +87,10 @@ class ScrapeEngine {
   std::map<std::pair<std::string, std::string>, TargetResult> last_;
 };
 
-// Merges the families of many results into one list: one family per name (the first HELP and
-// TYPE win), in first-seen order. Families of a type that conflicts with the first are dropped.
-std::vector<prometheus::MetricFamily> MergeFamilies(const std::vector<TargetResult>& results);
-
-// The text exposition of MergeFamilies(results) followed by `extra`, byte for byte, without
-// copying the samples: each result's families are serialized as they are and the text is then
-// grouped by family name.
+// The text exposition of every result's families followed by `extra`, one family per name: the
+// first HELP and TYPE win, samples follow in first-seen order, and the samples of a family
+// whose type conflicts with the first are dropped. Copies no sample: each result's families are
+// serialized as they are and the text is then grouped by family name.
 std::string SerializeResults(const std::vector<TargetResult>& results,
                              const std::vector<prometheus::MetricFamily>& extra);
 

@@ -20,7 +20,7 @@ struct OperatorQuery {
 };
 
 // One validated entry of the `postgres:` section. Holds secrets (dsn, password): never print
-// it; use RedactDsn for the DSN.
+// it; Scrub(text, DsnSecrets(dsn)) hides the DSN's passwords in a message.
 struct TargetConfig {
   std::string name;
   std::string dsn;

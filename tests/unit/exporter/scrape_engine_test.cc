@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <future>
 #include <thread>
+#include <unordered_map>
 
 #include "exporter/metric_sink.h"
 #include "gtest/gtest.h"
@@ -60,6 +61,28 @@ class FakeCollector : public Collector {
   std::condition_variable cv_;
   bool released_ = false;
 };
+
+// The model SerializeResults is held to: the merge it performs, done on copies of the families
+// (one family per name, the first HELP and TYPE win, first-seen order, a family of a conflicting
+// type dropped). Serializing this must give SerializeResults' text byte for byte.
+std::vector<prometheus::MetricFamily> MergeFamilies(const std::vector<TargetResult>& results) {
+  std::vector<prometheus::MetricFamily> merged;
+  std::unordered_map<std::string, size_t> index;
+  for (const auto& r : results) {
+    if (!r.families) continue;
+    for (const auto& f : *r.families) {
+      auto [it, inserted] = index.try_emplace(f.name, merged.size());
+      if (inserted) {
+        merged.push_back(f);
+        continue;
+      }
+      auto& into = merged[it->second];
+      if (into.type != f.type) continue;
+      into.metric.insert(into.metric.end(), f.metric.begin(), f.metric.end());
+    }
+  }
+  return merged;
+}
 
 const TargetResult* Find(const std::vector<TargetResult>& results, const std::string& target) {
   for (const auto& r : results) {
@@ -174,7 +197,7 @@ TEST(ScrapeEngine, FilterSelectsTargets) {
   EXPECT_EQ(a->calls.load(), 0);
 }
 
-TEST(MergeFamilies, ConflictingTypesKeepTheFirst) {
+TEST(MergeModel, ConflictingTypesKeepTheFirst) {
   TargetResult r1, r2;
   MetricSink s1("a"), s2("b");
   s1.Gauge("m", "h", {}, 1);
@@ -192,7 +215,7 @@ std::shared_ptr<const std::vector<prometheus::MetricFamily>> Families(MetricSink
   return std::make_shared<const std::vector<prometheus::MetricFamily>>(sink.Take());
 }
 
-// SerializeResults must write exactly what serializing MergeFamilies' copy writes.
+// SerializeResults must write exactly what serializing the model's merged copy writes.
 std::string Reference(std::vector<TargetResult> results,
                       std::vector<prometheus::MetricFamily> extra) {
   TargetResult self;
@@ -242,7 +265,7 @@ TEST(SerializeResults, OnePartAndNoPart) {
 }
 
 // Families with no samples keep their header, and a family repeated inside one part (which a
-// sink does not produce, but a collector's own list could) is merged like MergeFamilies does.
+// sink does not produce, but a collector's own list could) is merged like the model merges it.
 TEST(SerializeResults, EmptyAndRepeatedFamiliesInOnePart) {
   prometheus::MetricFamily f1{"dup", "h", prometheus::MetricType::Gauge, {}};
   prometheus::MetricFamily f2 = f1;
