@@ -309,8 +309,7 @@ Status HttpServer::ReloadWebConfig() {
   WebConfig web;
   Status s = LoadWebConfig(web_config_path_, &web);
   if (s.ok() && web.tls.has_value() != (tls_ != nullptr)) {
-    s = Status::Error(web_config_path_ + ": tls_server_config " +
-                      (tls_ ? "removed" : "added") +
+    s = Status::Error(web_config_path_ + ": tls_server_config " + (tls_ ? "removed" : "added") +
                       ": switching TLS on or off needs a restart");
   }
   if (s.ok() && tls_) s = tls_->Update(*web.tls);

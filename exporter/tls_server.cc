@@ -47,8 +47,8 @@ Status LoadStandIn(const char* name, const unsigned char* bytes, unsigned long s
     ssize_t n = write(fd, bytes + done, size - done);
     if (n <= 0) {
       close(fd);
-      return Status::Error(std::string("writing the ") + name + " stand-in: " +
-                           std::strerror(errno));
+      return Status::Error(std::string("writing the ") + name +
+                           " stand-in: " + std::strerror(errno));
     }
     done += static_cast<unsigned long>(n);
   }
@@ -57,8 +57,8 @@ Status LoadStandIn(const char* name, const unsigned char* bytes, unsigned long s
   *out_fd = fd;
   if (handle == nullptr) {
     const char* error = dlerror();
-    return Status::Error(std::string("loading the ") + name + " stand-in: " +
-                         (error != nullptr ? error : "dlopen failed"));
+    return Status::Error(std::string("loading the ") + name +
+                         " stand-in: " + (error != nullptr ? error : "dlopen failed"));
   }
   return Status::Ok();  // never closed: civetweb holds pointers into OpenSSL for good
 }
@@ -90,7 +90,7 @@ bool ReadFile(const std::string& path, std::string* out, std::string* error) {
 // What a file is now (inode, size, modification time): a change means "read it again".
 std::string Stamp(const std::string& path) {
   if (path.empty()) return "-";
-  struct stat st{};
+  struct stat st {};
   if (stat(path.c_str(), &st) != 0) return "missing";
   return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
          std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
@@ -111,9 +111,9 @@ struct TlsServer::State {
   std::string stamp;  // Stamp() of every file, joined
   X509* cert = nullptr;
   EVP_PKEY* key = nullptr;
-  STACK_OF(X509)* chain = nullptr;
-  X509_STORE* ca_store = nullptr;          // client CA (verification)
-  STACK_OF(X509_NAME)* ca_names = nullptr;  // client CA (sent in the CertificateRequest)
+  STACK_OF(X509) * chain = nullptr;
+  X509_STORE* ca_store = nullptr;            // client CA (verification)
+  STACK_OF(X509_NAME) * ca_names = nullptr;  // client CA (sent in the CertificateRequest)
   std::string cipher_list;
 
   ~State() {
@@ -254,9 +254,10 @@ std::shared_ptr<const TlsServer::State> TlsServer::Current() {
   if (!s.ok()) {
     // Typically a renewal caught half-way (certificate written, key not yet): the next change
     // of the files is tried again.
-    spdlog::warn("TLS: the changed certificate files cannot be used, still serving the previous "
-                 "ones: {}",
-                 s.message());
+    spdlog::warn(
+        "TLS: the changed certificate files cannot be used, still serving the previous "
+        "ones: {}",
+        s.message());
     failed_stamp_ = stamp;
     return state_;
   }
@@ -268,6 +269,14 @@ std::shared_ptr<const TlsServer::State> TlsServer::Current() {
 
 int TlsServer::InstallOn(void* ssl_ctx) {
   SSL_CTX* ctx = static_cast<SSL_CTX*>(ssl_ctx);
+  // civetweb sets SSL_OP_ALL with its own OpenSSL 1.1 value (0x80000BFF). In OpenSSL 3 those low
+  // bits mean other things: no extended master secret, client-initiated renegotiation allowed,
+  // and no CA names in the CertificateRequest (an empty certificate_authorities extension,
+  // which Go's TLS 1.3 client, i.e. Prometheus, rejects as "unexpected message"). Start over
+  // from the options this build of OpenSSL means.
+  SSL_CTX_clear_options(ctx, ~static_cast<uint64_t>(0));
+  SSL_CTX_set_options(ctx, SSL_OP_ALL | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                               SSL_OP_NO_RENEGOTIATION | SSL_OP_ENABLE_MIDDLEBOX_COMPAT);
   // No resumption: a resumed session skips the certificate checks of the current state.
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
@@ -283,8 +292,8 @@ int TlsServer::OnClientHello(SSL* ssl, int* alert, void* arg) {
   auto* self = static_cast<TlsServer*>(arg);
   std::shared_ptr<const State> s = self->Current();
   const TlsServerConfig& c = s->config;
-  SSL_clear_options(ssl, SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 |
-                             SSL_OP_NO_TLSv1_2 | SSL_OP_NO_TLSv1_3);
+  SSL_clear_options(ssl, SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 | SSL_OP_NO_TLSv1_2 |
+                             SSL_OP_NO_TLSv1_3);
   bool ok = SSL_set_min_proto_version(ssl, c.min_version) == 1 &&
             SSL_set_max_proto_version(ssl, c.max_version) == 1;
   // OpenSSL 3 refuses TLS 1.0/1.1 at security level 1 and above: an operator who asks for them

@@ -128,7 +128,8 @@ TlsServerConfig ParseTls(const ConfigNode& tls, const std::string& name) {
                         : v == "CurveP521" ? "P-521"
                         : v == "X25519"    ? "X25519"
                                            : "";
-    if (group.empty()) item.Fail("unknown curve (expected CurveP256, CurveP384, CurveP521 or X25519)");
+    if (group.empty())
+      item.Fail("unknown curve (expected CurveP256, CurveP384, CurveP521 or X25519)");
     c.groups += (c.groups.empty() ? "" : ":") + group;
   }
   (void)tls.Bool("prefer_server_cipher_suites", true);  // the server's order is always used
@@ -209,9 +210,10 @@ Status ParseWebConfig(const std::string& text, const std::string& name, WebConfi
       for (const auto& [header, value_node] : http.Child("headers").Entries()) {
         auto it = kAllowed.find(header);
         if (it == kAllowed.end()) {
-          value_node.Fail("this header cannot be configured (allowed: Strict-Transport-Security, "
-                          "X-Content-Type-Options, X-Frame-Options, X-XSS-Protection, "
-                          "Content-Security-Policy)");
+          value_node.Fail(
+              "this header cannot be configured (allowed: Strict-Transport-Security, "
+              "X-Content-Type-Options, X-Frame-Options, X-XSS-Protection, "
+              "Content-Security-Policy)");
         }
         std::string value = value_node.AsString();
         if (HasControlCharacter(value)) value_node.Fail("a header value must be one line");

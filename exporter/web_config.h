@@ -40,8 +40,8 @@ struct TlsServerConfig {
 // hash>}`, `tls_server_config` (served natively, see TlsServer) and `http_server_config.headers`
 // (the security headers exporter-toolkit allows).
 struct WebConfig {
-  std::map<std::string, std::string> basic_auth_users;  // user -> bcrypt hash
-  std::optional<TlsServerConfig> tls;                   // absent: plain HTTP
+  std::map<std::string, std::string> basic_auth_users;       // user -> bcrypt hash
+  std::optional<TlsServerConfig> tls;                        // absent: plain HTTP
   std::vector<std::pair<std::string, std::string>> headers;  // added to every response
 };
 

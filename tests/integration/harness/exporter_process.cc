@@ -39,13 +39,19 @@ bool ExporterProcess::Start(const std::string& config_yaml,
 
 void ExporterProcess::Stop() { process_.Stop(15, std::chrono::seconds(10)); }
 
+std::string ExporterProcess::BaseUrl() const {
+  return (tls_ca_file_.empty() ? "http://127.0.0.1:" : "https://127.0.0.1:") +
+         std::to_string(port_);
+}
+
 HttpResponse ExporterProcess::Request(const std::string& path,
                                       const std::vector<std::string>& headers,
                                       const std::string& method, double timeout_seconds) {
   HttpClient client;
   HttpRequest req;
   req.method = method;
-  req.url = "http://127.0.0.1:" + std::to_string(port_) + path;
+  req.url = BaseUrl() + path;
+  req.ca_file = tls_ca_file_;
   req.headers = headers;
   req.timeout_seconds = timeout_seconds;
   req.connect_timeout_seconds = 2;
