@@ -10,3 +10,8 @@ add_test(NAME integration_hostile_tls COMMAND integration_hostile --gtest_color=
   --gtest_filter=Hostile.*)
 set_tests_properties(integration_hostile_tls PROPERTIES ENVIRONMENT "THOTH_HOSTILE_TLS=1"
   LABELS "integration;tls" RUN_SERIAL TRUE TIMEOUT 900)
+
+# The short fault soak once more, every scrape and reload over TLS (THOTH_SOAK_TLS=1).
+add_test(NAME soak_short_tls COMMAND soak --gtest_color=no)
+set_tests_properties(soak_short_tls PROPERTIES LABELS "reliability;tls" RUN_SERIAL TRUE
+  TIMEOUT 300 ENVIRONMENT "THOTH_SOAK_SECONDS=75;THOTH_SOAK_TLS=1")

@@ -49,6 +49,11 @@ class ExporterProcess {
   ChildProcess process_;
 };
 
+// Makes a self-signed certificate for 127.0.0.1 (dir/tls.crt, dir/tls.key, with openssl) and
+// dir/web.yml serving TLS with it, no client certificate asked. Returns false if openssl fails.
+// Then: start with "--web.config.file=" + dir + "/web.yml" and UseTls(dir + "/tls.crt").
+bool WriteSelfSignedTlsWebConfig(const std::string& dir);
+
 // Runs the exporter binary to completion with args (e.g. --once), returns its exit code and
 // output.
 RunResult RunExporter(const std::vector<std::string>& args,

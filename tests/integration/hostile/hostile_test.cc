@@ -22,7 +22,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <string>
@@ -66,19 +65,6 @@ void Close(int fd) {
   }
   if (ssl != nullptr) SSL_free(ssl);
   close(fd);
-}
-
-// Generates a self-signed certificate in dir and writes dir/web.yml serving TLS with it.
-bool WriteTlsWebConfig(const std::string& dir) {
-  const std::string cmd =
-      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-      "-days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
-      "-keyout " +
-      dir + "/tls.key -out " + dir + "/tls.crt 2>/dev/null";
-  if (std::system(cmd.c_str()) != 0) return false;
-  std::ofstream(dir + "/web.yml") << "tls_server_config:\n  cert_file: tls.crt\n"
-                                     "  key_file: tls.key\n";
-  return true;
 }
 
 double Since(Clock::time_point start) {
@@ -214,7 +200,7 @@ class Hostile : public ::testing::Test {
     const char* tls = std::getenv("THOTH_HOSTILE_TLS");
     if (tls != nullptr && std::string(tls) == "1") {
       signal(SIGPIPE, SIG_IGN);  // SSL_write to a connection the exporter dropped
-      ASSERT_TRUE(WriteTlsWebConfig(exporter_->dir()));
+      ASSERT_TRUE(WriteSelfSignedTlsWebConfig(exporter_->dir()));
       args.push_back("--web.config.file=" + exporter_->dir() + "/web.yml");
       exporter_->UseTls(exporter_->dir() + "/tls.crt");
       g_tls = SSL_CTX_new(TLS_client_method());  // the server's robustness is tested, not its
