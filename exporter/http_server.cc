@@ -315,7 +315,7 @@ Status HttpServer::ReloadWebConfig() {
   if (s.ok() && tls_) s = tls_->Update(*web.tls);
   if (!s.ok()) {
     spdlog::error("web config reload failed, keeping the running one: {}", s.message());
-    return s;
+    return Status::Error("web config: " + s.message());
   }
   auto state = MakeWebState(web);
   std::lock_guard<std::mutex> lock(web_mu_);
