@@ -77,25 +77,25 @@ sigset_t BlockSignals() {
 
 // Serves HTTP until SIGINT or SIGTERM; reloads the configuration on SIGHUP.
 [[noreturn]] void Serve(thoth::App& app, const thoth::Options& options, const sigset_t& signals) {
-  std::unique_ptr<thoth::BasicAuth> auth;
+  thoth::WebConfig web;
   if (!options.web_config_file.empty()) {
-    thoth::WebConfig web;
     thoth::Status s = thoth::LoadWebConfig(options.web_config_file, &web);
     if (!s.ok()) {
       spdlog::critical("cannot start: {}", s.message());
       Exit(1);
     }
-    auth = std::make_unique<thoth::BasicAuth>(std::move(web));
   }
+  const bool tls = web.tls.has_value();
   const std::string listen = options.listen_address.value_or(app.config()->exporter.listen_address);
-  thoth::HttpServer server(app, listen, options.telemetry_path, std::move(auth));
+  thoth::HttpServer server(app, listen, options.telemetry_path, std::move(web),
+                           options.web_config_file);
   thoth::Status started = server.Start();
   if (!started.ok()) {
     spdlog::critical("cannot start: {}", started.message());
     Exit(1);
   }
-  spdlog::info("{} listening on {} (metrics at {})", thoth::VersionText(), listen,
-               options.telemetry_path);
+  spdlog::info("{} listening on {} ({}, metrics at {})", thoth::VersionText(), listen,
+               tls ? "https" : "http", options.telemetry_path);
 
   while (true) {
     int sig = 0;
@@ -103,6 +103,7 @@ sigset_t BlockSignals() {
     if (sig == SIGHUP) {
       spdlog::info("SIGHUP: reloading the configuration");
       app.Reload();
+      server.ReloadWebConfig();
       continue;
     }
     // Nothing is buffered that a client would miss: in-flight scrapes are cut off, as they
