@@ -247,6 +247,7 @@ Status PgConnection::Pipeline(const std::vector<std::string>& statements,
     return Status::Error("cannot enter pipeline mode: " + OneLine(PQerrorMessage(conn_)));
   }
   std::string error;
+  const auto start = Clock::now();
   for (const auto& sql : statements) {
     // A sync after each statement: each is its own transaction, so an error ends only its own.
     if (PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1 ||
@@ -272,6 +273,7 @@ Status PgConnection::Pipeline(const std::vector<std::string>& statements,
       ++syncs;
     } else {
       Reply& r = (*replies)[syncs];
+      if (r.seconds == 0) r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
       Status st = Take(res, &r.rows, &r.sqlstate);
       if (!st.ok() && r.status.ok()) r.status = st;
     }

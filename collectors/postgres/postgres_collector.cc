@@ -146,27 +146,11 @@ class PostgresCollector : public Collector {
     }
   }
 
-  // SELECT 1 on the main session, opening it first; a session from an earlier scrape that died
-  // with a server restart since gets one fresh attempt, which tells whether the server itself
-  // is down. On success *seconds is the round trip.
-  Status Ping(Run& run, double* seconds) {
-    const bool reused = Connected(main_);
+  // Opens the main session when it is closed (and its backoff has passed) and reads what is
+  // read once per session.
+  Status Open(Run& run) {
     Status st = Ensure(main_, std::nullopt, run.deadline);
-    QueryResult rows;
-    Clock::time_point start{};
-    if (st.ok()) {
-      start = Clock::now();
-      st = runner_.Query(main_, "SELECT 1", run.deadline, &rows, nullptr);
-      if (!st.ok() && reused && !main_.conn->connected() && !main_.conn->timed_out()) {
-        main_.next_attempt = Clock::now();
-        st = Ensure(main_, std::nullopt, run.deadline);
-        if (st.ok()) {
-          start = Clock::now();
-          st = runner_.Query(main_, "SELECT 1", run.deadline, &rows, nullptr);
-        }
-      }
-    }
-    *seconds = Seconds(Clock::now() - start);
+    if (st.ok()) ReadIdentity(run);
     return st;
   }
 
@@ -182,20 +166,56 @@ class PostgresCollector : public Collector {
     if (!main_.identity->rows.empty()) main_.pgss_schema = main_.identity->Get(0, "pgss_schema");
   }
 
+  // What the main session's pipeline reads in one scrape. Sections point into it: not moved.
+  struct ClusterPlan {
+    std::vector<Section> sections;
+    std::vector<std::string> names;  // the databases the statistics fan out over
+    bool listed = false;             // names is known
+    bool choose = false;             // the choice of the DSN database's tables is due
+    double ping = 0;                 // seconds to the answer of SELECT 1
+  };
+
+  // Opens the main session and runs the scrape's pipeline on it. A session from an earlier
+  // scrape that died with a server restart since gets one fresh attempt, which tells whether the
+  // server itself is down. An error when the server cannot be reached.
+  Status ReadMain(Run& run, std::unique_ptr<ClusterPlan>* plan) {
+    const bool reused = Connected(main_);
+    Status st = Open(run);
+    if (st.ok()) st = ReadCluster(run, plan);
+    if (!st.ok() && reused && main_.conn && !main_.conn->connected() && !main_.conn->timed_out()) {
+      main_.next_attempt = Clock::now();
+      st = Open(run);
+      if (st.ok()) st = ReadCluster(run, plan);
+    }
+    return st;
+  }
+
+  Status ReadCluster(Run& run, std::unique_ptr<ClusterPlan>* out) {
+    *out = std::make_unique<ClusterPlan>();
+    ClusterPlan& plan = **out;
+    PlanCluster(run, plan);
+    const size_t errors = run.errors.size();
+    if (runner_.Execute(main_, "cluster statistics", plan.sections, run)) return Status::Ok();
+    Status st = Status::Error(run.errors.size() > errors ? run.errors.back() : "connection lost");
+    run.errors.resize(errors);
+    return st;
+  }
+
   Status CollectAll(const ScrapeContext& ctx, MetricSink& sink) {
     Run run;
     run.deadline = InternalDeadline(ctx);
-    double ping = 0;
-    Status st = Ping(run, &ping);
+    std::unique_ptr<ClusterPlan> plan;
+    Status st = ReadMain(run, &plan);
     if (!st.ok()) {
       sink.Gauge(kUp, kUpHelp, {}, 0);
       return Status::Error(Scrub(st.message(), secrets_));
     }
     sink.Gauge("pg_ping_duration_seconds", "Round trip of SELECT 1 on the exporter's session", {},
-               ping);
-    ReadIdentity(run);
-    auto names = CollectCluster(run, sink);
-    if (Connected(main_) && names) CollectDatabases(*names, run, sink);
+               plan->ping);
+    for (auto& s : plan->sections) {
+      if (s.emit) s.emit(sink);
+    }
+    if (ReadOwnTables(*plan, run) && plan->listed) CollectDatabases(plan->names, run, sink);
     if (Connected(main_)) CollectOperatorQueries(run, sink);
 
     sink.Gauge(kUp, kUpHelp, {}, Connected(main_) ? 1 : 0);
@@ -208,41 +228,46 @@ class PostgresCollector : public Collector {
     return Status::Error(message);
   }
 
-  // The cluster-wide views, pg_stat_statements, the list of databases and the DSN database's
-  // own tables: one round trip on the main session (two when the choice of tables is due).
-  // Returns the databases the per-database statistics fan out over (nullopt: unknown).
-  std::optional<std::vector<std::string>> CollectCluster(Run& run, MetricSink& sink) {
-    std::vector<Section> sections;
-    AddServerSections(run, sections);
-    AddStatementSections(sections);
-    std::vector<std::string> names = ListedDatabases();
-    bool listed = !cfg_.all_databases;
-    if (cfg_.all_databases) sections.push_back(DatabaseListSection(&names, &listed));
+  // The ping, the cluster-wide views, pg_stat_statements, the list of databases and the DSN
+  // database's own tables: one round trip on the main session (a second one when the choice of
+  // tables is due: ReadOwnTables).
+  void PlanCluster(Run& run, ClusterPlan& plan) {
+    Section ping;
+    ping.name = "ping";
+    ping.sql = "SELECT 1";
+    ping.seconds = &plan.ping;
+    plan.sections.push_back(std::move(ping));
+    AddServerSections(run, plan.sections);
+    AddStatementSections(plan.sections);
+    plan.names = ListedDatabases();
+    plan.listed = !cfg_.all_databases;
+    if (cfg_.all_databases) {
+      plan.sections.push_back(DatabaseListSection(&plan.names, &plan.listed));
+    }
     const std::string main_db = main_.conn->database();
     Database& own = databases_[main_db];
     StartDatabase(own);
     // The DSN database's tables when it is among those the statistics fan out over.
-    const bool own_tables =
-        cfg_.all_databases || std::find(names.begin(), names.end(), main_db) != names.end();
-    const bool choose = own_tables && !own.chosen.Fresh(cfg_.tables_sizes_ttl_seconds);
+    const bool own_tables = cfg_.all_databases || std::find(plan.names.begin(), plan.names.end(),
+                                                            main_db) != plan.names.end();
+    plan.choose = own_tables && !own.chosen.Fresh(cfg_.tables_sizes_ttl_seconds);
     if (!own_tables) {
       own.failed = true;
-    } else if (choose) {
-      AddChoiceSections(own, "", sections);
+    } else if (plan.choose) {
+      AddChoiceSections(own, "", plan.sections);
     } else {
-      AddTableSections(own, "", sections);
+      AddTableSections(own, "", plan.sections);
     }
-    if (!runner_.Execute(main_, "cluster statistics", sections, run)) return std::nullopt;
-    for (auto& s : sections) {
-      if (s.emit) s.emit(sink);
-    }
-    if (choose && !own.failed) {
-      std::vector<Section> second;
-      AddTableSections(own, "", second);
-      if (!runner_.Execute(main_, "pg_stat_user_tables", second, run)) return std::nullopt;
-    }
-    if (!listed) return std::nullopt;
-    return names;
+  }
+
+  // What depends on a new choice of the DSN database's tables. false when the session was lost.
+  bool ReadOwnTables(const ClusterPlan& plan, Run& run) {
+    if (!Connected(main_)) return false;
+    Database& own = databases_[main_.conn->database()];
+    if (!plan.choose || own.failed) return true;
+    std::vector<Section> second;
+    AddTableSections(own, "", second);
+    return runner_.Execute(main_, "pg_stat_user_tables", second, run);
   }
 
   // The databases named by the configuration (for `all`, filled in by the database list).

@@ -165,12 +165,15 @@ void SectionRunner::OneByOne(Session& s, std::vector<Section>& sections, Run& ru
       const double half = Seconds(run.deadline - Clock::now()) / 2;
       cap = sec.budget_seconds > 0 ? std::min(half, sec.budget_seconds) : half;
     }
+    const auto start = Clock::now();
     r.status = Query(s, sec.sql, run.deadline, &r.rows, &r.sqlstate, cap);
+    r.seconds = Seconds(Clock::now() - start);
   }
 }
 
 bool SectionRunner::Finish(Session& s, Section& section, Reply& reply, Run& run) {
   if (reply.status.ok()) {
+    if (section.seconds != nullptr) *section.seconds = reply.seconds;
     if (section.ok) section.ok(reply.rows);
     return true;
   }

@@ -49,6 +49,8 @@ struct Section {
   // cancelled or waits on a lock, the cached figures are served and no error is recorded.
   bool refresh = false;
   double budget_seconds = 0;
+  // When set, receives the seconds from sending the statement to its answer (the ping).
+  double* seconds = nullptr;
   std::function<void(QueryResult&)> ok;
   // A server error with the session kept; returns true when handled (nothing recorded).
   std::function<bool(const std::string& message)> failed;

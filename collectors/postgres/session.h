@@ -26,6 +26,7 @@ struct Reply {
   Status status;         // the statement's own outcome
   std::string sqlstate;  // of a server error, else ""
   QueryResult rows;      // when it returned rows
+  double seconds = 0;    // from sending the pipeline to this statement's first answer
 };
 
 // One session to one database, as the collector uses it: PgConnection on a server, a fake that

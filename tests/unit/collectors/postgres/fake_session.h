@@ -18,6 +18,7 @@ struct FakeServer {
   std::vector<std::pair<std::string, QueryResult>> answers;  // key in the SQL -> rows
   std::map<std::string, std::string> errors;                 // key in the SQL -> SQLSTATE
   std::set<std::string> lose;  // key in the SQL -> the connection drops
+  int drop = 0;                // the next N statements find the connection dropped
   bool pipeline = true;        // false: Pipeline fails as on a server that cannot pipeline
   bool refuse = false;         // Connect fails
   int round_trips = 0;
@@ -114,6 +115,12 @@ class FakeSession : public DbSession {
   Reply Answer(const std::string& sql) {
     server_->statements.push_back(sql);
     Reply r;
+    if (server_->drop > 0) {
+      --server_->drop;
+      connected_ = false;
+      r.status = Status::Error("connection lost: server closed the connection unexpectedly");
+      return r;
+    }
     for (const auto& key : server_->lose) {
       if (sql.find(key) != std::string::npos) {
         connected_ = false;

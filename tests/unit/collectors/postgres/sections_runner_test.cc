@@ -67,16 +67,16 @@ TEST_F(PgSections, EverySectionInFewRoundTrips) {
   EXPECT_EQ(Sample(first.families, "pg_bloat_method_info",
                    {{"datname", "memory"}, {"method", "estimate"}}),
             1);
-  // Ping, identity (once per session), everything else, then what depends on the choice of
-  // tables (every tables.sizes_ttl).
-  EXPECT_EQ(server_->round_trips, 4);
+  // Identity (once per session), everything with the ping, then what depends on the choice
+  // of tables (every tables.sizes_ttl).
+  EXPECT_EQ(server_->round_trips, 3);
   EXPECT_EQ(server_->connects.size(), 1u);
 
   server_->round_trips = 0;
   server_->statements.clear();
   Scraped second = Scrape();
   ASSERT_TRUE(second.status.ok()) << second.status.message();
-  EXPECT_EQ(server_->round_trips, 2);                        // ping, then one pipeline
+  EXPECT_EQ(server_->round_trips, 1);                        // one pipeline, the ping in it
   EXPECT_EQ(server_->Count("pg_postmaster_start_time"), 0);  // once per session
   EXPECT_EQ(server_->Count("pg_database_size"), 0);          // cached for 1m
   EXPECT_EQ(server_->Count("count(*) OVER ()"), 0);          // tables.sizes_ttl
@@ -156,6 +156,23 @@ TEST_F(PgSections, ALostSessionEndsTheScrapeWithPgUpZero) {
   EXPECT_FALSE(s.status.ok());
   EXPECT_EQ(Sample(s.families, "pg_up"), 0);
   EXPECT_THAT(s.status.message(), ::testing::HasSubstr("cluster statistics"));
+}
+
+TEST_F(PgSections, ASessionThatDiedSinceTheLastScrapeIsReopenedOnce) {
+  Make();
+  ASSERT_TRUE(Scrape().status.ok());
+  server_->drop = 1;  // a server restart between two scrapes
+  Scraped s = Scrape();
+  ASSERT_TRUE(s.status.ok()) << s.status.message();
+  EXPECT_EQ(Sample(s.families, "pg_up"), 1);
+  EXPECT_EQ(server_->connects.size(), 2u);
+  // Down for good: one attempt, then pg_up 0 with the reason.
+  server_->refuse = true;
+  server_->drop = 1;
+  Scraped down = Scrape();
+  EXPECT_FALSE(down.status.ok());
+  EXPECT_EQ(Sample(down.families, "pg_up"), 0);
+  EXPECT_THAT(down.status.message(), ::testing::HasSubstr("cannot connect"));
 }
 
 TEST_F(PgSections, DatabaseSizesRefreshOverBudgetServesTheCache) {
