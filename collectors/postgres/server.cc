@@ -113,8 +113,9 @@ void EmitDatabaseSize(const QueryResult& rows, MetricSink& sink) {
     const auto& datname = rows.Get(i, "datname");
     auto v = ParseNumber(rows.Get(i, "size"));
     if (!datname || !v) continue;
-    sink.Gauge("pg_database_size_bytes", "Disk space used by the database", {{"datname", *datname}},
-               *v);
+    sink.Gauge("pg_database_size_bytes",
+               "Disk space used by the database (read every database_sizes.ttl, default 1m)",
+               {{"datname", *datname}}, *v);
   }
 }
 
