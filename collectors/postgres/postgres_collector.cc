@@ -394,6 +394,9 @@ class PostgresCollector : public Collector {
     Section s;
     s.name = "pg_stat_user_tables sizes" + what;
     s.sql = ChooseTablesSql(selection);
+    // Exact sizes lock each chosen relation: a refresh that waits past its budget keeps the
+    // previous choice (and its sizes) rather than make the scrape late.
+    s.refresh = true;
     s.ok = [&state](QueryResult& rows) {
       state.chosen.Set(std::move(rows));
       state.fresh_chosen = true;

@@ -182,18 +182,18 @@ bool SectionRunner::Finish(Session& s, Section& section, Reply& reply, Run& run)
     run.errors.push_back(section.name + ": " + message);
     return false;
   }
-  if (section.failed && section.failed(message)) return true;
-  if (reply.sqlstate == kInsufficientPrivilege) {
-    WarnOnce("denied:" + section.name, section.name + " not collected: " + message +
-                                           " (grant the role pg_monitor; the rest is reported)");
-    return true;
-  }
   if (section.refresh &&
       (reply.sqlstate == kQueryCanceled || reply.sqlstate == kLockNotAvailable)) {
     WarnOnce("pending:" + section.name, section.name +
                                             " not refreshed within its time budget; the cached "
                                             "figures are served until a refresh completes: " +
                                             message);
+    return true;
+  }
+  if (section.failed && section.failed(message)) return true;
+  if (reply.sqlstate == kInsufficientPrivilege) {
+    WarnOnce("denied:" + section.name, section.name + " not collected: " + message +
+                                           " (grant the role pg_monitor; the rest is reported)");
     return true;
   }
   run.errors.push_back(section.name + ": " + message);

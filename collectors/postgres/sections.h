@@ -52,7 +52,8 @@ struct Section {
   // When set, receives the seconds from sending the statement to its answer (the ping).
   double* seconds = nullptr;
   std::function<void(QueryResult&)> ok;
-  // A server error with the session kept; returns true when handled (nothing recorded).
+  // A server error with the session kept (not a refresh's timeout); returns true when handled
+  // (nothing recorded).
   std::function<bool(const std::string& message)> failed;
   std::function<void(MetricSink&)> emit;
 };

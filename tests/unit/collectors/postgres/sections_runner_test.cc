@@ -187,6 +187,26 @@ TEST_F(PgSections, DatabaseSizesRefreshOverBudgetServesTheCache) {
   EXPECT_GT(second.cache_age, 0);
 }
 
+TEST_F(PgSections, AChoiceOfTablesWaitingOnALockKeepsThePreviousOne) {
+  Make(", tables: {sizes_ttl: 0s}");
+  Scraped first = Scrape();
+  ASSERT_TRUE(first.status.ok());
+  server_->errors["count(*) OVER ()"] = "55P03";  // lock_timeout on a relation's size
+  Scraped second = Scrape();
+  ASSERT_TRUE(second.status.ok()) << second.status.message();
+  EXPECT_EQ(Sample(second.families, "pg_stat_user_tables_table_size_bytes",
+                   {{"datname", "memory"}, {"relname", "users"}}),
+            Sample(first.families, "pg_stat_user_tables_table_size_bytes",
+                   {{"datname", "memory"}, {"relname", "users"}}));
+  EXPECT_TRUE(Has(second, "pg_stat_user_tables_n_live_tup"));
+  EXPECT_GT(second.cache_age, 0);
+  // Any other error still fails the database's tables.
+  server_->errors["count(*) OVER ()"] = "XX000";
+  Scraped third = Scrape();
+  EXPECT_FALSE(third.status.ok());
+  EXPECT_FALSE(Has(third, "pg_stat_user_tables_n_live_tup"));
+}
+
 TEST_F(PgSections, SettingsReadAgainOnlyAfterAReload) {
   server_->answers.insert(
       server_->answers.begin(),
