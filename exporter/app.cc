@@ -137,8 +137,10 @@ void App::EmitSelfMetrics(const std::vector<TargetResult>& results, MetricSink& 
                "How long the collection of the target took (up to the deadline when late).", labels,
                r.duration_seconds);
     sink.Gauge("thoth_exporter_collector_cache_age_seconds",
-               "Age of the cached data the target reported (expensive parts such as bloat "
-               "estimates are cached for a TTL); 0 when everything was fresh.",
+               "Age in seconds of the oldest cached part the target reported instead of a fresh "
+               "read (slow-changing or expensive parts are cached for a TTL: PostgreSQL "
+               "database sizes, settings, table choice and bloat; Chroma listings and counts); "
+               "0 when everything was fresh.",
                labels, r.cache_age_seconds);
   }
   sink.Gauge("thoth_exporter_build_info",
