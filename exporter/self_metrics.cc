@@ -4,47 +4,35 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-#include <vector>
+#include <string>
+
+#include "procfs/proc_pid.h"
+#include "procfs/read_file.h"
+#include "procfs/stat.h"
 
 namespace thoth {
 
 bool ParseProcSelfStat(const std::string& stat, double ticks_per_second, double page_size,
                        double boot_time_seconds, ProcessStats* out) {
-  // The command may contain spaces and parentheses: fields start after the last ')'.
-  size_t close = stat.rfind(')');
-  if (close == std::string::npos || ticks_per_second <= 0) return false;
-  std::istringstream in(stat.substr(close + 1));
-  std::vector<std::string> f;
-  std::string tok;
-  while (in >> tok) f.push_back(tok);
-  // f[0] is field 3 (state); utime is field 14, stime 15, starttime 22, vsize 23, rss 24.
-  if (f.size() < 22) return false;
-  auto num = [&](size_t field) { return std::strtod(f[field - 3].c_str(), nullptr); };
-  out->cpu_seconds = (num(14) + num(15)) / ticks_per_second;
-  out->start_time_seconds = boot_time_seconds + num(22) / ticks_per_second;
-  out->virtual_bytes = num(23);
-  out->resident_bytes = num(24) * page_size;
+  ProcStat st;
+  if (ticks_per_second <= 0 || !ParseProcStat(stat, &st)) return false;
+  out->cpu_seconds = (static_cast<double>(st.utime_ticks) + static_cast<double>(st.stime_ticks)) /
+                     ticks_per_second;
+  out->start_time_seconds =
+      boot_time_seconds + static_cast<double>(st.starttime_ticks) / ticks_per_second;
+  out->virtual_bytes = static_cast<double>(st.vsize_bytes);
+  out->resident_bytes = static_cast<double>(st.rss_pages) * page_size;
   return true;
 }
 
 namespace {
 
+// Read once: the boot time does not change while the exporter runs.
 double BootTime() {
   static const double kBootTime = [] {
-    std::ifstream in("/proc/stat");
-    std::string key;
-    while (in >> key) {
-      if (key == "btime") {
-        double v = 0;
-        in >> v;
-        return v;
-      }
-      in.ignore(1 << 20, '\n');
-    }
-    return 0.0;
+    std::string text;
+    if (ReadSmallFile("/proc/stat", &text) != 0) return 0.0;
+    return ParseBootTime(text).value_or(0.0);
   }();
   return kBootTime;
 }
@@ -63,11 +51,10 @@ double CountOpenFds() {
 }  // namespace
 
 void EmitProcessMetrics(MetricSink& sink) {
-  std::ifstream in("/proc/self/stat");
-  std::stringstream buf;
-  buf << in.rdbuf();
+  std::string stat;
   ProcessStats s;
-  if (ParseProcSelfStat(buf.str(), static_cast<double>(sysconf(_SC_CLK_TCK)),
+  if (ReadSmallFile("/proc/self/stat", &stat, 4096, true) == 0 &&
+      ParseProcSelfStat(stat, static_cast<double>(sysconf(_SC_CLK_TCK)),
                         static_cast<double>(sysconf(_SC_PAGESIZE)), BootTime(), &s)) {
     sink.Counter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
                  {}, s.cpu_seconds);

@@ -16,8 +16,9 @@ struct ProcessStats {
   double max_fds = 0;
 };
 
-// Parses /proc/<pid>/stat text (the part after the command in parentheses is positional).
-// ticks_per_second is sysconf(_SC_CLK_TCK); boot_time_seconds comes from /proc/stat btime.
+// Parses /proc/<pid>/stat text with procfs's ParseProcStat (the process collector's parser)
+// and converts it: ticks_per_second is sysconf(_SC_CLK_TCK); boot_time_seconds comes from
+// /proc/stat btime. False when the text is cut before `rss` or a field is not a number.
 bool ParseProcSelfStat(const std::string& stat, double ticks_per_second, double page_size,
                        double boot_time_seconds, ProcessStats* out);
 

@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "collectors/container/cgroup_parser.h"
+#include "procfs/cgroup.h"
 
 namespace thoth {
 

@@ -12,13 +12,13 @@
 #include <map>
 #include <set>
 
-#include "collectors/container/cgroup_parser.h"
 #include "collectors/container/cgroup_stats.h"
-#include "collectors/container/docker_api.h"
-#include "collectors/filesystem/meminfo.h"
-#include "collectors/filesystem/mountinfo.h"
-#include "collectors/filesystem/small_file.h"
+#include "docker/engine_api.h"
 #include "exporter/http_client.h"
+#include "procfs/cgroup.h"
+#include "procfs/meminfo.h"
+#include "procfs/mountinfo.h"
+#include "procfs/read_file.h"
 #include "spdlog/spdlog.h"
 
 namespace thoth::container {

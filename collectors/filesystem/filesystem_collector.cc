@@ -9,9 +9,9 @@
 #include <cstring>
 #include <set>
 
-#include "collectors/filesystem/meminfo.h"
-#include "collectors/filesystem/mountinfo.h"
-#include "collectors/filesystem/small_file.h"
+#include "procfs/meminfo.h"
+#include "procfs/mountinfo.h"
+#include "procfs/read_file.h"
 #include "spdlog/spdlog.h"
 
 namespace thoth::filesystem {

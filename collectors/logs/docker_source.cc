@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "collectors/container/docker_api.h"
+#include "docker/engine_api.h"
 #include "exporter/http_client.h"
 #include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"

@@ -11,8 +11,9 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "collectors/filesystem/small_file.h"
-#include "collectors/process/proc_parser.h"
+#include "procfs/proc_pid.h"
+#include "procfs/read_file.h"
+#include "procfs/stat.h"
 #include "spdlog/spdlog.h"
 
 namespace thoth::process {

@@ -6,12 +6,13 @@
 #include <cstdint>
 #include <string>
 
-#include "collectors/container/cgroup_parser.h"
 #include "collectors/container/cgroup_stats.h"
-#include "collectors/container/docker_api.h"
-#include "collectors/filesystem/meminfo.h"
-#include "collectors/filesystem/mountinfo.h"
-#include "collectors/process/proc_parser.h"
+#include "docker/engine_api.h"
+#include "procfs/cgroup.h"
+#include "procfs/meminfo.h"
+#include "procfs/mountinfo.h"
+#include "procfs/proc_pid.h"
+#include "procfs/stat.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

@@ -14,7 +14,7 @@
 #include "exporter/http_client.h"
 #include "tests/integration/harness/exporter_process.h"
 #include "tests/integration/hostres/hostres_util.h"
-#include "tests/unit/collectors/container/fake_docker_api.h"
+#include "tests/unit/docker/fake_docker_api.h"
 
 namespace thoth::testing {
 namespace {

@@ -22,7 +22,7 @@
 #include "exporter/memory_errors.h"
 #include "gtest/gtest.h"
 #include "tests/integration/harness/process.h"
-#include "tests/unit/collectors/container/fake_docker_api.h"
+#include "tests/unit/docker/fake_docker_api.h"
 
 namespace thoth::testing {
 namespace {

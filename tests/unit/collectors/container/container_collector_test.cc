@@ -10,7 +10,7 @@
 #include "exporter/config_reader.h"
 #include "exporter/http_client.h"
 #include "tests/test_fixtures.h"
-#include "tests/unit/collectors/container/fake_docker_api.h"
+#include "tests/unit/docker/fake_docker_api.h"
 
 namespace thoth::container {
 namespace {

@@ -1,7 +1,7 @@
-#include "collectors/container/docker_api.h"
+#include "docker/engine_api.h"
 
-#include "collectors/container/cgroup_parser.h"
 #include "nlohmann/json.hpp"
+#include "procfs/cgroup.h"
 
 namespace thoth {
 

@@ -1,4 +1,4 @@
-#include "collectors/process/proc_parser.h"
+#include "procfs/proc_pid.h"
 
 #include <charconv>
 
@@ -79,21 +79,6 @@ ProcStatusMemory ParseProcStatusMemory(std::string_view text) {
 
 ProcIo ParseProcIo(std::string_view text) {
   return {KeyedNumber(text, "read_bytes", false), KeyedNumber(text, "write_bytes", false)};
-}
-
-std::optional<double> ParseBootTime(std::string_view text) {
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t nl = text.find('\n', pos);
-    std::string_view line =
-        text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-    pos = nl == std::string_view::npos ? text.size() : nl + 1;
-    if (line.rfind("btime ", 0) != 0) continue;
-    std::uint64_t v = 0;
-    if (!ParseNumber(line.substr(6), &v)) return std::nullopt;
-    return static_cast<double>(v);
-  }
-  return std::nullopt;
 }
 
 void CmdlineToText(std::string* raw) {

@@ -1,4 +1,4 @@
-#include "collectors/process/proc_parser.h"
+#include "procfs/proc_pid.h"
 
 #include <gtest/gtest.h>
 
@@ -84,12 +84,6 @@ TEST(ProcParser, Io) {
   EXPECT_EQ(cut.read_bytes, 40.0);
   EXPECT_FALSE(cut.write_bytes);
   EXPECT_FALSE(ParseProcIo("read_bytes: -1\n").read_bytes);
-}
-
-TEST(ProcParser, BootTime) {
-  EXPECT_EQ(ParseBootTime("cpu  1 2 3\nintr 0\nbtime 1700000000\nprocesses 5\n"), 1700000000.0);
-  EXPECT_FALSE(ParseBootTime("cpu  1 2 3\n"));
-  EXPECT_FALSE(ParseBootTime("btime soon\n"));
 }
 
 TEST(ProcParser, Cmdline) {

@@ -1,8 +1,8 @@
-#include "collectors/container/docker_api.h"
+#include "docker/engine_api.h"
 
 #include <gtest/gtest.h>
 
-#include "collectors/container/cgroup_parser.h"
+#include "procfs/cgroup.h"
 
 namespace thoth {
 namespace {

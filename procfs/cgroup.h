@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "collectors/filesystem/mountinfo.h"
+#include "procfs/mountinfo.h"
 
 namespace thoth {
 

@@ -1,4 +1,4 @@
-#include "collectors/container/cgroup_parser.h"
+#include "procfs/cgroup.h"
 
 #include <charconv>
 

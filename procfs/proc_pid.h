@@ -39,9 +39,6 @@ struct ProcIo {
 };
 ProcIo ParseProcIo(std::string_view text);
 
-// `btime` (boot time, unix seconds) from /proc/stat.
-std::optional<double> ParseBootTime(std::string_view text);
-
 // Turns a raw /proc/<pid>/cmdline (arguments separated and ended by NUL) into one line with
 // spaces between the arguments, as `ps -o args` shows it. Other control bytes are kept.
 void CmdlineToText(std::string* raw);

@@ -1,4 +1,4 @@
-#include "collectors/filesystem/small_file.h"
+#include "procfs/read_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "collectors/filesystem/meminfo.h"
+#include "procfs/meminfo.h"
 
 #include <charconv>
 #include <cstdint>

@@ -7,8 +7,9 @@
 
 namespace thoth {
 
-// Pure parsers of the Docker Engine API answers the container collector uses, and the cgroup
-// paths Docker gives a container. Hostile input (wrong types, huge or path-like ids) is skipped.
+// Pure parsers of the Docker Engine API answers the container collector and the logs
+// collector's docker source use, and the cgroup paths Docker gives a container. Hostile input
+// (wrong types, huge or path-like ids) is skipped.
 
 struct DockerContainer {
   std::string id;    // 64 hex digits (or at least 12), checked: it becomes part of a path

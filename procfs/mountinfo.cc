@@ -1,4 +1,4 @@
-#include "collectors/filesystem/mountinfo.h"
+#include "procfs/mountinfo.h"
 
 #include <charconv>
 

@@ -1,0 +1,15 @@
+#include "procfs/stat.h"
+
+#include <gtest/gtest.h>
+
+namespace thoth {
+namespace {
+
+TEST(ProcParser, BootTime) {
+  EXPECT_EQ(ParseBootTime("cpu  1 2 3\nintr 0\nbtime 1700000000\nprocesses 5\n"), 1700000000.0);
+  EXPECT_FALSE(ParseBootTime("cpu  1 2 3\n"));
+  EXPECT_FALSE(ParseBootTime("btime soon\n"));
+}
+
+}  // namespace
+}  // namespace thoth
