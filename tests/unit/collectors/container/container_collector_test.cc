@@ -9,6 +9,7 @@
 
 #include "exporter/config_reader.h"
 #include "exporter/http_client.h"
+#include "exporter/registry.h"
 #include "tests/unit/collectors/container/fake_docker_api.h"
 
 namespace thoth::container {
@@ -315,7 +316,7 @@ TEST_F(ContainerCollectorTest, ChecksGradeWorkingSetAgainstLimitOrHostMemory) {
 }
 
 std::vector<std::shared_ptr<Collector>> FromYaml(const std::string& yaml) {
-  return MakeCollectors(ParseYaml(yaml, "test.yml"), CollectorEnv{});
+  return BuildCollectors("container", ParseYaml(yaml, "test.yml"), CollectorEnv{});
 }
 
 TEST_F(ContainerCollectorTest, Config) {

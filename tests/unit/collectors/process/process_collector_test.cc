@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "exporter/config_reader.h"
+#include "exporter/registry.h"
 
 namespace thoth::process {
 namespace {
@@ -220,7 +221,7 @@ TEST(GradeProcessGroup, Rules) {
 }
 
 std::vector<std::shared_ptr<Collector>> FromYaml(const std::string& yaml) {
-  return MakeCollectors(ParseYaml(yaml, "test.yml"), CollectorEnv{});
+  return BuildCollectors("process", ParseYaml(yaml, "test.yml"), CollectorEnv{});
 }
 
 TEST(ProcessCollector, Config) {
