@@ -124,7 +124,7 @@ void CheckTargetNames(const ConfigNode& section, const std::string& key,
   std::map<std::string, ConfigNode> seen;
   const std::vector<ConfigNode> items = section.Items();
   for (size_t i = 0; i < items.size() && i < names.size(); ++i) {
-    const ConfigNode at = items[i].Has(key) ? items[i].Child(key) : items[i];
+    const ConfigNode at = items[i].Child(key);  // absent (a default name): points at the item
     auto [first, inserted] = seen.emplace(names[i], at);
     if (!inserted) {
       at.Fail("another target has this name: " + first->second.path() + " at " +
