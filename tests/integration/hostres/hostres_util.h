@@ -49,7 +49,7 @@ inline std::shared_ptr<Collector> Build(std::string_view kind, const std::string
 inline MetricSink CollectOnce(Collector& c, Status* status = nullptr) {
   MetricSink sink(c.TargetLabel());
   Status s = c.Collect(ScrapeContext{Clock::now() + std::chrono::seconds(8)}, sink);
-  EXPECT_TRUE(s.ok()) << c.Name() << ": " << s.message();
+  EXPECT_TRUE(s.ok()) << c.Kind() << ": " << s.message();
   if (status != nullptr) *status = s;
   return sink;
 }
