@@ -163,23 +163,11 @@ Status LoadConfigText(const std::string& text, const std::string& name,
     for (const auto& kind : CollectorKinds()) {
       // Every section is validated, enabled or not, so a typo never waits for the day a
       // collector is switched on.
-      auto collectors = kind.make(root, kind_env);
-      std::shared_ptr<AdHocProber> prober;
-      if (kind.make_prober) prober = kind.make_prober(root, kind_env);
+      auto collectors = BuildCollectors(kind.name, root, kind_env);
+      std::shared_ptr<AdHocProber> prober = BuildProber(kind.name, root, kind_env);
       if (!selection.Enabled(kind.name, kind.default_enabled)) continue;
       for (auto& c : collectors) loaded.collectors.push_back(std::move(c));
       if (prober) loaded.prober = std::move(prober);
-    }
-    // Two targets of one kind with the same name would be indistinguishable in every series.
-    for (size_t i = 0; i < loaded.collectors.size(); ++i) {
-      for (size_t j = 0; j < i; ++j) {
-        if (loaded.collectors[i]->Kind() == loaded.collectors[j]->Kind() &&
-            loaded.collectors[i]->Target() == loaded.collectors[j]->Target()) {
-          return Status::Error(OneLine(name + ": " + loaded.collectors[i]->Kind() +
-                                       ": target name \"" + loaded.collectors[i]->Target() +
-                                       "\" is used twice"));
-        }
-      }
     }
     *out = std::move(loaded);
     return Status::Ok();

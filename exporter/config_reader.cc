@@ -133,10 +133,33 @@ std::optional<double> ParseDuration(std::string_view text) {
   return total;
 }
 
+namespace {
+thread_local KeyRecorder* g_recorder = nullptr;
+}  // namespace
+
+KeyRecorder::KeyRecorder() { g_recorder = this; }
+KeyRecorder::~KeyRecorder() { g_recorder = nullptr; }
+
+void KeyRecorder::Record(const std::string& schema_path, const std::vector<std::string>& allowed) {
+  keys_[schema_path].insert(allowed.begin(), allowed.end());
+}
+
 ConfigNode::ConfigNode(YAML::Node node, std::string file, std::string path)
-    : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)) {
+    : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)), schema_path_(path_) {
   if (node_) mark_ = node_.Mark();
 }
+
+ConfigNode ConfigNode::WithSchemaPath(std::string schema_path) && {
+  schema_path_ = std::move(schema_path);
+  return std::move(*this);
+}
+
+namespace {
+std::string JoinPath(const std::string& parent, std::string_view key) {
+  if (parent.empty()) return std::string(key);
+  return parent + "." + std::string(key);
+}
+}  // namespace
 
 std::string ConfigNode::Location() const {
   std::ostringstream out;
@@ -187,6 +210,7 @@ bool ConfigNode::Has(std::string_view key) const {
 }
 
 void ConfigNode::ExpectKeys(const std::vector<std::string>& allowed) const {
+  if (g_recorder != nullptr) g_recorder->Record(schema_path_, allowed);
   if (IsNull()) return;
   if (!IsMap()) Fail("expected a mapping of keys to values");
   std::vector<std::string> seen;
@@ -220,6 +244,7 @@ ConfigNode ConfigNode::Child(std::string_view key) const {
       if (kv.first.IsScalar() && kv.first.Scalar() == key) {
         ConfigNode child(kv.second, file_, ChildPath(key));
         child.mark_ = kv.second.Mark().line >= 0 ? kv.second.Mark() : kv.first.Mark();
+        child.schema_path_ = JoinPath(schema_path_, key);
         return child;
       }
     }
@@ -227,6 +252,8 @@ ConfigNode ConfigNode::Child(std::string_view key) const {
   // Absent: errors about it point at the enclosing mapping.
   ConfigNode absent(YAML::Node(), file_, ChildPath(key));
   absent.mark_ = mark_;
+  absent.schema_path_ = JoinPath(schema_path_, key);
+  absent.absent_ = true;
   return absent;
 }
 
@@ -236,7 +263,8 @@ std::vector<ConfigNode> ConfigNode::Items() const {
   if (!IsSequence()) Fail("expected a list");
   size_t i = 0;
   for (const auto& item : node_) {
-    out.emplace_back(item, file_, path_ + "[" + std::to_string(i++) + "]");
+    out.push_back(ConfigNode(item, file_, path_ + "[" + std::to_string(i++) + "]")
+                      .WithSchemaPath(schema_path_ + "[]"));
   }
   return out;
 }
@@ -247,7 +275,8 @@ std::vector<std::pair<std::string, ConfigNode>> ConfigNode::Entries() const {
   if (!IsMap()) Fail("expected a mapping");
   for (const auto& kv : node_) {
     if (!kv.first.IsScalar()) ConfigNode(kv.first, file_, path_).Fail("a key must be a name");
-    out.emplace_back(kv.first.Scalar(), ConfigNode(kv.second, file_, ChildPath(kv.first.Scalar())));
+    out.emplace_back(kv.first.Scalar(), ConfigNode(kv.second, file_, ChildPath(kv.first.Scalar()))
+                                            .WithSchemaPath(JoinPath(schema_path_, "*")));
   }
   return out;
 }

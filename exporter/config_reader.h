@@ -2,8 +2,10 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -45,14 +47,23 @@ class ConfigNode {
   ConfigNode(YAML::Node node, std::string file, std::string path = "");
 
   bool IsNull() const { return !node_ || node_.IsNull(); }
+  // True for the child of a key that is not there at all (`filesystem:` with no value is null
+  // but present).
+  bool IsAbsent() const { return absent_; }
   bool IsMap() const { return node_ && node_.IsMap(); }
   bool IsSequence() const { return node_ && node_.IsSequence(); }
   bool IsScalar() const { return node_ && node_.IsScalar(); }
   bool Has(std::string_view key) const;
   const std::string& path() const { return path_; }
   const std::string& file() const { return file_; }
+  // "FILE:LINE:COL" of this node (of the enclosing mapping when absent).
+  std::string Location() const;
+  // The path with every list index as "[]" and every free-form map key (Entries) as "*":
+  // "postgres[].statements", "probe.modules.*". The address of this node in the JSON Schema.
+  const std::string& schema_path() const { return schema_path_; }
 
-  // Fails unless this is a map whose keys are all in `allowed` (and none repeats).
+  // Fails unless this is a map whose keys are all in `allowed` (and none repeats). Tells the
+  // active KeyRecorder, if any, that `allowed` are the keys of schema_path().
   void ExpectKeys(std::initializer_list<std::string_view> allowed) const;
   void ExpectKeys(const std::vector<std::string>& allowed) const;
 
@@ -91,14 +102,45 @@ class ConfigNode {
   [[noreturn]] void FailKey(std::string_view key, std::string_view what) const;
 
  private:
-  std::string Location() const;
   std::string ChildPath(std::string_view key) const;
+  ConfigNode WithSchemaPath(std::string schema_path) &&;
 
   YAML::Node node_;
   YAML::Mark mark_ = YAML::Mark::null_mark();  // where errors about this node point
   std::string file_;
   std::string path_;
+  std::string schema_path_;
+  bool absent_ = false;
 };
+
+// Records, while it lives, the keys that every ConfigNode::ExpectKeys on this thread allowed,
+// by schema path ("" is the top level). This is what the parser knows; a test compares it with
+// the properties of config.schema.json. Recorders do not nest.
+class KeyRecorder {
+ public:
+  KeyRecorder();
+  ~KeyRecorder();
+  KeyRecorder(const KeyRecorder&) = delete;
+  KeyRecorder& operator=(const KeyRecorder&) = delete;
+
+  const std::map<std::string, std::set<std::string>>& keys() const { return keys_; }
+  void Record(const std::string& schema_path, const std::vector<std::string>& allowed);
+
+ private:
+  std::map<std::string, std::set<std::string>> keys_;
+};
+
+// Runs `parse` (which reads through ConfigNode and may throw ConfigError) and turns a
+// ConfigError into a Status; the error already names file:line:col and key.
+template <typename F>
+Status CatchConfigError(F&& parse) {
+  try {
+    parse();
+    return Status::Ok();
+  } catch (const ConfigError& e) {
+    return Status::Error(e.what());
+  }
+}
 
 // Parses YAML text into a root ConfigNode. Syntax errors become ConfigError with line/column.
 ConfigNode ParseYaml(const std::string& text, const std::string& file);

@@ -61,13 +61,6 @@ void RunJob(const std::shared_ptr<VerifyJob>& job) {
   job->cv.notify_all();
 }
 
-struct BackupConfig {
-  std::string name;
-  std::string pattern;
-  BackupFormat verify = BackupFormat::kAuto;
-  double settle_seconds = 10;
-};
-
 class BackupCollector : public Collector {
  public:
   BackupCollector(BackupConfig config, std::string fingerprint)
@@ -309,29 +302,13 @@ class BackupCollector : public Collector {
 
 }  // namespace
 
-std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
+std::vector<std::shared_ptr<Collector>> MakeCollectors(std::vector<BackupConfig> backups,
                                                        const CollectorEnv& env) {
   (void)env;
   std::vector<std::shared_ptr<Collector>> out;
-  std::set<std::string> names;
-  for (const auto& item : root.Child("backup").Items()) {
-    item.ExpectKeys({"name", "glob", "verify", "settle_seconds"});
-    BackupConfig config;
-    config.name = item.RequiredString("name");
-    config.pattern = item.RequiredString("glob");
-    if (config.name.empty()) item.FailKey("name", "must not be empty");
-    if (!names.insert(config.name).second) item.FailKey("name", "repeats an earlier backup");
-    if (config.pattern.empty() || config.pattern[0] != '/') {
-      item.FailKey("glob", "must be an absolute path");
-    }
-    if (!ParseBackupFormat(item.String("verify", "auto"), &config.verify)) {
-      item.FailKey("verify", "must be auto, pg_dump, tar_gz or none");
-    }
-    config.settle_seconds = item.Number("settle_seconds", config.settle_seconds);
-    if (!(config.settle_seconds >= 0) || config.settle_seconds > 86400) {
-      item.FailKey("settle_seconds", "must be between 0 and 86400");
-    }
-    out.push_back(std::make_shared<BackupCollector>(config, item.Fingerprint()));
+  for (auto& config : backups) {
+    std::string fingerprint = config.fingerprint;
+    out.push_back(std::make_shared<BackupCollector>(std::move(config), std::move(fingerprint)));
   }
   return out;
 }

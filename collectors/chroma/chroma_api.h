@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "collectors/chroma/chroma_config.h"
+#include "collectors/chroma/config.h"
 
 namespace thoth::chroma {
 

@@ -12,8 +12,8 @@
 #include <utility>
 
 #include "collectors/chroma/chroma_api.h"
-#include "collectors/chroma/chroma_config.h"
 #include "collectors/chroma/chroma_json.h"
+#include "collectors/chroma/config.h"
 #include "exporter/http_client.h"
 #include "exporter/memory_errors.h"
 #include "exporter/ttl_cache.h"
@@ -676,10 +676,10 @@ void ChromaCollector::Checks(const std::vector<prometheus::MetricFamily>& famili
 
 }  // namespace
 
-std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
+std::vector<std::shared_ptr<Collector>> MakeCollectors(std::vector<TargetConfig> targets,
                                                        const CollectorEnv& env) {
   std::vector<std::shared_ptr<Collector>> out;
-  for (auto& cfg : ParseConfig(root)) {
+  for (auto& cfg : targets) {
     out.push_back(std::make_shared<ChromaCollector>(std::move(cfg), env));
   }
   return out;

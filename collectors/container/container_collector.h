@@ -5,8 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "collectors/container/config.h"
 #include "exporter/collector.h"
-#include "exporter/config_reader.h"
 
 namespace thoth::container {
 
@@ -16,17 +16,9 @@ namespace thoth::container {
 // `self` is true/false or the name to report the exporter's own container under (true = "self").
 // `cgroups` items are cgroup paths as /proc/<pid>/cgroup shows them ("/system.slice/x.service",
 // named by the path) or {name, path}. `docker_socket: ""` turns the Docker part off. Without the
-// section only `self` is on (SPEC §4). Nothing to watch: no collector. Validates (throws
-// ConfigError); no side effects.
-std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
+// section only `self` is on (SPEC §4). Nothing to watch: no collector. No side effects.
+std::vector<std::shared_ptr<Collector>> MakeCollectors(SectionConfig config,
                                                        const CollectorEnv& env);
-
-struct ContainerConfig {
-  bool self = true;
-  std::string self_name = "self";
-  std::string docker_socket = "/var/run/docker.sock";
-  std::vector<std::pair<std::string, std::string>> cgroups;  // (name, cgroup path)
-};
 
 // Where the collector looks, for tests: `host_root` prefixes /proc and /sys paths (a fixture
 // tree); a non-empty `cgroup_fstype` stands for the filesystem type of /sys/fs/cgroup.

@@ -202,24 +202,11 @@ std::shared_ptr<Collector> MakeFilesystemCollector(std::vector<std::string> path
                                                std::move(fingerprint));
 }
 
-std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
+std::vector<std::shared_ptr<Collector>> MakeCollectors(FilesystemConfig config,
                                                        const CollectorEnv& env) {
   (void)env;
-  ConfigNode section = root.Child("filesystem");
-  std::vector<std::string> paths;
-  if (!root.Has("filesystem")) {
-    paths = {"/"};  // SPEC §4: `/` stays watched when an operator's file leaves this out
-  } else if (!section.IsNull()) {
-    if (!section.IsSequence()) section.Fail("must be a list of paths");
-    std::set<std::string> seen;
-    for (const auto& item : section.Items()) {
-      std::string path = item.AsString();
-      if (path.empty() || path[0] != '/') item.Fail("must be an absolute path");
-      if (seen.insert(path).second) paths.push_back(path);
-    }
-  }
-  if (paths.empty()) return {};  // `filesystem: []`: the operator watches no filesystem
-  return {MakeFilesystemCollector(std::move(paths), "/proc", section.Fingerprint())};
+  if (config.paths.empty()) return {};  // `filesystem: []`: the operator watches no filesystem
+  return {MakeFilesystemCollector(std::move(config.paths), "/proc", std::move(config.fingerprint))};
 }
 
 }  // namespace thoth::filesystem

@@ -4,16 +4,15 @@
 #include <string>
 #include <vector>
 
+#include "collectors/filesystem/config.h"
 #include "exporter/collector.h"
-#include "exporter/config_reader.h"
 
 namespace thoth::filesystem {
 
 // Builds the one `filesystem` collector (Target() "filesystem", no target label) from the
 // `filesystem:` section, a list of absolute paths; without the section it watches `/`. An empty
-// list means no collector (no filesystem and no host memory series). Validates (throws
-// ConfigError); no side effects.
-std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
+// list means no collector (no filesystem and no host memory series). No side effects.
+std::vector<std::shared_ptr<Collector>> MakeCollectors(FilesystemConfig config,
                                                        const CollectorEnv& env);
 
 // The collector for `paths`, reading mountinfo and meminfo under proc_root (tests point it at a

@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 
+#include "collectors/http/config.h"
 #include "collectors/http/expectations.h"
 #include "collectors/http/probe.h"
 #include "collectors/http/url_pattern.h"
@@ -14,19 +15,6 @@ namespace thoth::http {
 namespace {
 
 const std::string kKind = "http";
-
-// A layout names a group of services; it is shown in --once and the log.
-bool ValidLayout(const std::string& layout) {
-  if (layout.size() > 64) return false;
-  for (char c : layout) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-constexpr double kDefaultTimeoutSeconds = 5;
-const char kDefaultModule[] = "http_2xx";
 
 const char kExpectedHelp[] =
     "1 when a failed probe of this target should page: it is required, or it or a service of "
@@ -202,55 +190,25 @@ class HttpProber : public AdHocProber {
 
 }  // namespace
 
-std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
+std::vector<std::shared_ptr<Collector>> MakeCollectors(std::vector<TargetConfig> targets,
                                                        const CollectorEnv& env) {
-  return MakeCollectorsWithExpectations(root, env, &ProcessProbeExpectations());
+  return MakeCollectorsWithExpectations(std::move(targets), env, &ProcessProbeExpectations());
 }
 
 std::vector<std::shared_ptr<Collector>> MakeCollectorsWithExpectations(
-    const ConfigNode& root, const CollectorEnv& env, ProbeExpectations* expectations) {
+    std::vector<TargetConfig> targets, const CollectorEnv& env, ProbeExpectations* expectations) {
   std::vector<std::shared_ptr<Collector>> out;
-  std::vector<std::string> keys = ProbeSpecKeys();
-  keys.push_back("service");
-  keys.push_back("url");
-  keys.push_back("layout");
-  keys.push_back("required");
-  for (const auto& item : root.Child("http").Items()) {
-    item.ExpectKeys(keys);
-    std::string service = item.RequiredString("service");
-    std::string url = item.RequiredString("url");
-    std::string error;
-    auto parsed = ParseProbeUrl(url, &error);
-    if (!parsed) item.FailKey("url", error);
-    std::string layout = item.String("layout", "");
-    if (!ValidLayout(layout)) {
-      item.FailKey("layout",
-                   "expected a short name of letters, digits, '.', '_' or '-' (e.g. v0.2)");
-    }
-    const bool required = item.Bool("required", false);
-    ProbeSpec spec = ParseProbeSpec(item, kDefaultTimeoutSeconds);
+  for (auto& t : targets) {
     out.push_back(std::make_shared<HttpCollector>(
-        std::move(service), parsed->normalized, std::move(layout), required, std::move(spec),
-        item.Fingerprint(), env.memory_errors, expectations));
+        std::move(t.service), std::move(t.url), std::move(t.layout), t.required, std::move(t.spec),
+        std::move(t.fingerprint), env.memory_errors, expectations));
   }
   return out;
 }
 
-std::shared_ptr<AdHocProber> MakeProber(const ConfigNode& root, const CollectorEnv& env) {
-  const ConfigNode probe = root.Child("probe");
-  probe.ExpectKeys({"allowed_targets", "denied_networks", "modules"});
-  ProbeGuard guard = ParseProbeGuard(probe);
-  std::map<std::string, ProbeSpec> modules;
-  const ConfigNode module_nodes = probe.Child("modules");
-  if (module_nodes.IsNull()) {
-    modules.emplace(kDefaultModule, ProbeSpec{});
-  } else {
-    for (const auto& [name, node] : module_nodes.Entries()) {
-      node.ExpectKeys(ProbeSpecKeys());
-      modules.emplace(name, ParseProbeSpec(node, kDefaultTimeoutSeconds));
-    }
-  }
-  return std::make_shared<HttpProber>(std::move(guard), std::move(modules), env.memory_errors);
+std::shared_ptr<AdHocProber> MakeProber(ProberConfig config, const CollectorEnv& env) {
+  return std::make_shared<HttpProber>(std::move(config.guard), std::move(config.modules),
+                                      env.memory_errors);
 }
 
 }  // namespace thoth::http

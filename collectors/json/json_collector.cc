@@ -7,7 +7,7 @@
 #include <string>
 #include <utility>
 
-#include "collectors/json/json_config.h"
+#include "collectors/json/config.h"
 #include "collectors/json/json_flatten.h"
 #include "exporter/http_client.h"
 #include "spdlog/spdlog.h"
@@ -166,12 +166,11 @@ class JsonCollector final : public Collector {
 
 }  // namespace
 
-std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
+std::vector<std::shared_ptr<Collector>> MakeCollectors(std::vector<TargetConfig> targets,
                                                        const CollectorEnv& env) {
   (void)env;
   std::vector<std::shared_ptr<Collector>> out;
-  for (auto& cfg : ParseConfig(root))
-    out.push_back(std::make_shared<JsonCollector>(std::move(cfg)));
+  for (auto& cfg : targets) out.push_back(std::make_shared<JsonCollector>(std::move(cfg)));
   return out;
 }
 

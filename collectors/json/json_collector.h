@@ -19,14 +19,14 @@
 #include <memory>
 #include <vector>
 
+#include "collectors/json/config.h"
 #include "exporter/collector.h"
-#include "exporter/config_reader.h"
 
 namespace thoth::json {
 
-// Builds one collector per configured target of the `json` section (validating it; throws
-// ConfigError). No side effects.
-std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
+// Builds one collector per configured target of the `json` section (parsed by config.h). No
+// side effects.
+std::vector<std::shared_ptr<Collector>> MakeCollectors(std::vector<TargetConfig> targets,
                                                        const CollectorEnv& env);
 
 }  // namespace thoth::json

@@ -15,11 +15,6 @@ namespace {
 
 const std::string kKind = "logs";
 
-// Bounds for max_line_bytes: a line must fit a request line; one line must not take more
-// memory than an operator would expect of a log tailer.
-constexpr std::int64_t kMinLineBytes = 256;
-constexpr std::int64_t kMaxLineBytes = 64 << 20;
-
 // A log is "mostly unparsed" when more than half of at least this many lines fail to parse
 // (alerts/logs.rules.yml, ThothLogUnparsed): a few odd lines in a quiet log are not a problem.
 constexpr std::uint64_t kUnparsedMinLines = 20;
@@ -44,43 +39,6 @@ constexpr int kMem006Slot = 5;
 constexpr int kMem007Slot = 6;
 
 }  // namespace
-
-LogConfig ParseLogConfig(const ConfigNode& node) {
-  node.ExpectKeys({"name", "path", "docker", "journal", "format", "from_start", "state_file",
-                   "max_line_bytes", "log_format", "regex"});
-  LogConfig c;
-  c.name = node.RequiredString("name");
-  if (c.name.empty()) node.FailKey("name", "must not be empty");
-  if (!ParseLogSource(node, &c.source)) {
-    c.path = node.RequiredString("path");
-    if (c.path.empty()) node.FailKey("path", "must not be empty");
-  }
-  std::string format = node.RequiredString("format");
-  if (format == "error_codes") {
-    c.format = LogFormat::kErrorCodes;
-  } else if (format == "nginx") {
-    c.format = LogFormat::kNginx;
-  } else {
-    node.FailKey("format", "expected error_codes or nginx, got \"" + format + "\"");
-  }
-  c.from_start = node.Bool("from_start", false);
-  c.state_file = node.String("state_file", "");
-  std::int64_t max_line = node.Integer("max_line_bytes", 65536);
-  if (max_line < kMinLineBytes || max_line > kMaxLineBytes) {
-    node.FailKey("max_line_bytes", "must be between " + std::to_string(kMinLineBytes) + " and " +
-                                       std::to_string(kMaxLineBytes));
-  }
-  c.max_line_bytes = static_cast<std::size_t>(max_line);
-  if (node.Has("log_format")) {
-    if (c.format != LogFormat::kNginx) node.FailKey("log_format", "only for format: nginx");
-    c.log_format = node.String("log_format", "");
-  }
-  if (node.Has("regex")) {
-    if (c.format != LogFormat::kErrorCodes) node.FailKey("regex", "only for format: error_codes");
-    c.regex = node.String("regex", "");
-  }
-  return c;
-}
 
 LogCollector::LogCollector(LogConfig config, std::optional<NginxLineParser> parser,
                            std::optional<CodeRegex> regex, std::string fingerprint,
@@ -245,36 +203,13 @@ void LogCollector::Checks(const std::vector<prometheus::MetricFamily>& families,
   for (int slot = 0; slot < kOtherSlot; ++slot) code_row(slot, slot == 0 || slot == 4);
 }
 
-std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
+std::vector<std::shared_ptr<Collector>> MakeCollectors(std::vector<LogTarget> targets,
                                                        const CollectorEnv& env) {
   std::vector<std::shared_ptr<Collector>> out;
-  std::set<std::string> names;
-  std::set<std::string> state_files;
-  for (const ConfigNode& item : root.Child("logs").Items()) {
-    LogConfig config = ParseLogConfig(item);
-    if (!names.insert(config.name).second) {
-      item.FailKey("name", "another log is already named \"" + config.name + "\"");
-    }
-    if (!config.state_file.empty() && !state_files.insert(config.state_file).second) {
-      item.FailKey("state_file", "already used by another log");
-    }
-    std::optional<NginxLineParser> parser;
-    std::optional<CodeRegex> regex;
-    std::string error;
-    if (config.format == LogFormat::kNginx) {
-      if (config.log_format.empty()) {
-        parser = NginxLineParser::Default();
-      } else {
-        parser = NginxLineParser::Compile(config.log_format, &error);
-        if (!parser) item.FailKey("log_format", error);
-      }
-    } else if (!config.regex.empty()) {
-      regex = CodeRegex::Compile(config.regex, &error);
-      if (!regex) item.FailKey("regex", error);
-    }
-    std::string fingerprint = item.Fingerprint();
-    out.push_back(std::make_shared<LogCollector>(std::move(config), std::move(parser),
-                                                 std::move(regex), std::move(fingerprint), env));
+  for (auto& t : targets) {
+    out.push_back(std::make_shared<LogCollector>(std::move(t.config), std::move(t.parser),
+                                                 std::move(t.regex), std::move(t.fingerprint),
+                                                 env));
   }
   return out;
 }

@@ -6,27 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "collectors/logs/config.h"
 #include "collectors/logs/log_counters.h"
 #include "collectors/logs/log_source.h"
 #include "collectors/logs/recent_window.h"
 #include "collectors/logs/tailer.h"
 #include "exporter/collector.h"
-#include "exporter/config_reader.h"
 
 namespace thoth::logs {
-
-// One entry of the `logs` section (SPEC §4).
-struct LogConfig {
-  std::string name;
-  std::string path;        // glob, for a file source
-  LogSourceConfig source;  // path, docker or journal
-  LogFormat format = LogFormat::kErrorCodes;
-  bool from_start = false;
-  std::string state_file;
-  std::size_t max_line_bytes = 65536;
-  std::string log_format;  // nginx only; "" = NginxLineParser::Default()
-  std::string regex;       // error_codes only; "" = scan for MEM-ddd
-};
 
 // Metrics of one configured log, read from its source (files, a Docker container or a systemd
 // unit: log_source.h). Start() begins tailing on a background thread; Collect() only reads
@@ -75,12 +62,9 @@ class LogCollector : public Collector {
   std::int64_t window_now_ = 0;
 };
 
-// Reads and validates one `logs` entry (throws ConfigError).
-LogConfig ParseLogConfig(const ConfigNode& node);
-
-// Builds one collector per configured target of the `logs` section (validating it; throws
-// ConfigError). No side effects.
-std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
+// Builds one collector per configured log of the `logs` section (parsed by config.h). No side
+// effects.
+std::vector<std::shared_ptr<Collector>> MakeCollectors(std::vector<LogTarget> targets,
                                                        const CollectorEnv& env);
 
 }  // namespace thoth::logs

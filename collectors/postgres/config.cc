@@ -135,7 +135,6 @@ TargetConfig ParseTarget(const ConfigNode& node) {
                    "bloat", "queries", "database_sizes", "settings"});
   TargetConfig t;
   t.name = node.RequiredString("name");
-  if (t.name.empty()) node.FailKey("name", "must not be empty");
   t.dsn = node.RequiredString("dsn");
   std::string error;
   auto params = ParseDsn(t.dsn, &error);
@@ -153,23 +152,19 @@ TargetConfig ParseTarget(const ConfigNode& node) {
   ParseSections(node, t);
   ParseBloat(node, t);
   ParseQueries(node, t);
+  t.fingerprint = node.Fingerprint();
   return t;
 }
 
 }  // namespace
 
-std::vector<TargetConfig> ParseSection(const ConfigNode& root) {
-  std::vector<TargetConfig> out;
-  ConfigNode section = root.Child("postgres");
-  if (section.IsNull()) return out;
-  if (!section.IsSequence()) section.Fail("expected a list of targets");
-  std::set<std::string> names;
-  for (const auto& item : section.Items()) {
-    TargetConfig t = ParseTarget(item);
-    if (!names.insert(t.name).second) item.FailKey("name", "another target has this name");
-    out.push_back(std::move(t));
-  }
-  return out;
+Status ParseConfig(const ConfigNode& section, std::vector<TargetConfig>* out) {
+  return CatchConfigError([&] {
+    std::vector<TargetConfig> targets;
+    if (!section.IsNull() && !section.IsSequence()) section.Fail("expected a list of targets");
+    for (const auto& item : section.Items()) targets.push_back(ParseTarget(item));
+    *out = std::move(targets);
+  });
 }
 
 std::string QuoteLiteral(std::string_view text) {

@@ -50,11 +50,13 @@ struct TargetConfig {
   double database_sizes_ttl_seconds = 60;  // pg_database_size (0 = read at every scrape)
   double settings_ttl_seconds = 600;       // pg_settings at the latest (else after a reload)
   std::vector<OperatorQuery> queries;
+  std::string fingerprint;  // of the item (ConfigNode::Fingerprint); never printed
 };
 
-// Reads and validates the `postgres:` section of the root (absent or null = no targets).
-// Throws ConfigError naming file, line, column and key; the error never quotes a password.
-std::vector<TargetConfig> ParseSection(const ConfigNode& root);
+// Reads and validates the `postgres:` section (absent or null = no targets). An error names
+// file, line, column and key and never quotes a password. Target names are checked unique by
+// the loader (exporter/config.cc), not here.
+Status ParseConfig(const ConfigNode& section, std::vector<TargetConfig>* out);
 
 // A literal for SQL text: E'...' with quotes and backslashes escaped. Input must not contain NUL.
 std::string QuoteLiteral(std::string_view text);

@@ -643,28 +643,25 @@ class PostgresCollector : public Collector {
 
 }  // namespace
 
-std::vector<std::shared_ptr<Collector>> MakeCollectorsWith(const ConfigNode& root,
+std::vector<std::shared_ptr<Collector>> MakeCollectorsWith(std::vector<TargetConfig> targets,
                                                            const CollectorEnv& env,
                                                            SessionFactory factory) {
   if (!factory) factory = [] { return std::make_unique<PgConnection>(); };
   std::vector<std::shared_ptr<Collector>> out;
-  ConfigNode section = root.Child("postgres");
-  std::vector<TargetConfig> targets = ParseSection(root);
-  std::vector<ConfigNode> items = section.IsNull() ? std::vector<ConfigNode>{} : section.Items();
-  for (size_t i = 0; i < targets.size(); ++i) {
+  for (auto& target : targets) {
     // The thresholds the collection uses are part of what makes an instance what it is.
-    std::string fingerprint = items[i].Fingerprint() + "|" +
+    std::string fingerprint = target.fingerprint + "|" +
                               FormatNumber(env.thresholds.long_running_query_seconds) + "|" +
                               FormatNumber(env.thresholds.slow_query_mean_seconds);
-    out.push_back(std::make_shared<PostgresCollector>(std::move(targets[i]), std::move(fingerprint),
+    out.push_back(std::make_shared<PostgresCollector>(std::move(target), std::move(fingerprint),
                                                       env, factory));
   }
   return out;
 }
 
-std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
+std::vector<std::shared_ptr<Collector>> MakeCollectors(std::vector<TargetConfig> targets,
                                                        const CollectorEnv& env) {
-  return MakeCollectorsWith(root, env, nullptr);
+  return MakeCollectorsWith(std::move(targets), env, nullptr);
 }
 
 }  // namespace thoth::postgres

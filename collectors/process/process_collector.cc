@@ -330,32 +330,21 @@ std::shared_ptr<Collector> MakeProcessCollector(const std::vector<ProcessGroupCo
   return std::make_shared<ProcessCollector>(groups, std::move(proc_root), std::move(fingerprint));
 }
 
-std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
+bool ValidCmdlinePattern(const std::string& pattern, std::string* error) {
+  try {
+    Regex check(pattern);
+  } catch (const std::invalid_argument& e) {
+    *error = e.what();
+    return false;
+  }
+  return true;
+}
+
+std::vector<std::shared_ptr<Collector>> MakeCollectors(ProcessConfig config,
                                                        const CollectorEnv& env) {
   (void)env;
-  ConfigNode section = root.Child("process");
-  std::vector<ProcessGroupConfig> groups;
-  std::set<std::string> names;
-  for (const auto& item : section.Items()) {
-    item.ExpectKeys({"name", "cmdline", "min_processes"});
-    ProcessGroupConfig g{item.RequiredString("name"), item.RequiredString("cmdline")};
-    if (item.Has("min_processes")) {
-      g.min_processes = item.Integer("min_processes", 0);
-      if (*g.min_processes < 0 || *g.min_processes > 1000000) {
-        item.FailKey("min_processes", "must be 0 to 1000000");
-      }
-    }
-    if (g.name.empty()) item.FailKey("name", "must not be empty");
-    if (!names.insert(g.name).second) item.FailKey("name", "repeats an earlier group");
-    try {
-      Regex check(g.cmdline);
-    } catch (const std::invalid_argument& e) {
-      item.FailKey("cmdline", std::string("not a valid regex: ") + e.what());
-    }
-    groups.push_back(std::move(g));
-  }
-  if (groups.empty()) return {};
-  return {MakeProcessCollector(groups, "/proc", section.Fingerprint())};
+  if (config.groups.empty()) return {};
+  return {MakeProcessCollector(config.groups, "/proc", std::move(config.fingerprint))};
 }
 
 }  // namespace thoth::process

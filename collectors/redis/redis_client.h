@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "collectors/redis/redis_config.h"
+#include "collectors/redis/config.h"
 
 namespace thoth::redis {
 

@@ -376,17 +376,13 @@ void RedisCollector::Checks(const std::vector<prometheus::MetricFamily>& familie
   }
 }
 
-std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
+std::vector<std::shared_ptr<Collector>> MakeCollectors(std::vector<TargetConfig> targets,
                                                        const CollectorEnv& env) {
   (void)env;
   std::vector<std::shared_ptr<Collector>> out;
-  std::set<std::string> names;
-  for (const ConfigNode& item : root.Child("redis").Items()) {
-    TargetConfig config = ParseTargetConfig(item);
-    if (!names.insert(config.name).second) {
-      item.FailKey("name", "another redis target has the name " + config.name);
-    }
-    out.push_back(std::make_shared<RedisCollector>(std::move(config), item.Fingerprint()));
+  for (auto& config : targets) {
+    std::string fingerprint = config.fingerprint;
+    out.push_back(std::make_shared<RedisCollector>(std::move(config), std::move(fingerprint)));
   }
   return out;
 }

@@ -4,16 +4,16 @@
 #include <string>
 #include <vector>
 
+#include "collectors/redis/config.h"
 #include "collectors/redis/redis_client.h"
-#include "collectors/redis/redis_config.h"
 #include "exporter/collector.h"
 #include "exporter/config_reader.h"
 
 namespace thoth::redis {
 
-// Builds one collector per configured target of the `redis` section (validating it; throws
-// ConfigError). No side effects.
-std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
+// Builds one collector per configured target of the `redis` section (parsed by config.h). No
+// side effects.
+std::vector<std::shared_ptr<Collector>> MakeCollectors(std::vector<TargetConfig> targets,
                                                        const CollectorEnv& env);
 
 // One Redis server.

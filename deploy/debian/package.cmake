@@ -7,6 +7,7 @@
 #   /usr/lib/systemd/system/thoth-exporter.service    hardened unit
 #   /usr/share/thoth-exporter/alerts/*.yml            Prometheus rule files from alerts/
 #   /usr/share/thoth-exporter/dashboards/*.json       Grafana dashboards from dashboards/
+#   /usr/share/thoth-exporter/config.schema.json      JSON Schema of the config, for editors
 #   /usr/share/doc/thoth-exporter/                    deployment guide and examples
 # alerts/ and dashboards/ are read when the package is made, so new files need no change here.
 
@@ -34,6 +35,8 @@ install(DIRECTORY ${CMAKE_SOURCE_DIR}/alerts/ DESTINATION share/thoth-exporter/a
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/dashboards/ DESTINATION share/thoth-exporter/dashboards OPTIONAL
         FILES_MATCHING PATTERN "*.json" PATTERN "src" EXCLUDE PATTERN "node_modules" EXCLUDE)
 install(FILES ${CMAKE_SOURCE_DIR}/docs/deployment.md DESTINATION share/doc/thoth-exporter)
+# Read by editors while /etc/thoth-exporter/config.yml is edited (README, Configuration).
+install(FILES ${CMAKE_SOURCE_DIR}/docs/config.schema.json DESTINATION share/thoth-exporter)
 # What Debian policy asks of every package (lintian checks it): the copyright file, the changelog
 # compressed with gzip -9n (no name, no time stamp: reproducible), and a manual page. The page is
 # made from `--help` by help2man when the package is made, so it cannot fall behind the binary.

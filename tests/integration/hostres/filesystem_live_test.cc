@@ -32,7 +32,7 @@ void ExpectBetween(double value, double a, double b, double slack) {
 
 TEST(FilesystemLive, AgreesWithDfAndFree) {
   std::string dir = MakeTempDir("thoth-hostres");
-  auto c = Build(filesystem::MakeCollectors, "filesystem: [/, " + dir + ", /proc]\n");
+  auto c = Build("filesystem", "filesystem: [/, " + dir + ", /proc]\n");
   ASSERT_TRUE(c);
   const std::vector<std::string> paths = {"/", dir, "/proc"};
   std::vector<DfRow> before, after;

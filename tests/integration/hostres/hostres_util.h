@@ -4,10 +4,12 @@
 #include <cmath>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "exporter/collector.h"
 #include "exporter/config_reader.h"
+#include "exporter/registry.h"
 #include "tests/integration/harness/process.h"
 
 namespace thoth::testing {
@@ -37,10 +39,9 @@ inline double ShellNumber(const std::string& command) {
   }
 }
 
-// Builds the collectors of one kind from YAML text and runs one collection.
-template <typename Factory>
-std::shared_ptr<Collector> Build(Factory make, const std::string& yaml) {
-  auto collectors = make(ParseYaml(yaml, "test.yml"), CollectorEnv{});
+// Builds the collectors of one kind from YAML text, as the config loader does.
+inline std::shared_ptr<Collector> Build(std::string_view kind, const std::string& yaml) {
+  auto collectors = BuildCollectors(kind, ParseYaml(yaml, "test.yml"), CollectorEnv{});
   EXPECT_EQ(collectors.size(), 1u) << yaml;
   return collectors.empty() ? nullptr : collectors[0];
 }

@@ -64,9 +64,9 @@ TEST(ProcessLive, GroupOfChildrenAgreesWithPs) {
     std::this_thread::sleep_for(10ms);
   }
 
-  auto collector = Build(process::MakeCollectors,
-                         "process:\n  - {name: sleepers, cmdline: \"" + name +
-                             " 10[0-9]$\"}\n  - {name: nobody, cmdline: \"^no such process$\"}\n");
+  auto collector =
+      Build("process", "process:\n  - {name: sleepers, cmdline: \"" + name +
+                           " 10[0-9]$\"}\n  - {name: nobody, cmdline: \"^no such process$\"}\n");
   ASSERT_TRUE(collector);
   MetricSink sink = CollectOnce(*collector);
   std::vector<PsRow> ps = Ps(pids);
@@ -172,7 +172,7 @@ TEST(ProcessLive, ScanOfAThousandProcesses) {
   ASSERT_GE(procs, 1000u);
 
   // The usual case: a few groups, few members; every command line is read and tested.
-  auto few = Build(process::MakeCollectors,
+  auto few = Build("process",
                    "process:\n  - {name: memory-service, cmdline: memory-service}\n"
                    "  - {name: chroma, cmdline: chroma}\n  - {name: nginx, cmdline: nginx}\n");
   ASSERT_TRUE(few);
@@ -180,8 +180,7 @@ TEST(ProcessLive, ScanOfAThousandProcesses) {
 
   // The worst case: every one of the 1,000 children belongs to the group (they share this
   // binary's command line), so each also has stat, status, io and fd read.
-  auto all = Build(process::MakeCollectors,
-                   "process:\n  - {name: children, cmdline: \"integration_hostres\"}\n");
+  auto all = Build("process", "process:\n  - {name: children, cmdline: \"integration_hostres\"}\n");
   ASSERT_TRUE(all);
   MetricSink sink = CollectOnce(*all);
   EXPECT_GE(Sample(sink, "namedprocess_namegroup_num_procs", {{"groupname", "children"}}), 1000);

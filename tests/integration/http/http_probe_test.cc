@@ -6,6 +6,7 @@
 #include "collectors/http/http_collector.h"
 #include "exporter/http_client.h"
 #include "exporter/memory_errors.h"
+#include "exporter/registry.h"
 #include "exporter/scrape_engine.h"
 #include "gtest/gtest.h"
 #include "tests/integration/http/servers.h"
@@ -51,7 +52,7 @@ Outcome Collect(const std::string& fields, MemoryErrors* errors = nullptr,
   CollectorEnv env;
   env.memory_errors = errors != nullptr ? errors : &own;
   auto collectors =
-      MakeCollectors(ParseYaml("http: [{service: svc, " + fields + "}]", "test.yml"), env);
+      BuildCollectors("http", ParseYaml("http: [{service: svc, " + fields + "}]", "test.yml"), env);
   EXPECT_EQ(collectors.size(), 1u);
   MetricSink sink(collectors[0]->TargetLabel());
   const auto start = Clock::now();
@@ -211,7 +212,8 @@ TEST(HttpProbe, FreshConnectionForEveryProbe) {
   MemoryErrors errors;
   CollectorEnv env;
   env.memory_errors = &errors;
-  auto c = MakeCollectors(ParseYaml("http: [{service: s, " + Url("/respond") + "}]", "t.yml"), env);
+  auto c = BuildCollectors(
+      "http", ParseYaml("http: [{service: s, " + Url("/respond") + "}]", "t.yml"), env);
   before = server->RemotePorts().size();
   for (int i = 0; i < 2; ++i) {
     MetricSink sink("s");
@@ -269,7 +271,7 @@ TEST(HttpProbe, TlsFailuresPassThroughTheFront) {
 std::shared_ptr<AdHocProber> Prober(const std::string& probe_yaml, MemoryErrors* errors) {
   CollectorEnv env;
   env.memory_errors = errors;
-  return MakeProber(ParseYaml(probe_yaml, "test.yml"), env);
+  return BuildProber("http", ParseYaml(probe_yaml, "test.yml"), env);
 }
 
 TEST(AdHocProber, AllowedTargetIsProbedWithoutTargetLabel) {
@@ -340,7 +342,7 @@ TEST(HttpProbe, HundredTargetsWithinOneScrape) {
   CollectorEnv env;
   env.memory_errors = &errors;
   ScrapeEngine engine;
-  engine.SetCollectors(MakeCollectors(ParseYaml(yaml, "hundred.yml"), env));
+  engine.SetCollectors(BuildCollectors("http", ParseYaml(yaml, "hundred.yml"), env));
   const auto start = Clock::now();
   auto results = engine.Collect(start + std::chrono::seconds(8));
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();

@@ -7,6 +7,7 @@
 #include "collectors/http/http_collector.h"
 #include "collectors/http/probe.h"
 #include "exporter/http_client.h"
+#include "exporter/registry.h"
 #include "gtest/gtest.h"
 #include "tests/integration/http/servers.h"
 
@@ -51,10 +52,11 @@ Probed ProbeThrough(AdHocProber& prober, const std::string& url, const std::stri
 
 std::shared_ptr<AdHocProber> Prober(const std::vector<std::string>& allowed,
                                     const std::string& more = "") {
-  return MakeProber(ParseYaml("probe:\n  allowed_targets: " + Allowed(allowed) + "\n" + more +
-                                  "  modules: {follow: {follow_redirects: true, timeout: 2s}}\n",
-                              "test.yml"),
-                    CollectorEnv{});
+  return BuildProber("http",
+                     ParseYaml("probe:\n  allowed_targets: " + Allowed(allowed) + "\n" + more +
+                                   "  modules: {follow: {follow_redirects: true, timeout: 2s}}\n",
+                               "test.yml"),
+                     CollectorEnv{});
 }
 
 ProbeGuard Guard(const std::vector<std::string>& allowed, const std::string& denied = "",
@@ -160,7 +162,8 @@ TEST_F(ProbeSecurity, RedirectToFileUrl) {
 TEST_F(ProbeSecurity, RedirectFromHttpsToHttp) {
   // Both URLs are allowed; the downgrade alone is refused.
   const std::string tls_origin = "https://127.0.0.1:" + std::to_string(tls->port());
-  auto prober = MakeProber(
+  auto prober = BuildProber(
+      "http",
       ParseYaml(
           "probe:\n  allowed_targets: " + Allowed({tls_origin + "/*", Origin(*outside_) + "/*"}) +
               "\n  modules: {follow: {follow_redirects: true, timeout: 2s, ca_file: '" +

@@ -13,6 +13,7 @@
 #include "collectors/json/json_collector.h"
 #include "exporter/http_client.h"
 #include "exporter/metric_sink.h"
+#include "exporter/registry.h"
 #include "gtest/gtest.h"
 #include "tests/integration/harness/exporter_process.h"
 #include "tests/integration/harness/http_test_server.h"
@@ -56,7 +57,7 @@ struct Scraped {
 Scraped Scrape(const std::string& url, const std::string& extra = "", double deadline_seconds = 8) {
   const std::string yaml =
       "json:\n  - name: s\n    prefix: stats\n    url: '" + url + "'\n" + extra;
-  auto collectors = MakeCollectors(ParseYaml(yaml, "test.yml"), CollectorEnv{});
+  auto collectors = BuildCollectors("json", ParseYaml(yaml, "test.yml"), CollectorEnv{});
   EXPECT_EQ(collectors.size(), 1u);
   Scraped s;
   if (collectors.empty()) return s;

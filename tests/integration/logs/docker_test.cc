@@ -20,6 +20,7 @@
 #include "collectors/logs/logs_collector.h"
 #include "exporter/health_check.h"
 #include "exporter/memory_errors.h"
+#include "exporter/registry.h"
 #include "gtest/gtest.h"
 #include "tests/integration/harness/process.h"
 #include "tests/unit/docker/fake_docker_api.h"
@@ -35,7 +36,7 @@ using Steady = std::chrono::steady_clock;
 std::shared_ptr<Collector> MakeLog(const std::string& entry, MemoryErrors* errors) {
   CollectorEnv env;
   env.memory_errors = errors;
-  auto c = logs::MakeCollectors(ParseYaml("logs: [" + entry + "]", "test.yml"), env);
+  auto c = BuildCollectors("logs", ParseYaml("logs: [" + entry + "]", "test.yml"), env);
   return c.at(0);
 }
 

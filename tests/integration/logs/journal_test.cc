@@ -18,6 +18,7 @@
 #include "collectors/logs/logs_collector.h"
 #include "exporter/health_check.h"
 #include "exporter/memory_errors.h"
+#include "exporter/registry.h"
 #include "gtest/gtest.h"
 #include "tests/integration/harness/process.h"
 
@@ -36,7 +37,7 @@ std::shared_ptr<Collector> MakeLog(const std::string& entry, MemoryErrors* error
   CollectorEnv env;
   env.memory_errors = errors;
   env.one_shot = one_shot;
-  auto c = logs::MakeCollectors(ParseYaml("logs: [" + entry + "]", "test.yml"), env);
+  auto c = BuildCollectors("logs", ParseYaml("logs: [" + entry + "]", "test.yml"), env);
   return c.at(0);
 }
 

@@ -16,6 +16,7 @@
 #include "collectors/logs/nginx_parser.h"
 #include "exporter/http_client.h"
 #include "exporter/memory_errors.h"
+#include "exporter/registry.h"
 #include "gtest/gtest.h"
 #include "tests/integration/harness/nginx_server.h"
 
@@ -60,7 +61,7 @@ class NginxLogs : public ::testing::Test {
   std::shared_ptr<Collector> MakeLog(const std::string& entry) {
     CollectorEnv env;
     env.memory_errors = &errors_;
-    return logs::MakeCollectors(ParseYaml("logs: [" + entry + "]", "test.yml"), env).at(0);
+    return BuildCollectors("logs", ParseYaml("logs: [" + entry + "]", "test.yml"), env).at(0);
   }
 
   static NginxServer* nginx_;
@@ -174,7 +175,7 @@ TEST(NginxCombined, DefaultFormatReadsTheDeploymentGuidesNginx) {
   env.memory_errors = &errors;
   const std::string entry =
       "logs: [{name: edge, path: '" + nginx.access_log() + "', format: nginx}]";
-  auto log = logs::MakeCollectors(ParseYaml(entry, "test.yml"), env).at(0);
+  auto log = BuildCollectors("logs", ParseYaml(entry, "test.yml"), env).at(0);
   log->Start();
   const auto& counters = static_cast<logs::LogCollector&>(*log).counters();
   ASSERT_TRUE(WaitFor([&] { return fs::exists(nginx.access_log()); }, seconds(5)));
@@ -214,7 +215,7 @@ TEST(NginxCombined, DefaultFormatReadsTheDeploymentGuidesNginx) {
   CollectorEnv once_env;
   once_env.memory_errors = &once_errors;
   once_env.one_shot = true;
-  auto once = logs::MakeCollectors(ParseYaml(entry, "test.yml"), once_env).at(0);
+  auto once = BuildCollectors("logs", ParseYaml(entry, "test.yml"), once_env).at(0);
   MetricSink once_sink;
   ASSERT_TRUE(once->Collect(ScrapeContext{Steady::now() + seconds(5)}, once_sink).ok());
   std::vector<HealthCheck> rows;

@@ -15,6 +15,7 @@
 
 #include "collectors/logs/logs_collector.h"
 #include "exporter/memory_errors.h"
+#include "exporter/registry.h"
 #include "gtest/gtest.h"
 #include "tests/integration/harness/process.h"
 
@@ -29,7 +30,7 @@ using Steady = std::chrono::steady_clock;
 std::shared_ptr<Collector> MakeLog(const std::string& entry, MemoryErrors* errors) {
   CollectorEnv env;
   env.memory_errors = errors;
-  auto c = logs::MakeCollectors(ParseYaml("logs: [" + entry + "]", "test.yml"), env);
+  auto c = BuildCollectors("logs", ParseYaml("logs: [" + entry + "]", "test.yml"), env);
   return c.at(0);
 }
 

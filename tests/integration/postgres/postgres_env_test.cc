@@ -4,6 +4,7 @@
 
 #include "collectors/postgres/postgres_collector.h"
 #include "exporter/config_reader.h"
+#include "exporter/registry.h"
 #include "gtest/gtest.h"
 #include "tests/test_fixtures.h"
 
@@ -60,8 +61,8 @@ std::unique_ptr<PgTarget> MakeTarget(const std::string& postgres_section_yaml,
   CollectorEnv env;
   env.memory_errors = &t->memory_errors;
   env.thresholds = thresholds;
-  auto collectors =
-      postgres::MakeCollectors(ParseYaml("postgres:\n" + postgres_section_yaml, "test.yml"), env);
+  auto collectors = BuildCollectors(
+      "postgres", ParseYaml("postgres:\n" + postgres_section_yaml, "test.yml"), env);
   if (collectors.size() != 1) throw std::runtime_error("expected one postgres target");
   t->collector = collectors[0];
   return t;

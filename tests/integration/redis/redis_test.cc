@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "collectors/redis/redis_collector.h"
+#include "exporter/registry.h"
 #include "exporter/scrape_engine.h"
 #include "nlohmann/json.hpp"
 #include "tests/integration/harness/exporter_process.h"
@@ -61,7 +62,7 @@ class RedisEnvironment : public ::testing::Environment {
 const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new RedisEnvironment);
 
 std::shared_ptr<Collector> MakeOne(const std::string& yaml) {
-  auto collectors = redis::MakeCollectors(ParseYaml(yaml, "test.yml"), CollectorEnv{});
+  auto collectors = BuildCollectors("redis", ParseYaml(yaml, "test.yml"), CollectorEnv{});
   EXPECT_EQ(collectors.size(), 1u);
   return collectors.at(0);
 }

@@ -9,6 +9,7 @@
 #include "exporter/config.h"
 #include "exporter/config_reader.h"
 #include "gtest/gtest.h"
+#include "tests/unit/collectors/parse_section.h"
 
 namespace thoth {
 namespace {
@@ -84,12 +85,12 @@ TEST_F(EmbeddedDefault, HostsComeFromTheStacksVariables) {
 
 TEST_F(EmbeddedDefault, PoolIsTheMemoryServicesPool) {
   ConfigNode root = ParseYaml(EmbeddedDefaultConfig(), "<embedded default>");
-  auto targets = postgres::ParseSection(root);
+  auto targets = testing::ParseTargets(postgres::ParseConfig, root, "postgres");
   ASSERT_EQ(targets.size(), 1u);
   ASSERT_TRUE(targets[0].pool_size);
   EXPECT_EQ(*targets[0].pool_size, 50);
   setenv("LETTA_POOL_SIZE", "20", 1);
-  targets = postgres::ParseSection(root);
+  targets = testing::ParseTargets(postgres::ParseConfig, root, "postgres");
   EXPECT_EQ(*targets[0].pool_size, 20);
 }
 

@@ -13,6 +13,7 @@
 #include "collectors/backup/backup_scan.h"
 #include "exporter/config_reader.h"
 #include "tests/test_fixtures.h"
+#include "exporter/registry.h"
 
 namespace thoth::backup {
 namespace {
@@ -45,7 +46,7 @@ class BackupDir {
 };
 
 std::vector<std::shared_ptr<Collector>> FromYaml(const std::string& yaml) {
-  return MakeCollectors(ParseYaml(yaml, "test.yml"), CollectorEnv{});
+  return BuildCollectors("backup", ParseYaml(yaml, "test.yml"), CollectorEnv{});
 }
 
 std::shared_ptr<Collector> One(const std::string& name, const std::string& glob) {

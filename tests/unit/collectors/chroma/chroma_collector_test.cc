@@ -7,12 +7,13 @@
 
 #include "exporter/memory_errors.h"
 #include "exporter/metric_sink.h"
+#include "exporter/registry.h"
 
 namespace thoth::chroma {
 namespace {
 
 std::shared_ptr<Collector> Make(const std::string& yaml, const CollectorEnv& env = {}) {
-  auto c = MakeCollectors(ParseYaml(yaml, "t.yml"), env);
+  auto c = BuildCollectors("chroma", ParseYaml(yaml, "t.yml"), env);
   EXPECT_EQ(c.size(), 1u);
   return c.at(0);
 }

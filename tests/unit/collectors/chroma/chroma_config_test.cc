@@ -1,5 +1,3 @@
-#include "collectors/chroma/chroma_config.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -8,6 +6,9 @@
 #include <string>
 
 #include "collectors/chroma/chroma_collector.h"
+#include "collectors/chroma/config.h"
+#include "exporter/registry.h"
+#include "tests/unit/collectors/parse_section.h"
 
 namespace thoth::chroma {
 namespace {
@@ -16,7 +17,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 std::vector<TargetConfig> Parse(const std::string& yaml) {
-  return ParseConfig(ParseYaml(yaml, "test.yml"));
+  return testing::ParseTargets(ParseConfig, ParseYaml(yaml, "test.yml"), "chroma");
 }
 
 std::string ErrorOf(const std::string& yaml) {
@@ -139,7 +140,8 @@ TEST(ChromaConfigTest, TokenProblemsNeverQuoteTheToken) {
 }
 
 TEST(ChromaConfigTest, MakeCollectorsBuildsOnePerTargetWithoutSideEffects) {
-  auto collectors = MakeCollectors(
+  auto collectors = BuildCollectors(
+      "chroma",
       ParseYaml("chroma:\n  - {name: a, url: http://127.0.0.1:1}\n  - {name: b}\n", "t.yml"),
       CollectorEnv{});
   ASSERT_EQ(collectors.size(), 2u);

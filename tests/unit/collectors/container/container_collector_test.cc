@@ -11,6 +11,7 @@
 #include "exporter/http_client.h"
 #include "tests/test_fixtures.h"
 #include "tests/unit/docker/fake_docker_api.h"
+#include "exporter/registry.h"
 
 namespace thoth::container {
 namespace {
@@ -312,7 +313,7 @@ TEST_F(ContainerCollectorTest, ChecksGradeWorkingSetAgainstLimitOrHostMemory) {
 }
 
 std::vector<std::shared_ptr<Collector>> FromYaml(const std::string& yaml) {
-  return MakeCollectors(ParseYaml(yaml, "test.yml"), CollectorEnv{});
+  return BuildCollectors("container", ParseYaml(yaml, "test.yml"), CollectorEnv{});
 }
 
 TEST_F(ContainerCollectorTest, Config) {

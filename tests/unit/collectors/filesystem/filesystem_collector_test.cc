@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "exporter/config_reader.h"
+#include "exporter/registry.h"
 
 namespace thoth::filesystem {
 namespace {
@@ -152,7 +153,7 @@ TEST(FilesystemCollector, UnreadableMeminfoIsAFailure) {
 }
 
 std::vector<std::shared_ptr<Collector>> FromYaml(const std::string& yaml) {
-  return MakeCollectors(ParseYaml(yaml, "test.yml"), CollectorEnv{});
+  return BuildCollectors("filesystem", ParseYaml(yaml, "test.yml"), CollectorEnv{});
 }
 
 TEST(FilesystemCollector, Config) {

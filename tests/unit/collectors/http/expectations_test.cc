@@ -8,7 +8,12 @@
 namespace thoth::http {
 namespace {
 
-ConfigNode Root(const std::string& yaml) { return ParseYaml(yaml, "test.yml"); }
+std::vector<TargetConfig> Root(const std::string& yaml) {
+  std::vector<TargetConfig> targets;
+  Status status = ParseConfig(ParseYaml(yaml, "test.yml").Child("http"), &targets);
+  if (!status.ok()) throw ConfigError(status.message());
+  return targets;
+}
 
 TEST(ProbeExpectations, NothingSeenUpPagesOnlyForRequired) {
   ProbeExpectations e;

@@ -8,6 +8,7 @@
 
 #include "collectors/http/http_collector.h"
 #include "exporter/memory_errors.h"
+#include "exporter/registry.h"
 #include "gtest/gtest.h"
 #include "tests/test_fixtures.h"
 
@@ -18,8 +19,8 @@ ConfigNode Root(const std::string& yaml) { return ParseYaml(yaml, "test.yml"); }
 
 std::string ConfigErrorOf(const std::string& yaml) {
   try {
-    MakeCollectors(Root(yaml), CollectorEnv{});
-    MakeProber(Root(yaml), CollectorEnv{});
+    BuildCollectors("http", Root(yaml), CollectorEnv{});
+    BuildProber("http", Root(yaml), CollectorEnv{});
   } catch (const ConfigError& e) {
     return e.what();
   }
@@ -78,25 +79,25 @@ ca_file: /etc/ssl/certs/ca.pem
 }
 
 TEST(MakeCollectors, OneCollectorPerServiceNamedByService) {
-  auto collectors = MakeCollectors(Root(R"(
+  auto collectors = BuildCollectors("http", Root(R"(
 http:
   - {service: thoth-api, url: "http://localhost:8000/health", expect_json: {status: healthy}}
   - {service: letta, url: "http://localhost:8283/v1/health/", timeout: 2s}
 )"),
-                                   CollectorEnv{});
+                                    CollectorEnv{});
   ASSERT_EQ(collectors.size(), 2u);
   EXPECT_EQ(collectors[0]->Kind(), "http");
   EXPECT_EQ(collectors[0]->Target(), "thoth-api");
   EXPECT_EQ(collectors[0]->TargetLabel(), "thoth-api");
   EXPECT_EQ(collectors[1]->Target(), "letta");
   EXPECT_NE(collectors[0]->Fingerprint(), collectors[1]->Fingerprint());
-  EXPECT_TRUE(MakeCollectors(Root("{}"), CollectorEnv{}).empty());
+  EXPECT_TRUE(BuildCollectors("http", Root("{}"), CollectorEnv{}).empty());
 }
 
 TEST(MakeCollectors, FingerprintFollowsTheTargetsConfig) {
-  auto a = MakeCollectors(Root("http: [{service: s, url: 'http://h/', timeout: 1s}]"), {});
-  auto b = MakeCollectors(Root("http: [{service: s, url: 'http://h/', timeout: 1s}]"), {});
-  auto c = MakeCollectors(Root("http: [{service: s, url: 'http://h/', timeout: 2s}]"), {});
+  auto a = BuildCollectors("http", Root("http: [{service: s, url: 'http://h/', timeout: 1s}]"), {});
+  auto b = BuildCollectors("http", Root("http: [{service: s, url: 'http://h/', timeout: 1s}]"), {});
+  auto c = BuildCollectors("http", Root("http: [{service: s, url: 'http://h/', timeout: 2s}]"), {});
   EXPECT_EQ(a[0]->Fingerprint(), b[0]->Fingerprint());
   EXPECT_NE(a[0]->Fingerprint(), c[0]->Fingerprint());
 }
@@ -246,7 +247,7 @@ TEST(RunProbe, NoTimeLeftFailsWithoutFetching) {
 }
 
 TEST(Prober, RefusesEverythingByDefault) {
-  auto prober = MakeProber(Root("{}"), CollectorEnv{});
+  auto prober = BuildProber("http", Root("{}"), CollectorEnv{});
   ASSERT_NE(prober, nullptr);
   const std::string why = prober->Refusal("http://127.0.0.1:8000/health", "");
   EXPECT_NE(why.find("probe.allowed_targets is empty"), std::string::npos);
@@ -256,14 +257,14 @@ TEST(Prober, RefusesEverythingByDefault) {
 }
 
 TEST(Prober, AllowlistSchemesAndModules) {
-  auto prober = MakeProber(Root(R"(
+  auto prober = BuildProber("http", Root(R"(
 probe:
   allowed_targets: ["http://127.0.0.1:*/health*", "https://*.example.com"]
   modules:
     http_2xx: {timeout: 5s}
     healthy_json: {expect_json: {status: healthy}, timeout: 2s}
 )"),
-                           CollectorEnv{});
+                            CollectorEnv{});
   EXPECT_EQ(prober->Refusal("http://127.0.0.1:8000/health", "http_2xx"), "");
   EXPECT_EQ(prober->Refusal("http://127.0.0.1:8000/healthz", ""), "");
   EXPECT_EQ(prober->Refusal("https://api.example.com/anything", "healthy_json"), "");
@@ -289,7 +290,7 @@ probe:
 TEST(Checks, UpAndLatencyAgainstApiThresholds) {
   // required: a failure pages whatever was seen before (expectations_test.cc has the rest).
   auto collectors =
-      MakeCollectors(Root("http: [{service: api, url: 'http://h/', required: true}]"), {});
+      BuildCollectors("http", Root("http: [{service: api, url: 'http://h/', required: true}]"), {});
   auto judge = [&](double success, double seconds) {
     MetricSink sink;
     sink.Gauge("probe_success", "", {}, success);
@@ -320,7 +321,7 @@ TEST(Checks, UpAndLatencyAgainstApiThresholds) {
 }
 
 TEST(TimedOut, WritesProbeSuccessZero) {
-  auto collectors = MakeCollectors(Root("http: [{service: api, url: 'http://h/'}]"), {});
+  auto collectors = BuildCollectors("http", Root("http: [{service: api, url: 'http://h/'}]"), {});
   MetricSink sink("api");
   collectors[0]->TimedOut(sink);
   EXPECT_EQ(Value(sink, "probe_success"), 0);

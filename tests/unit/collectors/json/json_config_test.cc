@@ -1,5 +1,3 @@
-#include "collectors/json/json_config.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -7,7 +5,9 @@
 #include <fstream>
 #include <string>
 
+#include "collectors/json/config.h"
 #include "exporter/config.h"
+#include "tests/unit/collectors/parse_section.h"
 
 namespace thoth::json {
 namespace {
@@ -16,7 +16,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 std::vector<TargetConfig> Parse(const std::string& yaml) {
-  return ParseConfig(ParseYaml(yaml, "test.yml"));
+  return testing::ParseTargets(ParseConfig, ParseYaml(yaml, "test.yml"), "json");
 }
 
 std::string ErrorOf(const std::string& yaml) {
@@ -177,7 +177,7 @@ json:
 TEST(JsonConfigTest, TheEmbeddedDefaultReadsTheMemoryServiceStatistics) {
   unsetenv("THOTH_LETTA_URL");
   unsetenv("LETTA_SERVER_URL");
-  auto cfgs = ParseConfig(ParseYaml(EmbeddedDefaultConfig(), "(embedded)"));
+  auto cfgs = Parse(EmbeddedDefaultConfig());
   ASSERT_EQ(cfgs.size(), 1u);
   EXPECT_EQ(cfgs[0].name, "letta-memory-stats");
   EXPECT_EQ(cfgs[0].url, "http://localhost:8283/api/memory/stats");
@@ -185,12 +185,12 @@ TEST(JsonConfigTest, TheEmbeddedDefaultReadsTheMemoryServiceStatistics) {
   EXPECT_EQ(cfgs[0].max_series, 200u);
 
   setenv("LETTA_SERVER_URL", "http://letta:8283", 1);
-  cfgs = ParseConfig(ParseYaml(EmbeddedDefaultConfig(), "(embedded)"));
+  cfgs = Parse(EmbeddedDefaultConfig());
   ASSERT_EQ(cfgs.size(), 1u);
   EXPECT_EQ(cfgs[0].url, "http://letta:8283/api/memory/stats");
   // The same variables, in the same order, as the letta health probe.
   setenv("THOTH_LETTA_URL", "http://memory:9000", 1);
-  cfgs = ParseConfig(ParseYaml(EmbeddedDefaultConfig(), "(embedded)"));
+  cfgs = Parse(EmbeddedDefaultConfig());
   ASSERT_EQ(cfgs.size(), 1u);
   EXPECT_EQ(cfgs[0].url, "http://memory:9000/api/memory/stats");
   unsetenv("THOTH_LETTA_URL");

@@ -10,6 +10,7 @@
 #include "collectors/logs/logs_collector.h"
 #include "collectors/logs/state_file.h"
 #include "exporter/memory_errors.h"
+#include "exporter/registry.h"
 
 namespace thoth::logs {
 namespace {
@@ -172,7 +173,7 @@ std::string ConfigError(const std::string& yaml) {
   CollectorEnv env;
   env.memory_errors = &errors;
   try {
-    MakeCollectors(ParseYaml(yaml, "test.yml"), env);
+    BuildCollectors("logs", ParseYaml(yaml, "test.yml"), env);
   } catch (const thoth::ConfigError& e) {
     return e.what();
   }

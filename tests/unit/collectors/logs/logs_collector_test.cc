@@ -8,6 +8,7 @@
 #include <string>
 
 #include "exporter/memory_errors.h"
+#include "exporter/registry.h"
 
 namespace thoth::logs {
 namespace {
@@ -19,7 +20,7 @@ std::string ConfigError(const std::string& yaml) {
   CollectorEnv env;
   env.memory_errors = &errors;
   try {
-    MakeCollectors(ParseYaml(yaml, "test.yml"), env);
+    BuildCollectors("logs", ParseYaml(yaml, "test.yml"), env);
   } catch (const thoth::ConfigError& e) {
     return e.what();
   }
@@ -30,19 +31,20 @@ TEST(LogsConfig, DefaultsAndOneCollectorPerLog) {
   MemoryErrors errors;
   CollectorEnv env;
   env.memory_errors = &errors;
-  auto collectors = MakeCollectors(ParseYaml(R"(
+  auto collectors = BuildCollectors("logs",
+                                    ParseYaml(R"(
 logs:
   - {name: memory-service, path: "/var/log/memory-service/*.log", format: error_codes}
   - {name: nginx, path: /var/log/nginx/access.log, format: nginx}
 )",
-                                             "test.yml"),
-                                   env);
+                                              "test.yml"),
+                                    env);
   ASSERT_EQ(collectors.size(), 2u);
   EXPECT_EQ(collectors[0]->Kind(), "logs");
   EXPECT_EQ(collectors[0]->Target(), "memory-service");
   EXPECT_EQ(collectors[0]->TargetLabel(), "");
   EXPECT_NE(collectors[0]->Fingerprint(), collectors[1]->Fingerprint());
-  EXPECT_TRUE(MakeCollectors(ParseYaml("exporter: {}\n", "t.yml"), env).empty());
+  EXPECT_TRUE(BuildCollectors("logs", ParseYaml("exporter: {}\n", "t.yml"), env).empty());
 
   LogConfig c = ParseLogConfig(ParseYaml("{name: a, path: /x, format: nginx}", "t.yml"));
   EXPECT_FALSE(c.from_start);
@@ -96,7 +98,7 @@ class LogCollectorTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   std::shared_ptr<Collector> Make(const std::string& entry) {
-    auto c = MakeCollectors(ParseYaml("logs: [" + entry + "]", "t.yml"), env_);
+    auto c = BuildCollectors("logs", ParseYaml("logs: [" + entry + "]", "t.yml"), env_);
     return c.at(0);
   }
   double Get(const std::vector<prometheus::MetricFamily>& f, std::string_view name,

@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/unit/collectors/parse_section.h"
 
 namespace thoth::postgres {
 namespace {
@@ -13,7 +14,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 std::vector<TargetConfig> Parse(const std::string& section) {
-  return ParseSection(ParseYaml("postgres:\n" + section, "cfg.yml"));
+  return testing::ParseTargets(ParseConfig, ParseYaml("postgres:\n" + section, "cfg.yml"),
+                               "postgres");
 }
 
 // The ConfigError message of parsing section, or "" when it parses.
@@ -82,8 +84,9 @@ TEST(PgConfig, DefaultsForAMinimalTarget) {
 }
 
 TEST(PgConfig, AbsentOrNullSectionHasNoTargets) {
-  EXPECT_TRUE(ParseSection(ParseYaml("redis: []\n", "cfg.yml")).empty());
-  EXPECT_TRUE(ParseSection(ParseYaml("postgres:\n", "cfg.yml")).empty());
+  EXPECT_TRUE(
+      testing::ParseTargets(ParseConfig, ParseYaml("redis: []\n", "cfg.yml"), "postgres").empty());
+  EXPECT_TRUE(Parse("").empty());
 }
 
 TEST(PgConfig, DatabaseList) {

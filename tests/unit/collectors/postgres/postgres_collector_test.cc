@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "exporter/memory_errors.h"
+#include "exporter/registry.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -31,7 +32,7 @@ std::vector<std::shared_ptr<Collector>> Make(const std::string& yaml, MemoryErro
   CollectorEnv env;
   env.memory_errors = errors;
   env.thresholds = thresholds;
-  return MakeCollectors(ParseYaml(yaml, "cfg.yml"), env);
+  return BuildCollectors("postgres", ParseYaml(yaml, "cfg.yml"), env);
 }
 
 TEST(PgCollector, OneCollectorPerTargetWithoutConnecting) {

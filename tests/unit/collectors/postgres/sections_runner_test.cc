@@ -5,6 +5,7 @@
 #include "exporter/metric_sink.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/unit/collectors/parse_section.h"
 #include "tests/unit/collectors/postgres/fake_session.h"
 
 namespace thoth::postgres {
@@ -23,8 +24,12 @@ class PgSections : public ::testing::Test {
     CollectorEnv env;
     auto server = server_;
     auto made = MakeCollectorsWith(
-        ParseYaml("postgres:\n  - {name: db, dsn: \"host=127.0.0.1 dbname=memory\"" + extra + "}\n",
-                  "cfg.yml"),
+        testing::ParseTargets(
+            &ParseConfig,
+            ParseYaml("postgres:\n  - {name: db, dsn: \"host=127.0.0.1 dbname=memory\"" + extra +
+                          "}\n",
+                      "cfg.yml"),
+            "postgres"),
         env, [server] { return std::make_unique<FakeSession>(server); });
     ASSERT_EQ(made.size(), 1u);
     collector_ = made[0];

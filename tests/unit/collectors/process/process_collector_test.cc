@@ -11,6 +11,7 @@
 
 #include "exporter/config_reader.h"
 #include "tests/test_fixtures.h"
+#include "exporter/registry.h"
 
 namespace thoth::process {
 namespace {
@@ -214,7 +215,7 @@ TEST(GradeProcessGroup, Rules) {
 }
 
 std::vector<std::shared_ptr<Collector>> FromYaml(const std::string& yaml) {
-  return MakeCollectors(ParseYaml(yaml, "test.yml"), CollectorEnv{});
+  return BuildCollectors("process", ParseYaml(yaml, "test.yml"), CollectorEnv{});
 }
 
 TEST(ProcessCollector, Config) {

@@ -1,12 +1,12 @@
-#include "collectors/redis/redis_config.h"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 
+#include "collectors/redis/config.h"
 #include "collectors/redis/redis_collector.h"
+#include "exporter/registry.h"
 
 namespace thoth::redis {
 namespace {
@@ -99,7 +99,7 @@ TEST(RedisCountKeys, Specs) {
 }
 
 std::vector<std::shared_ptr<Collector>> Make(const std::string& yaml) {
-  return MakeCollectors(ParseYaml(yaml, "test.yml"), CollectorEnv{});
+  return BuildCollectors("redis", ParseYaml(yaml, "test.yml"), CollectorEnv{});
 }
 
 std::string ConfigErrorOf(const std::string& yaml) {

@@ -1,4 +1,4 @@
-#include "collectors/redis/redis_config.h"
+#include "collectors/redis/config.h"
 
 #include <charconv>
 
@@ -245,7 +245,16 @@ TargetConfig ParseTargetConfig(const ConfigNode& node) {
     }
     c.count_keys.push_back(*spec);
   }
+  c.fingerprint = node.Fingerprint();
   return c;
+}
+
+Status ParseConfig(const ConfigNode& section, std::vector<TargetConfig>* out) {
+  return CatchConfigError([&] {
+    std::vector<TargetConfig> targets;
+    for (const ConfigNode& item : section.Items()) targets.push_back(ParseTargetConfig(item));
+    *out = std::move(targets);
+  });
 }
 
 }  // namespace thoth::redis

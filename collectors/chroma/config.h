@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "exporter/config_reader.h"
+#include "exporter/status.h"
 
 namespace thoth::chroma {
 
@@ -41,8 +42,9 @@ struct TargetConfig {
   std::string fingerprint;
 };
 
-// Reads and validates the `chroma` section of the root (absent: no targets). Throws ConfigError
-// naming the file, line, column and key of the first problem; secrets are never quoted.
-std::vector<TargetConfig> ParseConfig(const ConfigNode& root);
+// Reads and validates the `chroma` section (absent or null: no targets). An error names the
+// file, line, column and key of the first problem; secrets are never quoted. Target names are
+// checked unique by the loader (exporter/config.cc).
+Status ParseConfig(const ConfigNode& section, std::vector<TargetConfig>* out);
 
 }  // namespace thoth::chroma

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "exporter/config_reader.h"
+#include "exporter/status.h"
 
 namespace thoth::redis {
 
@@ -54,9 +55,15 @@ struct TargetConfig {
   double count_keys_timeout = 2;          // budget for all count_keys SCANs of one scrape
   int count_keys_batch = 1000;            // SCAN ... COUNT
   std::string config_command = "CONFIG";  // renamed CONFIG of managed services; "" = never
+  std::string fingerprint;                // of the item; never printed
 };
 
 // Validates one item of the `redis` section; throws ConfigError.
 TargetConfig ParseTargetConfig(const ConfigNode& node);
+
+// Reads and validates the `redis` section (absent or null: no targets). An error names file,
+// line, column and key and never quotes a password. Target names (default: the address) are
+// checked unique by the loader (exporter/config.cc).
+Status ParseConfig(const ConfigNode& section, std::vector<TargetConfig>* out);
 
 }  // namespace thoth::redis

@@ -1,4 +1,4 @@
-#include "collectors/chroma/chroma_config.h"
+#include "collectors/chroma/config.h"
 
 #include <set>
 #include <string_view>
@@ -61,7 +61,7 @@ TargetConfig ReadTarget(const ConfigNode& item) {
                    "page_size", "ca_file", "insecure_skip_verify"});
   TargetConfig cfg;
   cfg.name = item.RequiredString("name");
-  if (cfg.name.empty() || HasControlCharacter(cfg.name)) {
+  if (HasControlCharacter(cfg.name)) {
     item.FailKey("name", "must be a non-empty name without control characters");
   }
 
@@ -124,17 +124,12 @@ TargetConfig ReadTarget(const ConfigNode& item) {
 
 }  // namespace
 
-std::vector<TargetConfig> ParseConfig(const ConfigNode& root) {
-  std::vector<TargetConfig> out;
-  std::set<std::string> names;
-  for (const ConfigNode& item : root.Child("chroma").Items()) {
-    TargetConfig cfg = ReadTarget(item);
-    if (!names.insert(cfg.name).second) {
-      item.FailKey("name", "another chroma target is already named " + cfg.name);
-    }
-    out.push_back(std::move(cfg));
-  }
-  return out;
+Status ParseConfig(const ConfigNode& section, std::vector<TargetConfig>* out) {
+  return CatchConfigError([&] {
+    std::vector<TargetConfig> targets;
+    for (const ConfigNode& item : section.Items()) targets.push_back(ReadTarget(item));
+    *out = std::move(targets);
+  });
 }
 
 }  // namespace thoth::chroma
