@@ -66,6 +66,8 @@ class LogCollector : public Collector {
   void ReadWindow();
   // What the counters cover, for the --once rows: "in the last 5 min", ...
   std::string Span() const;
+  // The minutes the counters cover, for per-minute rates: 0 when not known (not a window).
+  double SpanMinutes() const;
 
   LogConfig config_;
   std::string fingerprint_;
