@@ -34,7 +34,8 @@ TEST(ProcessMetricsText, FixtureTreeGivesTheGoldenText) {
       {"nginx", "^nginx: (master|worker) process$"},
       {"none", "^no-such-program\\s"},
   };
-  auto c = MakeProcessCollector(groups, std::string(THOTH_FIXTURES_DIR) + "/process/proc", "fp");
+  auto c =
+      MakeProcessCollector(groups, std::string(THOTH_FIXTURES_DIR) + "/process/proc", "fp").value();
   MetricSink sink;
   Status s = c->Collect(ScrapeContext{Clock::now() + std::chrono::seconds(5)}, sink);
   ASSERT_TRUE(s.ok()) << s.message();
