@@ -33,7 +33,7 @@ class Worker {
   // The flag itself, for waits elsewhere that must end on Stop() (AcquireStateFile).
   const std::atomic<bool>& stop_flag() const { return stop_; }
 
-  // Waits up to `timeout` until Stop() or until one of `fds` is readable (descriptors < 0 are
+  // Waits up to `timeout` until Stop() or until one of `fds` (at most three) is readable (< 0:
   // left out). Returns early on a signal; the caller looks again anyway.
   void Wait(std::initializer_list<int> fds, std::chrono::milliseconds timeout) const;
 
