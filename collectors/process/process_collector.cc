@@ -79,8 +79,8 @@ bool Vanished(int err) { return err == ENOENT || err == ESRCH; }
 class ProcessCollector : public Collector {
  public:
   ProcessCollector(std::vector<Group> groups, std::string proc_root, std::string fingerprint)
-      : proc_root_(std::move(proc_root)),
-        fingerprint_(std::move(fingerprint)),
+      : Collector(CollectorId::Single(kKind, std::move(fingerprint))),
+        proc_root_(std::move(proc_root)),
         groups_(std::move(groups)) {
     long hz = ::sysconf(_SC_CLK_TCK);
     ticks_per_second_ = hz > 0 ? static_cast<double>(hz) : 100.0;
@@ -88,17 +88,8 @@ class ProcessCollector : public Collector {
     page_size_ = page > 0 ? static_cast<double>(page) : 4096.0;
   }
 
-  const std::string& Name() const override { return kKind; }
-  const std::string& Target() const override { return kKind; }
-  std::string TargetLabel() const override { return ""; }
-  const std::string& Fingerprint() const override { return fingerprint_; }
-
   Status Collect(const ScrapeContext& ctx, MetricSink& sink) override {
-    try {
-      return CollectImpl(ctx, sink);
-    } catch (const std::exception& e) {
-      return Status::Error(std::string("process: ") + e.what());
-    }
+    return CollectImpl(ctx, sink);
   }
 
   void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
@@ -303,7 +294,6 @@ class ProcessCollector : public Collector {
   }
 
   const std::string proc_root_;
-  const std::string fingerprint_;
   std::vector<Group> groups_;
   double ticks_per_second_ = 100;
   double page_size_ = 4096;
