@@ -23,19 +23,29 @@ class Status {
   std::string message_;
 };
 
-// A value, or the error that kept it from being made (absl::StatusOr's shape, pared down).
+// The result of an operation that gives a value or fails: a T, or an error Status. As Status,
+// for values that travel back to the caller instead of out-parameters and error strings.
 template <typename T>
 class StatusOr {
  public:
   StatusOr(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
-  // `error` must be an error: an ok Status carries no value.
-  StatusOr(Status error) : status_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
+  // An error; an ok Status here is a programming error and reads as one.
+  StatusOr(Status status)  // NOLINT(google-explicit-constructor)
+      : status_(status.ok() ? Status::Error("StatusOr built from an ok Status without a value")
+                            : std::move(status)) {}
 
   bool ok() const { return value_.has_value(); }
+  // Ok when there is a value.
   const Status& status() const { return status_; }
-  // The value; only when ok().
+
+  // Only when ok().
+  T& value() & { return *value_; }
   const T& value() const& { return *value_; }
   T&& value() && { return std::move(*value_); }
+  T& operator*() & { return *value_; }
+  const T& operator*() const& { return *value_; }
+  T* operator->() { return &*value_; }
+  const T* operator->() const { return &*value_; }
 
  private:
   Status status_;

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <set>
+#include <utility>
 
 namespace thoth::logs {
 
@@ -57,17 +58,18 @@ Status ParseConfig(const ConfigNode& section, std::vector<LogTarget>* out) {
       if (!t.config.state_file.empty() && !state_files.insert(t.config.state_file).second) {
         item.FailKey("state_file", "already used by another log");
       }
-      std::string error;
       if (t.config.format == LogFormat::kNginx) {
         if (t.config.log_format.empty()) {
           t.parser = NginxLineParser::Default();
         } else {
-          t.parser = NginxLineParser::Compile(t.config.log_format, &error);
-          if (!t.parser) item.FailKey("log_format", error);
+          auto compiled = NginxLineParser::Compile(t.config.log_format);
+          if (!compiled.ok()) item.FailKey("log_format", compiled.status().message());
+          t.parser = std::move(compiled).value();
         }
       } else if (!t.config.regex.empty()) {
-        t.regex = CodeRegex::Compile(t.config.regex, &error);
-        if (!t.regex) item.FailKey("regex", error);
+        auto compiled = CodeRegex::Compile(t.config.regex);
+        if (!compiled.ok()) item.FailKey("regex", compiled.status().message());
+        t.regex = std::move(compiled).value();
       }
       t.fingerprint = item.Fingerprint();
       targets.push_back(std::move(t));

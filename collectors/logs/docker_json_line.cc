@@ -48,6 +48,71 @@ void AppendUtf8(unsigned cp, std::string* out) {
   }
 }
 
+// The code point of the escape after a backslash at p[-1] (p at the letter); p moves past it.
+// A lone surrogate is U+FFFD. False for an escape JSON does not have.
+bool ReadEscape(const char*& p, const char* end, unsigned* cp) {
+  char e = *p++;
+  switch (e) {
+    case '"':
+    case '\\':
+    case '/':
+      *cp = static_cast<unsigned char>(e);
+      return true;
+    case 'b':
+      *cp = '\b';
+      return true;
+    case 'f':
+      *cp = '\f';
+      return true;
+    case 'n':
+      *cp = '\n';
+      return true;
+    case 'r':
+      *cp = '\r';
+      return true;
+    case 't':
+      *cp = '\t';
+      return true;
+    case 'u':
+      break;
+    default:
+      return false;
+  }
+  if (!Hex4(p, end, cp)) return false;
+  p += 4;
+  if (*cp >= 0xD800 && *cp <= 0xDBFF) {
+    unsigned lo = 0;
+    if (end - p >= 6 && p[0] == '\\' && p[1] == 'u' && Hex4(p + 2, end, &lo) && lo >= 0xDC00 &&
+        lo <= 0xDFFF) {
+      *cp = 0x10000 + ((*cp - 0xD800) << 10) + (lo - 0xDC00);
+      p += 6;
+    } else {
+      *cp = 0xFFFD;  // a lone surrogate
+    }
+  } else if (*cp >= 0xDC00 && *cp <= 0xDFFF) {
+    *cp = 0xFFFD;
+  }
+  return true;
+}
+
+// Appends a code point as UTF-8 unless it would take *out past max (then *cut).
+void AppendBounded(unsigned cp, std::string* out, std::size_t max, bool* cut) {
+  std::size_t before = out->size();
+  if (before + 4 > max && before < max) {
+    std::string tmp;
+    AppendUtf8(cp, &tmp);
+    if (before + tmp.size() > max) {
+      *cut = true;
+    } else {
+      out->append(tmp);
+    }
+  } else if (before < max) {
+    AppendUtf8(cp, out);
+  } else {
+    *cut = true;
+  }
+}
+
 // Parses a JSON string starting at the opening quote. With `out`, the unescaped text is
 // appended (at most `max` bytes; *cut set when more was there); without, it is only checked.
 // `raw` gets the text between the quotes when it has no escapes (for `stream`).
@@ -70,79 +135,18 @@ bool ParseString(const char*& p, const char* end, std::string* out, std::size_t 
       out->append(run, n);
     }
     if (p >= end) return false;
-    char c = *p;
-    if (c == '"') {
+    if (*p == '"') {
       if (raw != nullptr) *raw = escaped ? std::string_view() : std::string_view(start, p - start);
       ++p;
       return true;
     }
-    if (c != '\\') return false;  // a control character inside a string
+    if (*p != '\\') return false;  // a control character inside a string
     escaped = true;
     if (end - p < 2) return false;
-    char e = p[1];
-    p += 2;
+    ++p;
     unsigned cp = 0;
-    switch (e) {
-      case '"':
-        cp = '"';
-        break;
-      case '\\':
-        cp = '\\';
-        break;
-      case '/':
-        cp = '/';
-        break;
-      case 'b':
-        cp = '\b';
-        break;
-      case 'f':
-        cp = '\f';
-        break;
-      case 'n':
-        cp = '\n';
-        break;
-      case 'r':
-        cp = '\r';
-        break;
-      case 't':
-        cp = '\t';
-        break;
-      case 'u': {
-        if (!Hex4(p, end, &cp)) return false;
-        p += 4;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-          unsigned lo = 0;
-          if (end - p >= 6 && p[0] == '\\' && p[1] == 'u' && Hex4(p + 2, end, &lo) &&
-              lo >= 0xDC00 && lo <= 0xDFFF) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            p += 6;
-          } else {
-            cp = 0xFFFD;  // a lone surrogate
-          }
-        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-          cp = 0xFFFD;
-        }
-        break;
-      }
-      default:
-        return false;
-    }
-    if (out != nullptr) {
-      std::size_t before = out->size();
-      if (before + 4 > max && before < max) {
-        std::string tmp;
-        AppendUtf8(cp, &tmp);
-        if (before + tmp.size() > max) {
-          *cut = true;
-        } else {
-          out->append(tmp);
-        }
-      } else if (before < max) {
-        AppendUtf8(cp, out);
-      } else {
-        *cut = true;
-      }
-    }
+    if (!ReadEscape(p, end, &cp)) return false;
+    if (out != nullptr) AppendBounded(cp, out, max, cut);
   }
 }
 

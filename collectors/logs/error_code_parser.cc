@@ -1,9 +1,10 @@
 #include "collectors/logs/error_code_parser.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
-#include "exporter/memory_errors.h"
+#include "re2/re2.h"
 
 namespace thoth::logs {
 
@@ -11,87 +12,46 @@ namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-// Rewrites the Perl-style parts of a pattern into POSIX ERE: named and non-capturing groups
-// become plain groups (remembering which one is `code`), \d and \D become bracket expressions.
-// Returns false with *error when the pattern cannot be translated.
-bool TranslatePattern(const std::string& in, std::string* out, std::size_t* code_group,
-                      std::string* error) {
-  std::size_t group = 0;
-  bool in_bracket = false;
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (in_bracket) {
-      // POSIX: ']' right after '[' or '[^' is literal; backslash is literal inside brackets.
-      *out += c;
-      if (c == ']') in_bracket = false;
-      continue;
-    }
-    if (c == '\\' && i + 1 < in.size()) {
-      char n = in[i + 1];
-      if (n == 'd') {
-        *out += "[0-9]";
-      } else if (n == 'D') {
-        *out += "[^0-9]";
-      } else {
-        *out += c;
-        *out += n;
-      }
+// A class `[...]` starting at in[i]: the index just past its closing `]` (RE2, as Go: a `]`
+// first in the class, after an optional `^`, is literal; `\` escapes; `[:alpha:]` nests).
+std::size_t SkipClass(std::string_view in, std::size_t i) {
+  ++i;
+  if (i < in.size() && in[i] == '^') ++i;
+  if (i < in.size() && in[i] == ']') ++i;
+  while (i < in.size() && in[i] != ']') {
+    if (in[i] == '\\') {
+      i += 2;
+    } else if (in.compare(i, 2, "[:") == 0 && in.find(":]", i + 2) != std::string_view::npos) {
+      i = in.find(":]", i + 2) + 2;
+    } else {
       ++i;
-      continue;
     }
-    if (c == '[') {
-      *out += c;
-      in_bracket = true;
-      if (i + 1 < in.size() && in[i + 1] == '^') *out += in[++i];
-      if (i + 1 < in.size() && in[i + 1] == ']') *out += in[++i];
-      continue;
-    }
-    if (c == '(') {
-      ++group;
-      if (i + 1 < in.size() && in[i + 1] == '?') {
-        std::size_t name_start = 0;
-        if (in.compare(i + 2, 2, "P<") == 0) {
-          name_start = i + 4;
-        } else if (in.compare(i + 2, 1, "<") == 0) {
-          name_start = i + 3;
-        } else if (in.compare(i + 2, 1, ":") == 0) {
-          *out += '(';
-          i += 2;
-          continue;
-        } else {
-          *error = "unsupported group syntax (?" + in.substr(i + 2, 1) +
-                   " (use (?P<code>...), (?<code>...) or (?:...))";
-          return false;
-        }
-        std::size_t close = in.find('>', name_start);
-        if (close == std::string::npos) {
-          *error = "unclosed group name";
-          return false;
-        }
-        if (in.compare(name_start, close - name_start, "code") == 0) *code_group = group;
-        *out += '(';
-        i = close;
-        continue;
-      }
-    }
-    *out += c;
   }
-  return true;
+  return i + 1;
 }
 
 }  // namespace
 
-std::string_view CodeSlotName(int slot) {
-  if (slot < 0 || slot >= kOtherSlot) return "other";
-  return ErrorCodes()[static_cast<std::size_t>(slot)].code;
-}
-
-int CodeSlot(std::string_view code) {
-  const auto& codes = ErrorCodes();
-  for (std::size_t i = 0; i < codes.size(); ++i) {
-    if (code == codes[i].code) return static_cast<int>(i);
+std::string NormalizeNamedGroups(std::string_view in) {
+  std::string out;
+  out.reserve(in.size() + 4);
+  std::size_t i = 0;
+  while (i < in.size()) {
+    std::size_t next = i + 1;
+    if (in[i] == '\\') {
+      next = i + 2;
+    } else if (in[i] == '[') {
+      next = SkipClass(in, i);
+    } else if (in.compare(i, 3, "(?<") == 0 && i + 3 < in.size() && in[i + 3] != '=' &&
+               in[i + 3] != '!') {
+      out += "(?P<";  // not look-behind `(?<=`, `(?<!`: RE2 rejects those with its own message
+      i += 3;
+      continue;
+    }
+    out.append(in.substr(i, std::min(next, in.size()) - i));
+    i = next;
   }
-  return kOtherSlot;
+  return out;
 }
 
 CodeSet FindErrorCodes(std::string_view line) {
@@ -106,8 +66,8 @@ CodeSet FindErrorCodes(std::string_view line) {
     if (s[1] == 'E' && s[2] == 'M' && s[3] == '-' && IsDigit(s[4]) && IsDigit(s[5]) &&
         IsDigit(s[6])) {
       bool longer = s + 7 < end && IsDigit(s[7]);
-      int slot = longer ? kOtherSlot : CodeSlot(std::string_view(s, 7));
-      found = static_cast<CodeSet>(found | (1u << slot));
+      MemCode code = longer ? MemCode::kOther : ParseMemCode(std::string_view(s, 7));
+      found = static_cast<CodeSet>(found | CodeBit(code));
       p = s + 7;
       while (longer && p < end && IsDigit(*p)) ++p;
     } else {
@@ -117,51 +77,39 @@ CodeSet FindErrorCodes(std::string_view line) {
   return found;
 }
 
-std::optional<CodeRegex> CodeRegex::Compile(const std::string& pattern, std::string* error) {
-  std::string translated;
-  std::size_t code_group = 0;
-  if (!TranslatePattern(pattern, &translated, &code_group, error)) return std::nullopt;
-  if (code_group == 0) {
-    *error = "regex needs a named group `code`, e.g. \"code\":\\s*\"(?P<code>[^\"]*)\"";
-    return std::nullopt;
+StatusOr<CodeRegex> CodeRegex::Compile(std::string_view pattern) {
+  RE2::Options options;
+  options.set_log_errors(false);  // the error goes into the configuration error instead
+  auto re = std::make_shared<const RE2>(NormalizeNamedGroups(pattern), options);
+  if (!re->ok()) return Status::Error("regex does not compile: " + re->error());
+  const auto& groups = re->NamedCapturingGroups();
+  auto code = groups.find("code");
+  if (code == groups.end()) {
+    return Status::Error(
+        "regex needs a named group `code`, e.g. \"code\":\\s*\"(?P<code>[^\"]*)\"");
   }
-  auto compiled = std::make_shared<Compiled>();
-  int rc = regcomp(&compiled->re, translated.c_str(), REG_EXTENDED);
-  if (rc != 0) {
-    char buf[256];
-    regerror(rc, &compiled->re, buf, sizeof(buf));
-    *error = std::string("regex does not compile: ") + buf;
-    return std::nullopt;  // a failed regcomp holds nothing: Compiled skips regfree
-  }
-  compiled->ok = true;
-  compiled->groups = compiled->re.re_nsub;
-  if (code_group > compiled->groups) {
-    *error = "regex group `code` not found after translation";
-    return std::nullopt;
-  }
-  CodeRegex r;
-  r.compiled_ = std::move(compiled);
-  r.code_group_ = code_group;
-  return r;
+  return CodeRegex(std::move(re), code->second);
 }
 
-std::optional<int> CodeRegex::Match(std::string_view line) const {
-  std::vector<regmatch_t> m(code_group_ + 1);
-  // REG_STARTEND: the line is not NUL-terminated and may contain NUL bytes.
-  m[0].rm_so = 0;
-  m[0].rm_eo = static_cast<regoff_t>(line.size());
-  // regexec's contract is a C string: even with REG_STARTEND, interceptors (and other libcs)
-  // may read up to a NUL. The line is copied into a NUL-terminated buffer, bounded by
-  // max_line_bytes and reused across lines.
-  thread_local std::string buffer;
-  buffer.assign(line.data(), line.size());
-  if (regexec(&compiled_->re, buffer.c_str(), m.size(), m.data(), REG_STARTEND) != 0) {
+std::optional<MemCode> CodeRegex::Match(std::string_view line) const {
+  // Submatches up to the `code` group (group 0 is the whole match). Patterns seldom have more
+  // than a few groups: those fit on the stack, and no line allocates.
+  constexpr std::size_t kOnStack = 16;
+  const auto wanted = static_cast<std::size_t>(code_group_) + 1;
+  re2::StringPiece on_stack[kOnStack];
+  std::vector<re2::StringPiece> on_heap;
+  re2::StringPiece* groups = on_stack;
+  if (wanted > kOnStack) {
+    on_heap.resize(wanted);
+    groups = on_heap.data();
+  }
+  const re2::StringPiece text(line.data(), line.size());
+  if (!re_->Match(text, 0, text.size(), RE2::UNANCHORED, groups, static_cast<int>(wanted))) {
     return std::nullopt;
   }
-  const regmatch_t& g = m[code_group_];
-  if (g.rm_so < 0 || g.rm_eo < g.rm_so) return std::nullopt;
-  return CodeSlot(
-      line.substr(static_cast<std::size_t>(g.rm_so), static_cast<std::size_t>(g.rm_eo - g.rm_so)));
+  const re2::StringPiece& code = groups[wanted - 1];
+  if (code.data() == nullptr) return std::nullopt;  // the group did not take part
+  return ParseMemCode(std::string_view(code.data(), code.size()));
 }
 
 }  // namespace thoth::logs

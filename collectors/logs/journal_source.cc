@@ -1,15 +1,10 @@
 #include "collectors/logs/journal_source.h"
 
-#include <poll.h>
-#include <sys/eventfd.h>
 #include <systemd/sd-journal.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
-#include <set>
 
 #include "spdlog/spdlog.h"
 
@@ -41,15 +36,14 @@ JournalReader::~JournalReader() {
   if (j_ != nullptr) sd_journal_close(j_);
 }
 
-bool JournalReader::Setup(const std::string& unit, std::string* error) {
+Status JournalReader::Setup(const std::string& unit) {
   if (!unit.empty()) {
     std::string match = "_SYSTEMD_UNIT=" + unit;
     int r = sd_journal_add_match(j_, match.data(), match.size());
     if (r < 0) {
-      *error = "cannot match " + match + ": " + Errno(r);
       sd_journal_close(j_);
       j_ = nullptr;
-      return false;
+      return Status::Error("cannot match " + match + ": " + Errno(r));
     }
   }
   // The inotify watch is set up before the first read, so that no file added meanwhile is
@@ -57,26 +51,23 @@ bool JournalReader::Setup(const std::string& unit, std::string* error) {
   (void)sd_journal_get_fd(j_);
   current_pending_ = false;
   read_any_ = false;
-  return true;
+  return Status::Ok();
 }
 
-bool JournalReader::OpenDirectory(const std::string& directory, const std::string& unit,
-                                  std::string* error) {
+Status JournalReader::OpenDirectory(const std::string& directory, const std::string& unit) {
   if (j_ != nullptr) sd_journal_close(j_);
   j_ = nullptr;
   int r = directory.empty() ? sd_journal_open(&j_, SD_JOURNAL_LOCAL_ONLY)
                             : sd_journal_open_directory(&j_, directory.c_str(), 0);
   if (r < 0) {
     j_ = nullptr;
-    *error =
-        "cannot open the journal" + (directory.empty() ? "" : " in " + directory) + ": " + Errno(r);
-    return false;
+    return Status::Error("cannot open the journal" + (directory.empty() ? "" : " in " + directory) +
+                         ": " + Errno(r));
   }
-  return Setup(unit, error);
+  return Setup(unit);
 }
 
-bool JournalReader::OpenFiles(const std::vector<std::string>& files, const std::string& unit,
-                              std::string* error) {
+Status JournalReader::OpenFiles(const std::vector<std::string>& files, const std::string& unit) {
   if (j_ != nullptr) sd_journal_close(j_);
   j_ = nullptr;
   std::vector<const char*> paths;
@@ -85,22 +76,20 @@ bool JournalReader::OpenFiles(const std::vector<std::string>& files, const std::
   int r = sd_journal_open_files(&j_, paths.data(), 0);
   if (r < 0) {
     j_ = nullptr;
-    *error = "cannot open journal files: " + Errno(r);
-    return false;
+    return Status::Error("cannot open journal files: " + Errno(r));
   }
-  return Setup(unit, error);
+  return Setup(unit);
 }
 
-bool JournalReader::OpenFd(int fd, const std::string& unit, std::string* error) {
+Status JournalReader::OpenFd(int fd, const std::string& unit) {
   if (j_ != nullptr) sd_journal_close(j_);
   j_ = nullptr;
   int r = sd_journal_open_files_fd(&j_, &fd, 1, 0);
   if (r < 0) {
     j_ = nullptr;
-    *error = "cannot open the journal file: " + Errno(r);
-    return false;
+    return Status::Error("cannot open the journal file: " + Errno(r));
   }
-  return Setup(unit, error);
+  return Setup(unit);
 }
 
 void JournalReader::SeekAfterCursor(const std::string& cursor) {
@@ -200,10 +189,7 @@ JournalSource::JournalSource(LogSourceConfig config, TailerOptions options, Line
   SetWaiting("journal not opened yet");
 }
 
-JournalSource::~JournalSource() {
-  Stop();
-  if (wake_fd_ >= 0) ::close(wake_fd_);
-}
+JournalSource::~JournalSource() { Stop(); }
 
 void JournalSource::SetWaiting(std::string why) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -224,11 +210,10 @@ bool JournalSource::OpenAndSeek() {
       if (!s.ok()) spdlog::warn("log {}: {}", options_.name, s.message());
     }
   }
-  std::string error;
-  if (!reader_.OpenDirectory(config_.journal_dir, config_.unit, &error)) {
-    if (!open_error_logged_) spdlog::warn("log {}: {}; retrying", options_.name, error);
+  if (Status s = reader_.OpenDirectory(config_.journal_dir, config_.unit); !s.ok()) {
+    if (!open_error_logged_) spdlog::warn("log {}: {}; retrying", options_.name, s.message());
     open_error_logged_ = true;
-    SetWaiting(error);
+    SetWaiting(s.message());
     return false;
   }
   if (open_error_logged_) spdlog::info("log {}: journal opened", options_.name);
@@ -262,94 +247,74 @@ void JournalSource::Save() {
 }
 
 void JournalSource::PollOnce() {
-  if (thread_.joinable()) return;
+  if (worker_.running()) return;
   if (!reader_.is_open() && !OpenAndSeek()) return;
   reader_.Process();
-  bool at_end = false;
-  while (!at_end) {
-    std::size_t n = reader_.Read(kBatchEntries, options_.max_line_bytes, *handler_, &at_end);
-    handler_->Flush();
-    if (n > 0 && !has_entries_) {
-      has_entries_ = true;
-      SetWaiting("");
-    }
+  while (!ReadBatch().at_end) {
   }
+}
+
+JournalSource::Batch JournalSource::ReadBatch() {
+  Batch batch;
+  batch.entries = reader_.Read(kBatchEntries, options_.max_line_bytes, *handler_, &batch.at_end);
+  handler_->Flush();
+  if (batch.entries > 0 && !has_entries_) {
+    has_entries_ = true;
+    SetWaiting("");
+  }
+  return batch;
 }
 
 void JournalSource::Start() {
-  if (thread_.joinable()) return;
-  stop_ = false;
-  if (wake_fd_ < 0) wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  thread_ = std::thread([this] { Run(); });
+  worker_.Start([this] { Run(); });
 }
 
-void JournalSource::Stop() {
-  if (!thread_.joinable()) return;
-  stop_ = true;
-  if (wake_fd_ >= 0) {
-    std::uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof(one));
-  }
-  thread_.join();
+void JournalSource::Stop() { worker_.Stop(); }
+
+void JournalSource::ReopenIfEmpty(Follow& follow) {
+  // Still no entry of the unit: open the journal again. A journal file that was being created
+  // when the directory was read can be left out of sd-journal's view for good; every entry of
+  // the unit there is now is new (there was none before).
+  if (reader_.OpenDirectory(config_.journal_dir, config_.unit).ok()) reader_.SeekHead();
+  follow.opened = reader_.is_open();
+  follow.opened_at = Clock::now();
+  // 2 s, 4 s, ... up to a minute: opening a large system journal costs milliseconds.
+  follow.reopen_after =
+      std::min<std::chrono::milliseconds>(follow.reopen_after * 2, kMaxReopenInterval);
 }
 
 void JournalSource::Run() {
   const bool has_state = !options_.state_file.empty();
-  if (has_state && !AcquireStateFile(options_.state_file, stop_)) return;
+  if (has_state && !AcquireStateFile(options_.state_file, worker_.stop_flag())) return;
   // A later Start() continues from the saved position, as after a restart.
   loaded_ = false;
   position_ = JournalPosition{};
-  auto last_save = Clock::now();
-  bool opened = false;
-  auto opened_at = Clock::now();
-  std::chrono::milliseconds reopen_after = kRetryInterval;
-  while (!stop_.load()) {
-    if (!opened) {
-      opened = OpenAndSeek();
-      opened_at = Clock::now();
-      if (!opened) {
-        struct pollfd p = {wake_fd_, POLLIN, 0};
-        ::poll(&p, 1, static_cast<int>(kRetryInterval.count()));
+  Follow follow{false, Clock::now(), kRetryInterval, Clock::now()};
+  while (!worker_.stopping()) {
+    if (!follow.opened) {
+      follow.opened = OpenAndSeek();
+      follow.opened_at = Clock::now();
+      if (!follow.opened) {
+        worker_.Wait({}, kRetryInterval);
         continue;
       }
     }
-    bool at_end = false;
-    std::size_t n = reader_.Read(kBatchEntries, options_.max_line_bytes, *handler_, &at_end);
-    handler_->Flush();
-    if (n > 0) {
-      dirty_ = true;
-      if (!has_entries_) {
-        has_entries_ = true;
-        SetWaiting("");
-      }
-    }
-    if (has_state && dirty_ && Clock::now() - last_save >= options_.state_interval) {
+    const Batch batch = ReadBatch();
+    if (batch.entries > 0) dirty_ = true;
+    if (has_state && dirty_ && Clock::now() - follow.last_save >= options_.state_interval) {
       Save();
-      last_save = Clock::now();
+      follow.last_save = Clock::now();
     }
-    if (!at_end) continue;
-    if (!has_entries_ && Clock::now() - opened_at >= reopen_after) {
-      // Still no entry of the unit: open the journal again. A journal file that was being
-      // created when the directory was read can be left out of sd-journal's view for good;
-      // every entry of the unit there is now is new (there was none before).
-      std::string error;
-      if (reader_.OpenDirectory(config_.journal_dir, config_.unit, &error)) reader_.SeekHead();
-      opened = reader_.is_open();
-      opened_at = Clock::now();
-      // 2 s, 4 s, ... up to a minute: opening a large system journal costs milliseconds.
-      reopen_after = std::min<std::chrono::milliseconds>(reopen_after * 2, kMaxReopenInterval);
+    if (!batch.at_end) continue;
+    if (!has_entries_ && Clock::now() - follow.opened_at >= follow.reopen_after) {
+      ReopenIfEmpty(follow);
       continue;
     }
-    struct pollfd fds[2];
-    nfds_t nfds = 0;
-    if (wake_fd_ >= 0) fds[nfds++] = {wake_fd_, POLLIN, 0};
-    int jfd = reader_.fd();
-    if (jfd >= 0) fds[nfds++] = {jfd, POLLIN, 0};
-    ::poll(fds, nfds, static_cast<int>(options_.poll_interval.count()));
+    worker_.Wait({reader_.fd()}, options_.poll_interval);
     reader_.Process();
   }
   if (has_state) {
-    if (opened || dirty_) Save();
+    if (follow.opened || dirty_) Save();
     ReleaseStateFile(options_.state_file);
   }
 }

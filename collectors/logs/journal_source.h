@@ -1,16 +1,16 @@
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "collectors/logs/line_assembler.h"
 #include "collectors/logs/log_source.h"
 #include "collectors/logs/state_file.h"
+#include "collectors/logs/worker.h"
+#include "exporter/status.h"
 
 struct sd_journal;
 
@@ -26,12 +26,11 @@ class JournalReader {
   JournalReader& operator=(const JournalReader&) = delete;
 
   // The journal files of a directory ("" = the system journal), or the given files. `unit`
-  // empty = every entry. False with *error when the journal cannot be opened.
-  bool OpenDirectory(const std::string& directory, const std::string& unit, std::string* error);
-  bool OpenFiles(const std::vector<std::string>& files, const std::string& unit,
-                 std::string* error);
+  // empty = every entry. An error when the journal cannot be opened.
+  Status OpenDirectory(const std::string& directory, const std::string& unit);
+  Status OpenFiles(const std::vector<std::string>& files, const std::string& unit);
   // One journal file given as a descriptor (kept open by the caller while reading).
-  bool OpenFd(int fd, const std::string& unit, std::string* error);
+  Status OpenFd(int fd, const std::string& unit);
   bool is_open() const { return j_ != nullptr; }
 
   // Where the next Read() starts: after the entry of `cursor` (the last one counted; when that
@@ -58,7 +57,7 @@ class JournalReader {
   void Process();
 
  private:
-  bool Setup(const std::string& unit, std::string* error);
+  Status Setup(const std::string& unit);
 
   ::sd_journal* j_ = nullptr;
   bool current_pending_ = false;  // positioned on an entry not yet read
@@ -82,7 +81,23 @@ class JournalSource : public LogSource {
   std::string Waiting() const override;
 
  private:
+  // Where Run() is in following the journal.
+  struct Follow {
+    bool opened = false;
+    std::chrono::steady_clock::time_point opened_at;
+    std::chrono::milliseconds reopen_after{0};
+    std::chrono::steady_clock::time_point last_save;
+  };
+
   void Run();
+  struct Batch {
+    std::size_t entries = 0;
+    bool at_end = false;  // the journal had no more
+  };
+  // Reads one batch of entries into the handler.
+  Batch ReadBatch();
+  // Opens the journal again when it still shows no entry of the unit (see Run()).
+  void ReopenIfEmpty(Follow& follow);
   bool OpenAndSeek();
   void Save();
   void SetWaiting(std::string why);
@@ -100,9 +115,7 @@ class JournalSource : public LogSource {
 
   mutable std::mutex mu_;
   std::string waiting_;
-  std::atomic<bool> stop_{false};
-  int wake_fd_ = -1;
-  std::thread thread_;
+  Worker worker_;
 };
 
 }  // namespace thoth::logs

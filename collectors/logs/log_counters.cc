@@ -25,9 +25,6 @@ constexpr auto kBoundsMicros = MicrosOf(kDurationBounds);
 static_assert(kBoundsMicros.front() == 5000 && kBoundsMicros[6] == 500000 &&
               kBoundsMicros.back() == 10000000);
 
-constexpr int kMem006 = 5;  // slot of MEM-006, rate limit exceeded
-constexpr int kMem007 = 6;  // slot of MEM-007, authentication failed
-
 std::string StatusText(int status) {
   std::string s(3, '0');
   s[0] = static_cast<char>('0' + status / 100);
@@ -52,8 +49,7 @@ void LogCounters::OnLine(std::string_view line) {
   if (format_ == LogFormat::kNginx) {
     OnAccessLine(line);
   } else if (regex_) {
-    auto slot = regex_->Match(line);
-    if (slot) CountCodes(static_cast<CodeSet>(1u << *slot));
+    if (auto code = regex_->Match(line)) CountCodes(CodeBit(*code));
   } else {
     CountCodes(FindErrorCodes(line));
   }
@@ -70,8 +66,8 @@ void LogCounters::OnAccessLine(std::string_view line) {
       .fetch_add(1, kRelaxed);
   requests_total_.fetch_add(1, kRelaxed);
   if (rec.status >= 500 && rec.status <= 599) server_errors_.fetch_add(1, kRelaxed);
-  if (rec.status == 401 || rec.status == 403) ++pending_codes_[kMem007];
-  if (rec.status == 429) ++pending_codes_[kMem006];
+  if (rec.status == 401 || rec.status == 403) ++pending_codes_[MemCodeIndex(MemCode::kAuthFailed)];
+  if (rec.status == 429) ++pending_codes_[MemCodeIndex(MemCode::kRateLimited)];
   if (rec.duration_us >= 0) {
     std::size_t b = 0;
     while (b < kBoundsMicros.size() && rec.duration_us > kBoundsMicros[b]) ++b;
@@ -82,8 +78,7 @@ void LogCounters::OnAccessLine(std::string_view line) {
 
 void LogCounters::CountCodes(CodeSet codes) {
   while (codes != 0) {
-    int slot = __builtin_ctz(codes);
-    ++pending_codes_[static_cast<std::size_t>(slot)];
+    ++pending_codes_[static_cast<std::size_t>(__builtin_ctz(codes))];
     codes = static_cast<CodeSet>(codes & (codes - 1));
   }
 }
@@ -94,25 +89,23 @@ void LogCounters::OnOverlongLine() {
 }
 
 void LogCounters::Flush() {
-  for (std::size_t slot = 0; slot < pending_codes_.size(); ++slot) {
-    std::uint64_t n = pending_codes_[slot];
+  for (std::size_t i = 0; i < pending_codes_.size(); ++i) {
+    std::uint64_t n = pending_codes_[i];
     if (n == 0) continue;
-    pending_codes_[slot] = 0;
-    codes_[slot].fetch_add(n, kRelaxed);
-    if (memory_errors_ != nullptr) {
-      memory_errors_->Add(CodeSlotName(static_cast<int>(slot)), name_, n);
-    }
+    pending_codes_[i] = 0;
+    codes_[i].fetch_add(n, kRelaxed);
+    if (memory_errors_ != nullptr) memory_errors_->Add(MemCodeAt(i), name_, n);
   }
 }
 
 void LogCounters::RegisterCodes() {
   if (memory_errors_ == nullptr) return;
   if (format_ == LogFormat::kNginx) {
-    memory_errors_->Add(CodeSlotName(kMem006), name_, 0);
-    memory_errors_->Add(CodeSlotName(kMem007), name_, 0);
+    memory_errors_->Add(MemCode::kRateLimited, name_, 0);
+    memory_errors_->Add(MemCode::kAuthFailed, name_, 0);
     return;
   }
-  for (int slot = 0; slot < kOtherSlot; ++slot) memory_errors_->Add(CodeSlotName(slot), name_, 0);
+  for (const ErrorCode& code : ErrorCodes()) memory_errors_->Add(code.id, name_, 0);
 }
 
 std::uint64_t LogCounters::requests(int method, int status) const {
@@ -122,9 +115,9 @@ std::uint64_t LogCounters::requests(int method, int status) const {
       .load(kRelaxed);
 }
 
-std::uint64_t LogCounters::code_count(int slot) const {
-  if (slot < 0 || slot >= kCodeSlots) return 0;
-  return codes_[static_cast<std::size_t>(slot)].load(kRelaxed);
+std::uint64_t LogCounters::code_count(MemCode code) const {
+  if (MemCodeIndex(code) >= codes_.size()) return 0;
+  return codes_[MemCodeIndex(code)].load(kRelaxed);
 }
 
 void LogCounters::Emit(MetricSink& sink) const {

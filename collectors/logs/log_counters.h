@@ -64,8 +64,8 @@ class LogCounters : public LineHandler {
   std::uint64_t requests(int method, int status) const;
   // The access-line parser (kNginx), else null.
   const NginxLineParser* parser() const { return parser_ ? &*parser_ : nullptr; }
-  // Lines that carried each code (flushed ones), slots as in CodeSlot().
-  std::uint64_t code_count(int slot) const;
+  // Lines that carried the code (flushed ones).
+  std::uint64_t code_count(MemCode code) const;
 
  private:
   void CountCodes(CodeSet codes);
@@ -90,8 +90,9 @@ class LogCounters : public LineHandler {
   std::array<std::atomic<std::uint64_t>, kDurationBounds.size() + 1> duration_buckets_{};
   std::atomic<std::uint64_t> duration_sum_us_{0};
 
-  std::array<std::uint64_t, kCodeSlots> pending_codes_{};  // tailer thread only
-  std::array<std::atomic<std::uint64_t>, kCodeSlots> codes_{};
+  // By MemCodeIndex().
+  std::array<std::uint64_t, kMemCodeCount> pending_codes_{};  // tailer thread only
+  std::array<std::atomic<std::uint64_t>, kMemCodeCount> codes_{};
 };
 
 }  // namespace thoth::logs

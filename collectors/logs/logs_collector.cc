@@ -20,23 +20,89 @@ const std::string kKind = "logs";
 constexpr std::uint64_t kUnparsedMinLines = 20;
 
 // The --once grading of MEM codes, as alerts/memory-errors.rules.yml grades them: any
-// occurrence is critical (per_minute_warning 0), or a warning above a rate a minute.
+// occurrence is critical (per_minute_warning 0), or a warning above a rate a minute. In an
+// error_codes log, MEM-001 (database unreachable) and MEM-005 (embeddings of the wrong
+// dimension) mean the memory service is not storing what it is given: always shown; the others
+// when seen.
 struct CodeRule {
-  int slot;
+  MemCode code;
   double per_minute_warning;
+  bool always_shown;
 };
-constexpr std::array<CodeRule, 8> kCodeRules = {{
-    {0, 0},   // MEM-001 database connection timeout
-    {1, 6},   // MEM-002
-    {2, 6},   // MEM-003
-    {3, 6},   // MEM-004
-    {4, 0},   // MEM-005 vector dimension mismatch
-    {5, 60},  // MEM-006 rate limit exceeded
-    {6, 6},   // MEM-007 authentication failed
-    {7, 6},   // MEM-008
+constexpr std::array<CodeRule, kMemCodeCount - 1> kCodeRules = {{
+    {MemCode::kDatabaseTimeout, 0, true},
+    {MemCode::kInvalidEntity, 6, false},
+    {MemCode::kClientNotFound, 6, false},
+    {MemCode::kDuplicateEntity, 6, false},
+    {MemCode::kDimensionMismatch, 0, true},
+    {MemCode::kRateLimited, 60, false},
+    {MemCode::kAuthFailed, 6, false},
+    {MemCode::kSchemaInvalid, 6, false},
 }};
-constexpr int kMem006Slot = 5;
-constexpr int kMem007Slot = 6;
+
+const CodeRule& RuleOf(MemCode code) {
+  for (const CodeRule& r : kCodeRules) {
+    if (r.code == code) return r;
+  }
+  return kCodeRules.front();  // unreachable: every code of the table has its rule
+}
+
+// The MEM row of `code` (n lines with it); nullopt when it is not shown. `minutes` is the span
+// the counters cover (0: unknown, then only the "any occurrence" codes are graded).
+std::optional<HealthCheck> CodeRow(const std::string& log, MemCode code, std::uint64_t n,
+                                   bool always, double minutes, const std::string& span) {
+  const CodeRule& rule = RuleOf(code);
+  if (n == 0 && !always) return std::nullopt;
+  std::string check = std::string(MemCodeName(code)) + " lines";
+  if (rule.per_minute_warning <= 0) {  // any occurrence is critical
+    return HealthCheck{kKind,      log,
+                       check,      std::to_string(n) + " " + span,
+                       "> 0 crit", n > 0 ? Severity::kCritical : Severity::kOk};
+  }
+  if (minutes <= 0) return std::nullopt;
+  double rate = static_cast<double>(n) / minutes;
+  return HealthCheck{kKind,
+                     log,
+                     check,
+                     FormatNumber(rate) + "/min (" + std::to_string(n) + " " + span + ")",
+                     "> " + FormatNumber(rule.per_minute_warning) + "/min warn",
+                     rate > rule.per_minute_warning ? Severity::kWarning : Severity::kOk};
+}
+
+HealthCheck UnparsedRow(const std::string& log, std::uint64_t lines, std::uint64_t bad,
+                        const std::string& span) {
+  HealthCheck row{kKind,
+                  log,
+                  "unparsed lines",
+                  "no lines read " + span,
+                  "> 50% of >= " + std::to_string(kUnparsedMinLines) + " lines warn",
+                  Severity::kOk};
+  if (lines > 0) {
+    row.value = std::to_string(bad) + " of " + std::to_string(lines) + " lines (" +
+                FormatNumber(100.0 * static_cast<double>(bad) / static_cast<double>(lines)) +
+                "%) " + span;
+    if (lines >= kUnparsedMinLines && bad * 2 > lines) row.status = Severity::kWarning;
+  }
+  return row;
+}
+
+HealthCheck ErrorRateRow(const std::string& log, std::uint64_t total, std::uint64_t errors,
+                         const Level& level, const std::string& span) {
+  HealthCheck row{kKind,
+                  log,
+                  "error_rate",
+                  "no requests " + span,
+                  "> " + FormatNumber(level.warning * 100) + "% warn, > " +
+                      FormatNumber(level.critical * 100) + "% crit",
+                  Severity::kOk};
+  if (total > 0) {
+    double ratio = static_cast<double>(errors) / static_cast<double>(total);
+    row.value = FormatNumber(ratio * 100) + "% (" + std::to_string(errors) + " 5xx / " +
+                std::to_string(total) + " requests " + span + ")";
+    row.status = Grade(ratio, level);
+  }
+  return row;
+}
 
 }  // namespace
 
@@ -108,6 +174,16 @@ std::string LogCollector::Span(const std::optional<WindowResult>& window, std::i
   return "in the last " + std::to_string(kOnceWindow.count() / 60) + " min";
 }
 
+double LogCollector::SpanMinutes(const std::optional<WindowResult>& window,
+                                 std::int64_t window_now) {
+  // Per-minute rates need a known span: only a recent window has one.
+  if (!window) return 0;
+  if (window->cut_short && window->oldest) {
+    return std::max(1.0, static_cast<double>(window_now - *window->oldest)) / 60;
+  }
+  return static_cast<double>(kOnceWindow.count()) / 60;
+}
+
 void LogCollector::Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
                           const Thresholds& thresholds, std::vector<HealthCheck>& out) const {
   Collector::Checks(families, success, thresholds, out);
@@ -130,77 +206,20 @@ void LogCollector::Checks(const std::vector<prometheus::MetricFamily>& families,
                               : std::to_string(files) + " file(s) match " + config_.path,
                    "0 files warn", files == 0 ? Severity::kWarning : Severity::kOk});
   }
-  {
-    std::uint64_t lines = counters_->lines();
-    std::uint64_t bad = counters_->parse_errors();
-    HealthCheck row{kKind,
-                    config_.name,
-                    "unparsed lines",
-                    "no lines read " + span,
-                    "> 50% of >= " + std::to_string(kUnparsedMinLines) + " lines warn",
-                    Severity::kOk};
-    if (lines > 0) {
-      row.value = std::to_string(bad) + " of " + std::to_string(lines) + " lines (" +
-                  FormatNumber(100.0 * static_cast<double>(bad) / static_cast<double>(lines)) +
-                  "%) " + span;
-      if (lines >= kUnparsedMinLines && bad * 2 > lines) row.status = Severity::kWarning;
-    }
-    out.push_back(std::move(row));
-  }
-  // Per-minute rates need a known span: only a recent window has one.
-  double minutes = 0;
-  if (window) {
-    minutes = static_cast<double>(kOnceWindow.count()) / 60;
-    if (window->cut_short && window->oldest) {
-      minutes = std::max(1.0, static_cast<double>(window_now - *window->oldest)) / 60;
-    }
-  }
-  auto code_row = [&](int slot, bool always) {
-    const CodeRule* rule = nullptr;
-    for (const CodeRule& r : kCodeRules) {
-      if (r.slot == slot) rule = &r;
-    }
-    if (rule == nullptr) return;
-    std::uint64_t n = counters_->code_count(slot);
-    if (n == 0 && !always) return;
-    std::string check = std::string(CodeSlotName(slot)) + " lines";
-    if (rule->per_minute_warning <= 0) {  // any occurrence is critical
-      out.push_back({kKind, config_.name, check, std::to_string(n) + " " + span, "> 0 crit",
-                     n > 0 ? Severity::kCritical : Severity::kOk});
-      return;
-    }
-    if (minutes <= 0) return;
-    double rate = static_cast<double>(n) / minutes;
-    out.push_back({kKind, config_.name, check,
-                   FormatNumber(rate) + "/min (" + std::to_string(n) + " " + span + ")",
-                   "> " + FormatNumber(rule->per_minute_warning) + "/min warn",
-                   rate > rule->per_minute_warning ? Severity::kWarning : Severity::kOk});
+  out.push_back(UnparsedRow(config_.name, counters_->lines(), counters_->parse_errors(), span));
+  const double minutes = SpanMinutes(window, window_now);
+  auto code_row = [&](MemCode code, bool always) {
+    auto row = CodeRow(config_.name, code, counters_->code_count(code), always, minutes, span);
+    if (row) out.push_back(std::move(*row));
   };
-  const Level& level = thresholds.error_rate_ratio;
   if (config_.format == LogFormat::kNginx) {
-    std::uint64_t total = counters_->requests();
-    std::uint64_t errors = counters_->server_errors();
-    HealthCheck row{kKind,
-                    config_.name,
-                    "error_rate",
-                    "no requests " + span,
-                    "> " + FormatNumber(level.warning * 100) + "% warn, > " +
-                        FormatNumber(level.critical * 100) + "% crit",
-                    Severity::kOk};
-    if (total > 0) {
-      double ratio = static_cast<double>(errors) / static_cast<double>(total);
-      row.value = FormatNumber(ratio * 100) + "% (" + std::to_string(errors) + " 5xx / " +
-                  std::to_string(total) + " requests " + span + ")";
-      row.status = Grade(ratio, level);
-    }
-    out.push_back(std::move(row));
-    code_row(kMem006Slot, true);  // 429
-    code_row(kMem007Slot, true);  // 401, 403
+    out.push_back(ErrorRateRow(config_.name, counters_->requests(), counters_->server_errors(),
+                               thresholds.error_rate_ratio, span));
+    code_row(MemCode::kRateLimited, true);  // 429
+    code_row(MemCode::kAuthFailed, true);   // 401, 403
     return;
   }
-  // MEM-001 (database unreachable) and MEM-005 (embeddings of the wrong dimension) mean the
-  // memory service is not storing what it is given: always shown. The others when seen.
-  for (int slot = 0; slot < kOtherSlot; ++slot) code_row(slot, slot == 0 || slot == 4);
+  for (const CodeRule& rule : kCodeRules) code_row(rule.code, rule.always_shown);
 }
 
 std::vector<std::shared_ptr<Collector>> MakeCollectors(std::vector<LogTarget> targets,

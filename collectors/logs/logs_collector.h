@@ -48,6 +48,8 @@ class LogCollector : public Collector {
   void ReadWindow();
   // What the counters cover, for the --once rows: "in the last 5 min", ...
   static std::string Span(const std::optional<WindowResult>& window, std::int64_t window_now);
+  // The minutes the counters cover, for per-minute rates: 0 when not known (not a window).
+  static double SpanMinutes(const std::optional<WindowResult>& window, std::int64_t window_now);
 
   LogConfig config_;
   std::unique_ptr<LogCounters> counters_;

@@ -111,99 +111,152 @@ std::optional<std::int64_t> ParseSecondsMicros(std::string_view text) {
   return seconds * 1000000 + micros;
 }
 
-std::optional<NginxLineParser> NginxLineParser::Compile(std::string_view log_format,
-                                                        std::string* error) {
+namespace {
+
+// A variable of a log_format at its '$': `$name` or `${name}`, and where the text after it
+// starts. An empty name when the '$' is literal text (no name follows).
+struct VariableRef {
+  std::string_view name;
+  std::size_t next = 0;
+};
+
+StatusOr<VariableRef> ReadVariable(std::string_view format, std::size_t i) {
+  VariableRef ref;
+  if (i + 1 < format.size() && format[i + 1] == '{') {
+    std::size_t close = format.find('}', i + 2);
+    if (close == std::string_view::npos) return Status::Error("unclosed ${ in log_format");
+    ref.name = format.substr(i + 2, close - i - 2);
+    ref.next = close + 1;
+  } else {
+    std::size_t j = i + 1;
+    while (j < format.size() && IsNameChar(format[j])) ++j;
+    ref.name = format.substr(i + 1, j - i - 1);
+    ref.next = j;
+  }
+  for (char n : ref.name) {
+    if (!IsNameChar(n)) {
+      return Status::Error("invalid variable name in log_format: " + std::string(ref.name));
+    }
+  }
+  return ref;
+}
+
+}  // namespace
+
+NginxLineParser::Var NginxLineParser::VarOf(std::string_view name) {
+  if (name == "request") return Var::kRequest;
+  if (name == "request_method") return Var::kRequestMethod;
+  if (name == "status") return Var::kStatus;
+  if (name == "request_time") return Var::kRequestTime;
+  if (name == "upstream_response_time") return Var::kUpstreamResponseTime;
+  if (name == "time_local") return Var::kTimeLocal;
+  if (name == "time_iso8601") return Var::kTimeIso8601;
+  if (name == "msec") return Var::kMsec;
+  return NeverHasSpace(name) ? Var::kOtherNoSpace : Var::kOther;
+}
+
+StatusOr<NginxLineParser> NginxLineParser::Compile(std::string_view log_format) {
   NginxLineParser parser;
   bool has_status = false;
   Token current;
   std::size_t i = 0;
   while (i < log_format.size()) {
-    char c = log_format[i];
-    std::string_view name;
-    std::size_t next = i + 1;
-    if (c == '$' && i + 1 < log_format.size() && log_format[i + 1] == '{') {
-      std::size_t close = log_format.find('}', i + 2);
-      if (close == std::string_view::npos) {
-        *error = "unclosed ${ in log_format";
-        return std::nullopt;
-      }
-      name = log_format.substr(i + 2, close - i - 2);
-      next = close + 1;
-    } else if (c == '$') {
-      std::size_t j = i + 1;
-      while (j < log_format.size() && IsNameChar(log_format[j])) ++j;
-      name = log_format.substr(i + 1, j - i - 1);
-      next = j;
-    }
-    if (c != '$' || name.empty()) {
-      current.literal += c;
-      ++i;
+    if (log_format[i] != '$') {
+      current.literal += log_format[i++];
       continue;
     }
-    for (char n : name) {
-      if (!IsNameChar(n)) {
-        *error = "invalid variable name in log_format: " + std::string(name);
-        return std::nullopt;
-      }
+    StatusOr<VariableRef> ref = ReadVariable(log_format, i);
+    if (!ref.ok()) return ref.status();
+    if (ref->name.empty()) {
+      current.literal += log_format[i++];
+      continue;
     }
     if (current.literal.empty() && !parser.tokens_.empty() && parser.tokens_.back().has_var) {
-      *error = "variables $" + std::string(name) +
-               " and the one before it must be separated by text in log_format";
-      return std::nullopt;
+      return Status::Error("variables $" + std::string(ref->name) +
+                           " and the one before it must be separated by text in log_format");
     }
     current.has_var = true;
-    if (name == "request") {
-      current.var = Var::kRequest;
-    } else if (name == "request_method") {
-      current.var = Var::kRequestMethod;
-    } else if (name == "status") {
-      current.var = Var::kStatus;
-      has_status = true;
-    } else if (name == "request_time") {
-      current.var = Var::kRequestTime;
-      parser.has_request_time_ = true;
-    } else if (name == "upstream_response_time") {
-      current.var = Var::kUpstreamResponseTime;
-    } else if (name == "time_local") {
-      current.var = Var::kTimeLocal;
-    } else if (name == "time_iso8601") {
-      current.var = Var::kTimeIso8601;
-    } else if (name == "msec") {
-      current.var = Var::kMsec;
-    } else if (NeverHasSpace(name)) {
-      current.var = Var::kOtherNoSpace;
-    } else {
-      current.var = Var::kOther;
-    }
+    current.var = VarOf(ref->name);
+    has_status = has_status || current.var == Var::kStatus;
+    parser.has_request_time_ = parser.has_request_time_ || current.var == Var::kRequestTime;
     parser.tokens_.push_back(std::move(current));
     current = Token{};
-    i = next;
+    i = ref->next;
   }
   if (!current.literal.empty()) parser.tokens_.push_back(std::move(current));
-  if (!has_status) {
-    *error = "log_format must contain $status";
-    return std::nullopt;
-  }
+  if (!has_status) return Status::Error("log_format must contain $status");
   return parser;
 }
 
 NginxLineParser NginxLineParser::Default() {
-  std::string error;
-  std::optional<NginxLineParser> parser = Compile(kCombinedLogFormat, &error);
+  StatusOr<NginxLineParser> parser = Compile(kCombinedLogFormat);
   // kCombinedLogFormat is a constant that compiles (tested); nothing else can happen here.
-  if (!parser) std::abort();
+  if (!parser.ok()) std::abort();
   parser->optional_request_time_ = true;
-  return *std::move(parser);
+  return std::move(parser).value();
+}
+
+std::size_t NginxLineParser::ValueEnd(std::string_view line, std::size_t pos, std::size_t t) const {
+  if (t + 1 < tokens_.size()) {
+    const std::string& next = tokens_[t + 1].literal;
+    return next.size() == 1 ? line.find(next[0], pos) : line.find(next, pos);
+  }
+  const Var var = tokens_[t].var;
+  if (var == Var::kOther || var == Var::kRequest || var == Var::kUpstreamResponseTime ||
+      var == Var::kTimeLocal) {
+    return line.size();
+  }
+  std::size_t end = line.find(' ', pos);
+  return end == std::string_view::npos ? line.size() : end;
+}
+
+bool NginxLineParser::ReadValue(Var var, std::string_view value, LineState& st) {
+  AccessRecord& rec = st.rec;
+  switch (var) {
+    case Var::kRequest: {
+      std::size_t sp = value.find(' ');
+      rec.method = ClassifyMethod(sp == std::string_view::npos ? value : value.substr(0, sp));
+      return true;
+    }
+    case Var::kRequestMethod:
+      rec.method = ClassifyMethod(value);
+      return true;
+    case Var::kStatus:
+      if (value.size() != 3 || !IsDigit(value[0]) || !IsDigit(value[1]) || !IsDigit(value[2])) {
+        return false;
+      }
+      rec.status = (value[0] - '0') * 100 + (value[1] - '0') * 10 + (value[2] - '0');
+      st.have_status = true;
+      return true;
+    case Var::kRequestTime: {
+      auto us = ParseSecondsMicros(value);
+      if (!us) return false;
+      rec.duration_us = *us;
+      return true;
+    }
+    case Var::kUpstreamResponseTime:
+      st.upstream_us = SumUpstreamTimes(value);
+      return true;
+    case Var::kTimeLocal:
+    case Var::kTimeIso8601:
+    case Var::kMsec:
+      rec.time_kind = var == Var::kTimeLocal     ? AccessTimeKind::kTimeLocal
+                      : var == Var::kTimeIso8601 ? AccessTimeKind::kTimeIso8601
+                                                 : AccessTimeKind::kMsec;
+      rec.time = value;
+      return true;
+    case Var::kOtherNoSpace:
+    case Var::kOther:
+      return true;
+  }
+  return true;
 }
 
 bool NginxLineParser::Parse(std::string_view line, AccessRecord* out) const {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  AccessRecord rec;
-  bool have_status = false;
-  std::int64_t upstream_us = -1;
+  LineState st;
   std::size_t pos = 0;
-  const std::size_t n = tokens_.size();
-  for (std::size_t t = 0; t < n; ++t) {
+  for (std::size_t t = 0; t < tokens_.size(); ++t) {
     const Token& tok = tokens_[t];
     const std::size_t lit_len = tok.literal.size();
     if (lit_len > 0) {
@@ -214,64 +267,14 @@ bool NginxLineParser::Parse(std::string_view line, AccessRecord* out) const {
       pos += lit_len;
     }
     if (!tok.has_var) continue;
-    std::size_t end;
-    if (t + 1 < n) {
-      const std::string& next = tokens_[t + 1].literal;
-      end = next.size() == 1 ? line.find(next[0], pos) : line.find(next, pos);
-      if (end == std::string_view::npos) return false;
-    } else if (tok.var == Var::kOther || tok.var == Var::kRequest ||
-               tok.var == Var::kUpstreamResponseTime || tok.var == Var::kTimeLocal) {
-      end = line.size();
-    } else {
-      end = line.find(' ', pos);
-      if (end == std::string_view::npos) end = line.size();
-    }
-    std::string_view value = line.substr(pos, end - pos);
+    std::size_t end = ValueEnd(line, pos, t);
+    if (end == std::string_view::npos) return false;
+    if (!ReadValue(tok.var, line.substr(pos, end - pos), st)) return false;
     pos = end;
-    switch (tok.var) {
-      case Var::kRequest: {
-        std::size_t sp = value.find(' ');
-        rec.method = ClassifyMethod(sp == std::string_view::npos ? value : value.substr(0, sp));
-        break;
-      }
-      case Var::kRequestMethod:
-        rec.method = ClassifyMethod(value);
-        break;
-      case Var::kStatus:
-        if (value.size() != 3 || !IsDigit(value[0]) || !IsDigit(value[1]) || !IsDigit(value[2])) {
-          return false;
-        }
-        rec.status = (value[0] - '0') * 100 + (value[1] - '0') * 10 + (value[2] - '0');
-        have_status = true;
-        break;
-      case Var::kRequestTime: {
-        auto us = ParseSecondsMicros(value);
-        if (!us) return false;
-        rec.duration_us = *us;
-        break;
-      }
-      case Var::kUpstreamResponseTime:
-        upstream_us = SumUpstreamTimes(value);
-        break;
-      case Var::kTimeLocal:
-        rec.time_kind = AccessTimeKind::kTimeLocal;
-        rec.time = value;
-        break;
-      case Var::kTimeIso8601:
-        rec.time_kind = AccessTimeKind::kTimeIso8601;
-        rec.time = value;
-        break;
-      case Var::kMsec:
-        rec.time_kind = AccessTimeKind::kMsec;
-        rec.time = value;
-        break;
-      case Var::kOtherNoSpace:
-      case Var::kOther:
-        break;
-    }
   }
-  if (!have_status) return false;
-  if (!has_request_time_) rec.duration_us = upstream_us;
+  if (!st.have_status) return false;
+  AccessRecord& rec = st.rec;
+  if (!has_request_time_) rec.duration_us = st.upstream_us;
   if (optional_request_time_ && pos < line.size() && line[pos] == ' ') {
     std::size_t end = line.find(' ', pos + 1);
     auto us = ParseSecondsMicros(line.substr(

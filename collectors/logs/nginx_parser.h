@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "exporter/status.h"
+
 namespace thoth::logs {
 
 // The HTTP methods counted by name in thoth_http_requests_total; anything else is `other`, so
@@ -73,8 +75,8 @@ struct AccessRecord {
 class NginxLineParser {
  public:
   // Compiles a log_format. Requires $status; two variables must be separated by literal text.
-  // On failure returns nullopt and sets *error to a message for a person.
-  static std::optional<NginxLineParser> Compile(std::string_view log_format, std::string* error);
+  // An error (a message for a person) when the format cannot be used.
+  static StatusOr<NginxLineParser> Compile(std::string_view log_format);
 
   // The default of `format: nginx`: `combined` lines, and `combined` lines followed by
   // $request_time, alike. After the user agent's closing quote, a first space-separated field
@@ -105,6 +107,19 @@ class NginxLineParser {
     bool has_var = false;
     Var var = Var::kOther;
   };
+
+  // What Parse() has read of a line so far.
+  struct LineState {
+    AccessRecord rec;
+    bool have_status = false;
+    std::int64_t upstream_us = -1;
+  };
+
+  static Var VarOf(std::string_view name);
+  // Where the value of tokens_[t], starting at pos, ends; npos when the line ends too early.
+  std::size_t ValueEnd(std::string_view line, std::size_t pos, std::size_t t) const;
+  // Takes one variable's value into st; false when it is malformed (the line is rejected).
+  static bool ReadValue(Var var, std::string_view value, LineState& st);
 
   std::vector<Token> tokens_;
   bool has_request_time_ = false;

@@ -2,15 +2,12 @@
 
 #include <fcntl.h>
 #include <glob.h>
-#include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
 
 #include "spdlog/spdlog.h"
@@ -98,35 +95,23 @@ Tailer::~Tailer() {
   Stop();
   for (auto& [id, f] : files_) CloseFile(f);
   if (inotify_fd_ >= 0) ::close(inotify_fd_);
-  if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
 void Tailer::Start() {
-  if (thread_.joinable()) return;
-  stop_ = false;
-  if (wake_fd_ < 0) wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  thread_ = std::thread([this] { Run(); });
+  worker_.Start([this] { Run(); });
 }
 
-void Tailer::Stop() {
-  if (!thread_.joinable()) return;
-  stop_ = true;
-  if (wake_fd_ >= 0) {
-    std::uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof(one));
-  }
-  thread_.join();
-}
+void Tailer::Stop() { worker_.Stop(); }
 
 void Tailer::PollOnce() {
-  if (thread_.joinable()) return;
+  if (worker_.running()) return;
   if (!state_loaded_) LoadState();
   Pass();
 }
 
 void Tailer::Run() {
   const bool has_state = !options_.state_file.empty();
-  if (has_state && !AcquireStateFile(options_.state_file, stop_)) return;
+  if (has_state && !AcquireStateFile(options_.state_file, worker_.stop_flag())) return;
   in_background_ = true;
   if (!state_loaded_) LoadState();
   if (options_.use_inotify && inotify_fd_ < 0) {
@@ -137,7 +122,7 @@ void Tailer::Run() {
     }
   }
   last_save_ = Clock::now();
-  while (!stop_.load()) {
+  while (!worker_.stopping()) {
     bool progressed = Pass();
     if (has_state && dirty_ && Clock::now() - last_save_ >= options_.state_interval) SaveState();
     if (!progressed) Wait(options_.poll_interval);
@@ -291,7 +276,7 @@ bool Tailer::TryOpen(TrackedFile& f, const FileId& id) {
 Tailer::ReadResult Tailer::ReadAvailable(TrackedFile& f) {
   ReadResult r;
   if (buffer_.empty()) buffer_.resize(kReadBufferBytes);
-  while (r.bytes < kPassBudgetBytes && !stop_.load(std::memory_order_relaxed)) {
+  while (r.bytes < kPassBudgetBytes && !worker_.stopping()) {
     ssize_t n = ::read(f.fd, buffer_.data(), buffer_.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
@@ -360,11 +345,7 @@ void Tailer::DrainEvents() {
 }
 
 void Tailer::Wait(std::chrono::milliseconds timeout) {
-  struct pollfd fds[2];
-  nfds_t n = 0;
-  if (wake_fd_ >= 0) fds[n++] = {wake_fd_, POLLIN, 0};
-  if (inotify_fd_ >= 0) fds[n++] = {inotify_fd_, POLLIN, 0};
-  ::poll(fds, n, static_cast<int>(timeout.count()));
+  worker_.Wait({inotify_fd_}, timeout);
   DrainEvents();
 }
 
@@ -373,7 +354,18 @@ bool Tailer::Pass() {
   std::map<FileId, std::uint64_t> sizes;
   auto present = Discover(&sizes);
   handler_->OnFilesFollowed(present.size());
-  auto now = Clock::now();
+  const auto now = Clock::now();
+  Reconcile(present, sizes, now);
+  UpdateWatches(present);
+  // Files that left their path first: the old file is finished before its successor is read.
+  std::set<std::string> unfinished;
+  bool progressed = ReadGoneFiles(now, &unfinished);
+  if (ReadPresentFiles(unfinished)) progressed = true;
+  return progressed;
+}
+
+void Tailer::Reconcile(const std::map<FileId, std::string>& present,
+                       const std::map<FileId, std::uint64_t>& sizes, Clock::time_point now) {
   for (auto& [id, f] : files_) {
     if (!f.gone && present.count(id) == 0) {
       f.gone = true;
@@ -382,7 +374,7 @@ bool Tailer::Pass() {
       handler_->OnRotation();
     }
   }
-  for (auto& [id, path] : present) {
+  for (const auto& [id, path] : present) {
     auto it = files_.find(id);
     if (it != files_.end()) {
       // Renamed within the glob (app.log -> app.log.1 with a glob app.log*): the same file,
@@ -397,7 +389,7 @@ bool Tailer::Pass() {
     // truncation of this file (its saved position dropped and its lines counted again).
     TrackedFile f(options_.max_line_bytes);
     f.path = path;
-    f.offset = InitialOffset(id, path, sizes[id]);
+    f.offset = InitialOffset(id, path, sizes.at(id));
     f.last_activity = now;
     files_.emplace(id, std::move(f));
     dirty_ = true;
@@ -409,11 +401,10 @@ bool Tailer::Pass() {
     saved_.clear();
     dirty_ = true;
   }
-  UpdateWatches(present);
+}
 
+bool Tailer::ReadGoneFiles(Clock::time_point now, std::set<std::string>* unfinished) {
   bool progressed = false;
-  // Files that left their path first: the old file is finished before its successor is read.
-  std::set<std::string> unfinished;
   for (auto it = files_.begin(); it != files_.end();) {
     TrackedFile& f = it->second;
     if (!f.gone) {
@@ -424,11 +415,7 @@ bool Tailer::Pass() {
       // Never opened (unreadable, or renamed between our look and our open). It may show up
       // again under another name of the glob: keep its position for a while, so that it is
       // not then taken for a new file and read again from 0.
-      if (now - f.last_activity >= options_.rotate_wait) {
-        it = files_.erase(it);
-      } else {
-        ++it;
-      }
+      it = now - f.last_activity >= options_.rotate_wait ? files_.erase(it) : std::next(it);
       continue;
     }
     ReadResult r = ReadAvailable(f);
@@ -445,13 +432,18 @@ bool Tailer::Pass() {
       continue;
     }
     // At its end but kept open: a late writer may still append (rotate_wait).
-    if (!r.eof) unfinished.insert(f.path);
+    if (!r.eof) unfinished->insert(f.path);
     ++it;
   }
+  return progressed;
+}
+
+bool Tailer::ReadPresentFiles(const std::set<std::string>& unfinished) {
+  bool progressed = false;
   for (auto& [id, f] : files_) {
-    if (f.gone || stop_.load(std::memory_order_relaxed)) continue;
+    if (f.gone || worker_.stopping()) continue;
     if (f.fd < 0 && !TryOpen(f, id)) continue;
-    if (unfinished.count(f.path) > 0 && !stop_.load()) {
+    if (unfinished.count(f.path) > 0 && !worker_.stopping()) {
       progressed = true;  // come back at once: the old file still has lines to give
       continue;
     }
@@ -467,8 +459,7 @@ bool Tailer::Pass() {
         continue;
       }
     }
-    ReadResult r = ReadAvailable(f);
-    if (r.bytes > 0) progressed = true;
+    if (ReadAvailable(f).bytes > 0) progressed = true;
   }
   return progressed;
 }

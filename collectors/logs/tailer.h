@@ -2,7 +2,6 @@
 
 #include <sys/types.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -11,11 +10,11 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "collectors/logs/line_assembler.h"
 #include "collectors/logs/state_file.h"
+#include "collectors/logs/worker.h"
 
 namespace thoth::logs {
 
@@ -67,7 +66,7 @@ class Tailer {
 
   void Start();
   void Stop();
-  bool started() const { return thread_.joinable(); }
+  bool started() const { return worker_.running(); }
   // One pass on the caller's thread; only when not started.
   void PollOnce();
 
@@ -93,6 +92,16 @@ class Tailer {
   void SaveState();
   // One discovery and read pass. True when it read anything (so another pass follows at once).
   bool Pass();
+  // Brings files_ (and saved_) up to date with the files found by the glob now.
+  void Reconcile(const std::map<FileId, std::string>& present,
+                 const std::map<FileId, std::uint64_t>& sizes,
+                 std::chrono::steady_clock::time_point now);
+  // Reads the files that left their path to their end, closing those that are finished; the
+  // paths of those not read to their end go into *unfinished. True when anything was read.
+  bool ReadGoneFiles(std::chrono::steady_clock::time_point now, std::set<std::string>* unfinished);
+  // Opens and reads the files at their paths, except where an older file of that path is
+  // unfinished. True when anything was read (or is left to read).
+  bool ReadPresentFiles(const std::set<std::string>& unfinished);
   // The files matching the glob now, by inode, with their size from the same stat.
   std::map<FileId, std::string> Discover(std::map<FileId, std::uint64_t>* sizes);
   std::uint64_t InitialOffset(const FileId& id, const std::string& path, std::uint64_t size);
@@ -122,17 +131,15 @@ class Tailer {
   bool state_existed_ = false;
   bool first_pass_ = true;
   bool dirty_ = false;
-  bool in_background_ = false;  // Run() is on the stack (not thread_, which Stop() writes)
+  bool in_background_ = false;  // Run() is on the stack (not worker_.running(): Stop() changes it)
   std::chrono::steady_clock::time_point last_save_;
   std::vector<char> buffer_;
 
   int inotify_fd_ = -1;
-  int wake_fd_ = -1;
   std::map<int, std::string> watches_;  // watch descriptor -> directory
   std::set<std::string> watched_dirs_;
 
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
+  Worker worker_;  // last: stopped (joined) before the members it uses go
 };
 
 }  // namespace thoth::logs

@@ -1,19 +1,18 @@
 #include "collectors/process/process_collector.h"
 
 #include <dirent.h>
-#include <regex.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <map>
 #include <set>
-#include <stdexcept>
 #include <unordered_map>
 
 #include "procfs/proc_pid.h"
 #include "procfs/read_file.h"
 #include "procfs/stat.h"
+#include "re2/re2.h"
 #include "spdlog/spdlog.h"
 
 namespace thoth::process {
@@ -21,32 +20,20 @@ namespace {
 
 const std::string kKind = "process";
 
-// A compiled POSIX extended regex (glibc's matcher: no extra library, and fast enough to test
-// every command line of a 1,000-process host within the scan budget).
-class Regex {
- public:
-  explicit Regex(const std::string& pattern) {
-    int rc = ::regcomp(&re_, pattern.c_str(), REG_EXTENDED | REG_NOSUB);
-    if (rc != 0) {
-      char msg[256];
-      ::regerror(rc, &re_, msg, sizeof msg);
-      throw std::invalid_argument(msg);
-    }
-  }
-  ~Regex() { ::regfree(&re_); }
-  Regex(const Regex&) = delete;
-  Regex& operator=(const Regex&) = delete;
-  bool Search(const std::string& text) const {
-    return ::regexec(&re_, text.c_str(), 0, nullptr, 0) == 0;
-  }
-
- private:
-  regex_t re_;
-};
+// A group's cmdline pattern. RE2, whose syntax is Go's and so that of process-exporter's
+// configurations; searched unanchored. Matching is linear in the command line whatever the
+// pattern, so no pattern can make the scan of a 1,000-process host miss its deadline.
+StatusOr<std::shared_ptr<const RE2>> CompileCmdline(const std::string& pattern) {
+  RE2::Options options;
+  options.set_log_errors(false);  // the error goes into the configuration error instead
+  auto re = std::make_shared<const RE2>(pattern, options);
+  if (!re->ok()) return Status::Error(re->error());
+  return re;
+}
 
 struct Group {
   std::string name;
-  std::unique_ptr<Regex> regex;
+  std::shared_ptr<const RE2> regex;
   std::optional<std::int64_t> min_processes;
   // Counters accumulate over every process ever seen in the group, as process-exporter's do, so
   // that a process exiting does not make them go down.
@@ -92,13 +79,10 @@ bool Vanished(int err) { return err == ENOENT || err == ESRCH; }
 
 class ProcessCollector : public Collector {
  public:
-  ProcessCollector(const std::vector<ProcessGroupConfig>& groups, std::string proc_root,
-                   std::string fingerprint)
+  ProcessCollector(std::vector<Group> groups, std::string proc_root, std::string fingerprint)
       : Collector(CollectorId::Single(kKind, std::move(fingerprint))),
-        proc_root_(std::move(proc_root)) {
-    for (const auto& g : groups) {
-      groups_.push_back(Group{g.name, std::make_unique<Regex>(g.cmdline), g.min_processes});
-    }
+        proc_root_(std::move(proc_root)),
+        groups_(std::move(groups)) {
     long hz = ::sysconf(_SC_CLK_TCK);
     ticks_per_second_ = hz > 0 ? static_cast<double>(hz) : 100.0;
     long page = ::sysconf(_SC_PAGESIZE);
@@ -132,11 +116,18 @@ class ProcessCollector : public Collector {
       if (!boot_time_)
         return Status::Error("cannot read the boot time from " + proc_root_ + "/stat");
     }
+    std::vector<Gauges> gauges(groups_.size());
+    if (Status s = Scan(ctx, gauges); !s.ok()) return s;
+    for (std::size_t g = 0; g < groups_.size(); ++g) EmitGroup(groups_[g], gauges[g], sink);
+    return Status::Ok();
+  }
+
+  // Reads every process of proc_root_ into the gauges of its group (and the groups' counters).
+  Status Scan(const ScrapeContext& ctx, std::vector<Gauges>& gauges) {
     DIR* dir = ::opendir(proc_root_.c_str());
     if (dir == nullptr) {
       return Status::Error("cannot list " + proc_root_ + ": " + std::strerror(errno));
     }
-    std::vector<Gauges> gauges(groups_.size());
     std::unordered_map<ProcKey, Seen, ProcKeyHash> seen;
     seen.reserve(seen_.size() + 16);
     std::string path;
@@ -144,12 +135,7 @@ class ProcessCollector : public Collector {
     bool expired = false;
     while (dirent* entry = ::readdir(dir)) {
       const char* name = entry->d_name;
-      if (name[0] < '1' || name[0] > '9') continue;
-      bool numeric = true;
-      for (const char* p = name; *p != '\0'; ++p) {
-        if (*p < '0' || *p > '9') numeric = false;
-      }
-      if (!numeric) continue;
+      if (!IsPid(name)) continue;
       // Checking the clock costs more than reading a small file: look every 64 processes.
       if ((++scanned & 63) == 0 && ctx.Expired()) {
         expired = true;
@@ -160,102 +146,132 @@ class ProcessCollector : public Collector {
       path.append("/cmdline");
       if (ReadSmallFile(path, &cmdline_, 64 << 10, true) != 0 || cmdline_.empty()) continue;
       CmdlineToText(&cmdline_);
-      std::size_t group = groups_.size();
-      for (std::size_t g = 0; g < groups_.size(); ++g) {
-        if (groups_[g].regex->Search(cmdline_)) {
-          group = g;
-          break;
-        }
-      }
+      std::size_t group = GroupOf(cmdline_);
       if (group == groups_.size()) continue;
       ScanMember(path, base, static_cast<pid_t>(std::atoi(name)), group, gauges[group], seen);
     }
     ::closedir(dir);
     seen_ = std::move(seen);
     if (expired) return Status::Error("deadline reached while scanning " + proc_root_);
-
-    for (std::size_t g = 0; g < groups_.size(); ++g) {
-      const Group& group = groups_[g];
-      const Gauges& v = gauges[g];
-      Labels l = {{"groupname", group.name}};
-      sink.Gauge("namedprocess_namegroup_num_procs", "number of processes in this group", l,
-                 v.procs);
-      sink.Counter("namedprocess_namegroup_cpu_seconds_total",
-                   "CPU time of the processes of this group in seconds, by mode",
-                   {{"groupname", group.name}, {"mode", "user"}}, group.cpu_user_seconds);
-      sink.Counter("namedprocess_namegroup_cpu_seconds_total",
-                   "CPU time of the processes of this group in seconds, by mode",
-                   {{"groupname", group.name}, {"mode", "system"}}, group.cpu_system_seconds);
-      const char* mem_help = "number of bytes of memory in use";
-      sink.Gauge("namedprocess_namegroup_memory_bytes", mem_help,
-                 {{"groupname", group.name}, {"memtype", "resident"}}, v.resident);
-      sink.Gauge("namedprocess_namegroup_memory_bytes", mem_help,
-                 {{"groupname", group.name}, {"memtype", "virtual"}}, v.virt);
-      sink.Gauge("namedprocess_namegroup_memory_bytes", mem_help,
-                 {{"groupname", group.name}, {"memtype", "swap"}}, v.swap);
-      sink.Gauge("namedprocess_namegroup_open_filedesc",
-                 "number of open file descriptors for this group", l, v.fds);
-      sink.Gauge("namedprocess_namegroup_num_threads", "Number of threads", l, v.threads);
-      if (group.min_processes) {
-        sink.Gauge("thoth_process_min_procs",
-                   "min_processes of this group: fewer processes is a problem", l,
-                   static_cast<double>(*group.min_processes));
-      }
-      if (v.oldest_start_ticks >= 0) {
-        sink.Gauge("namedprocess_namegroup_oldest_start_time_seconds",
-                   "start time in seconds since 1970/01/01 of oldest process in group", l,
-                   *boot_time_ + v.oldest_start_ticks / ticks_per_second_);
-      }
-      if (group.io_readable) {
-        sink.Counter("namedprocess_namegroup_read_bytes_total",
-                     "number of bytes read by this group", l, group.read_bytes);
-        sink.Counter("namedprocess_namegroup_write_bytes_total",
-                     "number of bytes written by this group", l, group.write_bytes);
-      }
-    }
     return Status::Ok();
   }
 
+  static bool IsPid(const char* name) {
+    if (name[0] < '1' || name[0] > '9') return false;
+    for (const char* p = name; *p != '\0'; ++p) {
+      if (*p < '0' || *p > '9') return false;
+    }
+    return true;
+  }
+
+  // The first group whose pattern the command line matches; groups_.size() for none.
+  std::size_t GroupOf(const std::string& cmdline) const {
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+      if (RE2::PartialMatch(cmdline, *groups_[g].regex)) return g;
+    }
+    return groups_.size();
+  }
+
+  void EmitGroup(const Group& group, const Gauges& v, MetricSink& sink) const {
+    Labels l = {{"groupname", group.name}};
+    sink.Gauge("namedprocess_namegroup_num_procs", "number of processes in this group", l, v.procs);
+    sink.Counter("namedprocess_namegroup_cpu_seconds_total",
+                 "CPU time of the processes of this group in seconds, by mode",
+                 {{"groupname", group.name}, {"mode", "user"}}, group.cpu_user_seconds);
+    sink.Counter("namedprocess_namegroup_cpu_seconds_total",
+                 "CPU time of the processes of this group in seconds, by mode",
+                 {{"groupname", group.name}, {"mode", "system"}}, group.cpu_system_seconds);
+    const char* mem_help = "number of bytes of memory in use";
+    sink.Gauge("namedprocess_namegroup_memory_bytes", mem_help,
+               {{"groupname", group.name}, {"memtype", "resident"}}, v.resident);
+    sink.Gauge("namedprocess_namegroup_memory_bytes", mem_help,
+               {{"groupname", group.name}, {"memtype", "virtual"}}, v.virt);
+    sink.Gauge("namedprocess_namegroup_memory_bytes", mem_help,
+               {{"groupname", group.name}, {"memtype", "swap"}}, v.swap);
+    sink.Gauge("namedprocess_namegroup_open_filedesc",
+               "number of open file descriptors for this group", l, v.fds);
+    sink.Gauge("namedprocess_namegroup_num_threads", "Number of threads", l, v.threads);
+    if (group.min_processes) {
+      sink.Gauge("thoth_process_min_procs",
+                 "min_processes of this group: fewer processes is a problem", l,
+                 static_cast<double>(*group.min_processes));
+    }
+    if (v.oldest_start_ticks >= 0) {
+      sink.Gauge("namedprocess_namegroup_oldest_start_time_seconds",
+                 "start time in seconds since 1970/01/01 of oldest process in group", l,
+                 *boot_time_ + v.oldest_start_ticks / ticks_per_second_);
+    }
+    if (group.io_readable) {
+      sink.Counter("namedprocess_namegroup_read_bytes_total", "number of bytes read by this group",
+                   l, group.read_bytes);
+      sink.Counter("namedprocess_namegroup_write_bytes_total",
+                   "number of bytes written by this group", l, group.write_bytes);
+    }
+  }
+
+  // What one process's files said.
+  struct Member {
+    ProcStat stat;
+    ProcStatusMemory memory;
+    ProcIo io;
+    double fds = 0;
+  };
+
   // Reads one matched process. `path` holds "<proc>/<pid>/..." with the "<proc>/<pid>" part
-  // `base` long. A process that exits meanwhile is left out without a word.
-  void ScanMember(std::string& path, std::size_t base, pid_t pid, std::size_t group_index,
-                  Gauges& v, std::unordered_map<ProcKey, Seen, ProcKeyHash>& seen) {
+  // `base` long. nullopt when the process exited meanwhile (or is a zombie): left out without
+  // a word.
+  std::optional<Member> ReadMember(std::string& path, std::size_t base) {
+    Member m;
     path.resize(base);
     path.append("/stat");
-    if (ReadSmallFile(path, &buf_, 4096, true) != 0) return;
-    ProcStat st;
-    if (!ParseProcStat(buf_, &st) || st.state == 'Z') return;
-
-    ProcStatusMemory memory;
+    if (ReadSmallFile(path, &buf_, 4096, true) != 0) return std::nullopt;
+    if (!ParseProcStat(buf_, &m.stat) || m.stat.state == 'Z') return std::nullopt;
     path.resize(base);
     path.append("/status");
     int err = ReadSmallFile(path, &buf_, 16 << 10, true);
-    if (Vanished(err)) return;
-    if (err == 0) memory = ParseProcStatusMemory(buf_);
-
-    ProcIo io;
+    if (Vanished(err)) return std::nullopt;
+    if (err == 0) m.memory = ParseProcStatusMemory(buf_);
     path.resize(base);
     path.append("/io");
     // EACCES for other users' processes unless root; ENOENT on kernels without task I/O
     // accounting. Either way the process is counted without its I/O.
-    if (ReadSmallFile(path, &buf_, 4096, true) == 0) io = ParseProcIo(buf_);
-
-    double fds = 0;
+    if (ReadSmallFile(path, &buf_, 4096, true) == 0) m.io = ParseProcIo(buf_);
     path.resize(base);
     path.append("/fd");
     if (DIR* fd_dir = ::opendir(path.c_str())) {
       while (dirent* e = ::readdir(fd_dir)) {
-        if (e->d_name[0] != '.') fds += 1;
+        if (e->d_name[0] != '.') m.fds += 1;
       }
       ::closedir(fd_dir);
     } else if (Vanished(errno)) {
-      return;
+      return std::nullopt;
     }
+    return m;
+  }
 
-    Group& group = groups_[group_index];
+  void ScanMember(std::string& path, std::size_t base, pid_t pid, std::size_t group_index,
+                  Gauges& v, std::unordered_map<ProcKey, Seen, ProcKeyHash>& seen) {
+    std::optional<Member> m = ReadMember(path, base);
+    if (!m) return;
+    const ProcStat& st = m->stat;
     ProcKey key{pid, st.starttime_ticks};
-    Seen now{group_index, st.utime_ticks, st.stime_ticks, io.read_bytes.value_or(0),
-             io.write_bytes.value_or(0)};
+    seen[key] = AddCounters(groups_[group_index], group_index, key, *m);
+    v.procs += 1;
+    v.threads += static_cast<double>(st.num_threads);
+    v.fds += m->fds;
+    v.resident += m->memory.rss_bytes.value_or(
+        static_cast<double>(st.rss_pages > 0 ? st.rss_pages : 0) * page_size_);
+    v.virt += static_cast<double>(st.vsize_bytes);
+    v.swap += m->memory.swap_bytes.value_or(0);
+    double start = static_cast<double>(st.starttime_ticks);
+    if (v.oldest_start_ticks < 0 || start < v.oldest_start_ticks) v.oldest_start_ticks = start;
+  }
+
+  // Adds to the group's counters what the process used since the last scan; returns what to
+  // remember of it for the next.
+  Seen AddCounters(Group& group, std::size_t group_index, const ProcKey& key, const Member& m) {
+    Seen now{group_index, m.stat.utime_ticks, m.stat.stime_ticks, m.io.read_bytes.value_or(0),
+             m.io.write_bytes.value_or(0)};
     Seen before{group_index, 0, 0, 0, 0};
     auto it = seen_.find(key);
     if (it != seen_.end() && it->second.group == group_index) before = it->second;
@@ -267,7 +283,7 @@ class ProcessCollector : public Collector {
     group.cpu_system_seconds +=
         delta(static_cast<double>(now.stime), static_cast<double>(before.stime)) /
         ticks_per_second_;
-    if (io.read_bytes && io.write_bytes) {
+    if (m.io.read_bytes && m.io.write_bytes) {
       group.io_readable = true;
       group.read_bytes += delta(now.read_bytes, before.read_bytes);
       group.write_bytes += delta(now.write_bytes, before.write_bytes);
@@ -275,17 +291,7 @@ class ProcessCollector : public Collector {
       now.read_bytes = before.read_bytes;
       now.write_bytes = before.write_bytes;
     }
-    seen[key] = now;
-
-    v.procs += 1;
-    v.threads += static_cast<double>(st.num_threads);
-    v.fds += fds;
-    v.resident += memory.rss_bytes.value_or(
-        static_cast<double>(st.rss_pages > 0 ? st.rss_pages : 0) * page_size_);
-    v.virt += static_cast<double>(st.vsize_bytes);
-    v.swap += memory.swap_bytes.value_or(0);
-    double start = static_cast<double>(st.starttime_ticks);
-    if (v.oldest_start_ticks < 0 || start < v.oldest_start_ticks) v.oldest_start_ticks = start;
+    return now;
   }
 
   const std::string proc_root_;
@@ -325,16 +331,24 @@ HealthCheck GradeProcessGroup(const std::string& group, std::optional<double> pr
   return row;
 }
 
-std::shared_ptr<Collector> MakeProcessCollector(const std::vector<ProcessGroupConfig>& groups,
-                                                std::string proc_root, std::string fingerprint) {
-  return std::make_shared<ProcessCollector>(groups, std::move(proc_root), std::move(fingerprint));
+StatusOr<std::shared_ptr<Collector>> MakeProcessCollector(
+    const std::vector<ProcessGroupConfig>& groups, std::string proc_root, std::string fingerprint) {
+  std::vector<Group> compiled;
+  for (const auto& g : groups) {
+    auto re = CompileCmdline(g.cmdline);
+    if (!re.ok()) {
+      return Status::Error("group " + g.name + ": not a valid regex: " + re.status().message());
+    }
+    compiled.push_back(Group{g.name, std::move(re).value(), g.min_processes});
+  }
+  return std::shared_ptr<Collector>(std::make_shared<ProcessCollector>(
+      std::move(compiled), std::move(proc_root), std::move(fingerprint)));
 }
 
 bool ValidCmdlinePattern(const std::string& pattern, std::string* error) {
-  try {
-    Regex check(pattern);
-  } catch (const std::invalid_argument& e) {
-    *error = e.what();
+  auto re = CompileCmdline(pattern);
+  if (!re.ok()) {
+    *error = re.status().message();
     return false;
   }
   return true;
@@ -344,7 +358,8 @@ std::vector<std::shared_ptr<Collector>> MakeCollectors(ProcessConfig config,
                                                        const CollectorEnv& env) {
   (void)env;
   if (config.groups.empty()) return {};
-  return {MakeProcessCollector(config.groups, "/proc", std::move(config.fingerprint))};
+  // Every pattern was compiled by ParseConfig (ValidCmdlinePattern).
+  return {MakeProcessCollector(config.groups, "/proc", std::move(config.fingerprint)).value()};
 }
 
 }  // namespace thoth::process

@@ -9,12 +9,13 @@
 
 #include "collectors/process/config.h"
 #include "exporter/collector.h"
+#include "exporter/status.h"
 
 namespace thoth::process {
 
 // Builds the one `process` collector (Target() "process", no target label; series carry
-// `groupname`) from the `process:` section, a list of {name, cmdline: POSIX extended regex}.
-// No section or an empty list: no collector. No side effects.
+// `groupname`) from the `process:` section (config.h), a list of {name, cmdline: RE2 (Go)
+// regex}. No section or an empty list: no collector. No side effects.
 std::vector<std::shared_ptr<Collector>> MakeCollectors(ProcessConfig config,
                                                        const CollectorEnv& env);
 
@@ -22,9 +23,9 @@ std::vector<std::shared_ptr<Collector>> MakeCollectors(ProcessConfig config,
 HealthCheck GradeProcessGroup(const std::string& group, std::optional<double> processes,
                               std::optional<std::int64_t> min_processes);
 
-// The collector for `groups`, scanning proc_root (tests point it at a fixture tree). Throws
-// std::invalid_argument when a regex does not compile.
-std::shared_ptr<Collector> MakeProcessCollector(const std::vector<ProcessGroupConfig>& groups,
-                                                std::string proc_root, std::string fingerprint);
+// The collector for `groups`, scanning proc_root (tests point it at a fixture tree). An error
+// (RE2's message) when a group's cmdline does not compile.
+StatusOr<std::shared_ptr<Collector>> MakeProcessCollector(
+    const std::vector<ProcessGroupConfig>& groups, std::string proc_root, std::string fingerprint);
 
 }  // namespace thoth::process

@@ -95,8 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Checker checker;
     checker.max = 1 + data[0] % 64;
     thoth::logs::JournalReader reader;
-    std::string error;
-    if (reader.OpenFd(fd, data[1] % 2 ? "memory-service.service" : "", &error)) {
+    if (reader.OpenFd(fd, data[1] % 2 ? "memory-service.service" : "").ok()) {
       reader.SeekHead();
       bool at_end = false;
       for (int batches = 0; !at_end && batches < 100; ++batches) {

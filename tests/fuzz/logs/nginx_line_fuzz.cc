@@ -33,8 +33,7 @@ void Check(std::string_view line, const AccessRecord& rec) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const NginxLineParser kDefault = NginxLineParser::Default();
   static const NginxLineParser kTimed = [] {
-    std::string error;
-    return *NginxLineParser::Compile(thoth::logs::kCombinedTimedLogFormat, &error);
+    return NginxLineParser::Compile(thoth::logs::kCombinedTimedLogFormat).value();
   }();
   std::string_view input(reinterpret_cast<const char*>(data), size);
   AccessRecord rec;
@@ -51,10 +50,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   std::size_t nl = input.find('\n');
   if (nl == std::string_view::npos) return 0;
-  std::string error;
-  auto custom = NginxLineParser::Compile(input.substr(0, nl), &error);
-  if (!custom) {
-    if (error.empty()) std::abort();  // a refusal must say why
+  auto custom = NginxLineParser::Compile(input.substr(0, nl));
+  if (!custom.ok()) {
+    if (custom.status().message().empty()) std::abort();  // a refusal must say why
     return 0;
   }
   std::string_view line = input.substr(nl + 1);

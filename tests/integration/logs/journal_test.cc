@@ -260,15 +260,15 @@ TEST_F(JournalSource, JournalFileTruncatedInTheMiddleIsSurvived) {
   // sd-journal refuses a file whose objects do not fit it (the tail object past the end), or
   // reads the entries before the cut: either way no crash and no entry invented.
   logs::JournalReader reader;
-  std::string error;
-  if (reader.OpenFiles({cut}, "memory-service.service", &error)) {
+  Status opened = reader.OpenFiles({cut}, "memory-service.service");
+  if (opened.ok()) {
     reader.SeekHead();
     bool at_end = false;
     for (int i = 0; i < 100 && !at_end; ++i) reader.Read(1000, 65536, count, &at_end);
   }
   EXPECT_LT(count.lines, 300);
   std::printf("[ info ] %d of 300 entries read from a journal file cut in the middle (%s)\n",
-              count.lines, error.empty() ? "opened" : error.c_str());
+              count.lines, opened.ok() ? "opened" : opened.message().c_str());
 
   // Beside it, a sound file: the source reads it, whatever the cut one holds.
   MemoryErrors errors;

@@ -145,9 +145,8 @@ TEST_F(NginxLogs, EveryLineARealNginxWroteParses) {
   ASSERT_EQ(Send("GET", "/status/200"), 200);
   std::this_thread::sleep_for(milliseconds(200));
 
-  std::string error;
-  auto parser = logs::NginxLineParser::Compile(logs::kCombinedTimedLogFormat, &error);
-  ASSERT_TRUE(parser) << error;
+  auto parser = logs::NginxLineParser::Compile(logs::kCombinedTimedLogFormat);
+  ASSERT_TRUE(parser.ok()) << parser.status().message();
   int lines = 0;
   for (const auto& entry : fs::directory_iterator(nginx_->dir() + "/logs")) {
     if (entry.path().filename().string().rfind("access.log", 0) != 0) continue;

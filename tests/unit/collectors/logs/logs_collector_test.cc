@@ -87,6 +87,18 @@ TEST(LogsConfig, RejectsWhatCannotWork) {
             "");
 }
 
+TEST(LogsConfig, BadRegexNamesFileLineColumnKeyAndRe2sError) {
+  EXPECT_EQ(ConfigError("logs:\n"
+                        "  - name: a\n"
+                        "    path: /x\n"
+                        "    format: error_codes\n"
+                        "    regex: '\"code\":\"(?P<code>[A-Z-'\n"),
+            "test.yml:5:12: logs[0].regex: regex does not compile: missing ]: [A-Z-");
+  EXPECT_EQ(ConfigError("logs: [{name: a, path: /x, format: error_codes, regex: 'MEM-(\\d+)'}]"),
+            "test.yml:1:56: logs[0].regex: regex needs a named group `code`, e.g. "
+            "\"code\":\\s*\"(?P<code>[^\"]*)\"");
+}
+
 class LogCollectorTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -21,9 +21,8 @@ std::vector<std::string> FixtureLines(const std::string& name) {
 NginxLineParser Default() { return NginxLineParser::Default(); }
 
 NginxLineParser Timed() {
-  std::string error;
-  auto p = NginxLineParser::Compile(kCombinedTimedLogFormat, &error);
-  EXPECT_TRUE(p.has_value()) << error;
+  auto p = NginxLineParser::Compile(kCombinedTimedLogFormat);
+  EXPECT_TRUE(p.ok()) << p.status().message();
   return *p;
 }
 
@@ -60,10 +59,9 @@ TEST(NginxParser, IgnoresUpstreamTimeAppendedToTheDefaultFormat) {
 }
 
 TEST(NginxParser, CustomFormatWithUpstreamTimeOnly) {
-  std::string error;
   auto parser = NginxLineParser::Compile(
-      "$remote_addr [$time_local] $request_method $status ${upstream_response_time}", &error);
-  ASSERT_TRUE(parser) << error;
+      "$remote_addr [$time_local] $request_method $status ${upstream_response_time}");
+  ASSERT_TRUE(parser.ok()) << parser.status().message();
   AccessRecord rec;
   ASSERT_TRUE(
       parser->Parse("10.0.0.1 [22/Nov/2026:02:05:41 +0000] PUT 201 0.250, 0.750 : 1.000", &rec));
@@ -75,13 +73,15 @@ TEST(NginxParser, CustomFormatWithUpstreamTimeOnly) {
 }
 
 TEST(NginxParser, RejectsFormatsItCannotScan) {
-  std::string error;
-  EXPECT_FALSE(NginxLineParser::Compile("$remote_addr $request_time", &error));
-  EXPECT_NE(error.find("$status"), std::string::npos);
-  EXPECT_FALSE(NginxLineParser::Compile("$status$request_time", &error));
-  EXPECT_NE(error.find("separated"), std::string::npos);
-  EXPECT_FALSE(NginxLineParser::Compile("${status", &error));
-  EXPECT_TRUE(NginxLineParser::Compile("cost $$ $status", &error)) << error;
+  auto no_status = NginxLineParser::Compile("$remote_addr $request_time");
+  EXPECT_FALSE(no_status.ok());
+  EXPECT_NE(no_status.status().message().find("$status"), std::string::npos);
+  auto adjacent = NginxLineParser::Compile("$status$request_time");
+  EXPECT_FALSE(adjacent.ok());
+  EXPECT_NE(adjacent.status().message().find("separated"), std::string::npos);
+  EXPECT_FALSE(NginxLineParser::Compile("${status").ok());
+  auto dollars = NginxLineParser::Compile("cost $$ $status");
+  EXPECT_TRUE(dollars.ok()) << dollars.status().message();
 }
 
 TEST(NginxParser, StatusMustBeThreeDigits) {
@@ -175,19 +175,18 @@ TEST(NginxParser, EveryCutOfACombinedLineIsAParseError) {
 }
 
 TEST(NginxParser, ReadsTheTimeVariables) {
-  std::string error;
-  auto iso = NginxLineParser::Compile("$time_iso8601 $status $msec", &error);
-  ASSERT_TRUE(iso) << error;
+  auto iso = NginxLineParser::Compile("$time_iso8601 $status $msec");
+  ASSERT_TRUE(iso.ok()) << iso.status().message();
   AccessRecord rec;
   ASSERT_TRUE(iso->Parse("2026-12-07T10:35:20+00:00 200 1796639720.123 extra", &rec));
   EXPECT_EQ(rec.time_kind, AccessTimeKind::kMsec);  // the last one in the format
   EXPECT_EQ(rec.time, "1796639720.123");
-  auto local = NginxLineParser::Compile("$status [$time_local]", &error);
-  ASSERT_TRUE(local) << error;
+  auto local = NginxLineParser::Compile("$status [$time_local]");
+  ASSERT_TRUE(local.ok()) << local.status().message();
   ASSERT_TRUE(local->Parse("404 [07/Dec/2026:10:35:20 +0000]", &rec));
   EXPECT_EQ(rec.time_kind, AccessTimeKind::kTimeLocal);
   EXPECT_EQ(rec.time, "07/Dec/2026:10:35:20 +0000");
-  auto none = NginxLineParser::Compile("$status $request_time", &error);
+  auto none = NginxLineParser::Compile("$status $request_time");
   ASSERT_TRUE(none->Parse("200 0.1", &rec));
   EXPECT_EQ(rec.time_kind, AccessTimeKind::kNone);
   EXPECT_TRUE(rec.time.empty());

@@ -49,7 +49,8 @@ const std::vector<ProcessGroupConfig> kGroups = {{"memory-service", "memory-serv
                                                  {"chroma", "chroma"}};
 
 TEST(ProcessCollector, GroupsTheFixtureTree) {
-  auto c = MakeProcessCollector(kGroups, std::string(THOTH_FIXTURES_DIR) + "/process/proc", "fp");
+  auto c = MakeProcessCollector(kGroups, std::string(THOTH_FIXTURES_DIR) + "/process/proc", "fp")
+               .value();
   EXPECT_EQ(c->Target(), "process");
   EXPECT_EQ(c->TargetLabel(), "");
   MetricSink sink;
@@ -101,7 +102,8 @@ TEST(ProcessCollector, GroupsTheFixtureTree) {
 
 TEST(ProcessCollector, FirstMatchingGroupWins) {
   auto c = MakeProcessCollector({{"everything", "."}, {"chroma", "chroma"}},
-                                std::string(THOTH_FIXTURES_DIR) + "/process/proc", "fp");
+                                std::string(THOTH_FIXTURES_DIR) + "/process/proc", "fp")
+               .value();
   MetricSink sink;
   ASSERT_TRUE(c->Collect(Deadline(), sink).ok());
   EXPECT_EQ(Value(sink, "namedprocess_namegroup_num_procs", {{"groupname", "everything"}}), 4);
@@ -113,7 +115,7 @@ TEST(ProcessCollector, FirstMatchingGroupWins) {
 
 TEST(ProcessCollector, CountersNeverGoDownWhenProcessesExit) {
   ProcCopy proc;
-  auto c = MakeProcessCollector(kGroups, proc.dir(), "fp");
+  auto c = MakeProcessCollector(kGroups, proc.dir(), "fp").value();
   double hz = static_cast<double>(::sysconf(_SC_CLK_TCK));
   Labels user = {{"groupname", "memory-service"}, {"mode", "user"}};
   MetricSink first;
@@ -142,7 +144,7 @@ TEST(ProcessCollector, CountersNeverGoDownWhenProcessesExit) {
 }
 
 TEST(ProcessCollector, MissingProcIsAFailure) {
-  auto c = MakeProcessCollector(kGroups, "/nonexistent/proc", "fp");
+  auto c = MakeProcessCollector(kGroups, "/nonexistent/proc", "fp").value();
   MetricSink sink;
   EXPECT_FALSE(c->Collect(Deadline(), sink).ok());
 }
@@ -151,7 +153,7 @@ TEST(ProcessCollector, ExpiredDeadlineIsAFailure) {
   MetricSink sink;
   // With 150+ processes on any host the scan looks at the clock at least twice.
   ProcessGroupConfig all{"all", "."};
-  auto every = MakeProcessCollector({all}, "/proc", "fp");
+  auto every = MakeProcessCollector({all}, "/proc", "fp").value();
   Status s = every->Collect(ScrapeContext{Clock::now() - 1s}, sink);
   std::size_t procs = 0;
   for (const auto& e : fs::directory_iterator("/proc")) {
@@ -163,7 +165,8 @@ TEST(ProcessCollector, ExpiredDeadlineIsAFailure) {
 }
 
 TEST(ProcessCollector, ChecksOneRowPerGroup) {
-  auto c = MakeProcessCollector(kGroups, std::string(THOTH_FIXTURES_DIR) + "/process/proc", "fp");
+  auto c = MakeProcessCollector(kGroups, std::string(THOTH_FIXTURES_DIR) + "/process/proc", "fp")
+               .value();
   MetricSink sink;
   ASSERT_TRUE(c->Collect(Deadline(), sink).ok());
   std::vector<HealthCheck> rows;
@@ -182,7 +185,8 @@ TEST(ProcessCollector, MinProcessesGradesTheGroupAndIsExported) {
   // The fixture has 2 memory-service processes; ask for 3, and for a group that matches none.
   const std::vector<ProcessGroupConfig> groups = {{"memory-service", "memory-service", 3},
                                                   {"nothing", "no-such-command-anywhere"}};
-  auto c = MakeProcessCollector(groups, std::string(THOTH_FIXTURES_DIR) + "/process/proc", "fp");
+  auto c =
+      MakeProcessCollector(groups, std::string(THOTH_FIXTURES_DIR) + "/process/proc", "fp").value();
   MetricSink sink;
   ASSERT_TRUE(c->Collect(Deadline(), sink).ok());
   double min = 0;
@@ -233,6 +237,78 @@ TEST(ProcessCollector, Config) {
   EXPECT_EQ(FromYaml("process: [{name: a, cmdline: x, min_processes: 2}]\n").size(), 1u);
   EXPECT_THROW(FromYaml("process: [{name: a, cmdline: x, min_processes: -1}]\n"), ConfigError);
   EXPECT_THROW(FromYaml("process: [{name: a, cmdline: x, min_processes: many}]\n"), ConfigError);
+}
+
+TEST(ProcessCollector, BadPatternNamesFileLineColumnKeyAndRe2sError) {
+  try {
+    FromYaml("process:\n  - name: a\n    cmdline: 'python[23'\n");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "test.yml:3:14: process[0].cmdline: not a valid regex: missing ]: [23");
+  }
+  EXPECT_FALSE(MakeProcessCollector({{"a", "x(?=y)"}}, "/proc", "fp").ok());  // no look-ahead
+}
+
+// Patterns as process-exporter's users write them (Go syntax), on command lines as ps shows
+// them.
+TEST(ProcessCollector, ProcessExporterStylePatterns) {
+  struct Case {
+    const char* pattern;
+    const char* cmdline;
+    bool matches;
+  };
+  const Case cases[] = {
+      {"^/usr/bin/python3? .*memory_service", "/usr/bin/python3 -m memory_service --port 8000",
+       true},
+      {"^/usr/bin/python3? .*memory_service", "/usr/bin/python2 -m memory_service", false},
+      {"postgres: .* (idle|active)$", "postgres: memory memory 127.0.0.1(5432) idle", true},
+      {"(?i)^CHROMA\\b", "chroma run --path /data", true},
+      {"\\bredis-server\\s+\\S+:\\d+", "/usr/bin/redis-server 127.0.0.1:6379", true},
+      {"^nginx: (master|worker) process", "nginx: cache manager process", false},
+      {"[[:alpha:]]+d$", "sshd", true},
+      {"\\x00", "no nul here", false},
+  };
+  for (const Case& c : cases) {
+    auto collector = MakeProcessCollector({{"g", c.pattern}}, "/proc", "fp");
+    ASSERT_TRUE(collector.ok()) << c.pattern << ": " << collector.status().message();
+  }
+  // The matching itself, through a fixture tree with one process per case.
+  ProcCopy proc;
+  for (const Case& c : cases) {
+    fs::remove_all(proc.dir());
+    fs::create_directories(proc.dir() + "/200/fd");
+    proc.Write("stat", "cpu 0 0 0 0\nbtime 1700000000\n");
+    proc.Write("200/stat", Stat(200, 1, 1, 100));
+    proc.Write("200/status", "Name:\tx\nVmRSS:\t4 kB\n");
+    std::string cmdline = c.cmdline;
+    for (char& ch : cmdline) {
+      if (ch == ' ') ch = '\0';
+    }
+    proc.Write("200/cmdline", cmdline + std::string(1, '\0'));
+    auto collector = MakeProcessCollector({{"g", c.pattern}}, proc.dir(), "fp").value();
+    MetricSink sink;
+    ASSERT_TRUE(collector->Collect(Deadline(), sink).ok());
+    EXPECT_EQ(Value(sink, "namedprocess_namegroup_num_procs", {{"groupname", "g"}}),
+              c.matches ? 1 : 0)
+        << c.pattern << " on " << c.cmdline;
+  }
+}
+
+// A pattern that backtracking engines (glibc regexec, std::regex) take exponential time on, over
+// a long command line that does not match: RE2 scans the tree well within the deadline.
+TEST(ProcessCollector, CatastrophicPatternStaysLinear) {
+  ProcCopy proc;
+  std::string cmdline(32 << 10, 'a');
+  cmdline += '!';
+  proc.Write("100/cmdline", cmdline + std::string(1, '\0'));
+  auto c =
+      MakeProcessCollector({{"evil", "^(a+)+$"}, {"evil2", "^(a|aa)+$"}}, proc.dir(), "fp").value();
+  MetricSink sink;
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c->Collect(Deadline(), sink).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_EQ(Value(sink, "namedprocess_namegroup_num_procs", {{"groupname", "evil"}}), 0);
 }
 
 }  // namespace
