@@ -14,6 +14,7 @@
 #include "exporter/collector.h"
 #include "exporter/memory_errors.h"
 #include "exporter/metric_sink.h"
+#include "exporter/registry.h"
 #include "tests/test_fixtures.h"
 
 namespace thoth::chroma {
@@ -42,7 +43,7 @@ struct Scraped {
 inline std::shared_ptr<Collector> MakeOne(const std::string& yaml, MemoryErrors* errors) {
   CollectorEnv env;
   env.memory_errors = errors;
-  auto collectors = MakeCollectors(ParseYaml(yaml, "test.yml"), env);
+  auto collectors = BuildCollectors("chroma", ParseYaml(yaml, "test.yml"), env);
   EXPECT_EQ(collectors.size(), 1u);
   return collectors.empty() ? nullptr : collectors[0];
 }

@@ -38,7 +38,7 @@ TEST(Registry, AKindWithoutItsSectionMakesOnlyTheHostDefaults) {
   CollectorEnv env;
   for (const auto& kind : CollectorKinds()) {
     const bool host = kind.name == "filesystem" || kind.name == "container";
-    EXPECT_EQ(kind.make(root, env).size(), host ? 1u : 0u) << kind.name;
+    EXPECT_EQ(BuildCollectors(kind.name, root, env).size(), host ? 1u : 0u) << kind.name;
   }
 }
 
@@ -57,7 +57,7 @@ TEST(Registry, FactoriesMakeCollectorsOfTheirKind) {
       "c.yml");
   CollectorEnv env;
   for (const auto& kind : CollectorKinds()) {
-    auto made = kind.make(root, env);
+    auto made = BuildCollectors(kind.name, root, env);
     ASSERT_EQ(made.size(), 1u) << kind.name;
     EXPECT_EQ(made[0]->Kind(), kind.name);
     EXPECT_FALSE(made[0]->Fingerprint().empty()) << kind.name;

@@ -11,6 +11,7 @@
 
 #include "collectors/logs/logs_collector.h"
 #include "exporter/memory_errors.h"
+#include "exporter/registry.h"
 
 namespace thoth::logs {
 namespace {
@@ -63,7 +64,7 @@ TEST(LogsMetricsText, FixtureLogsGiveTheGoldenText) {
   MemoryErrors errors;
   CollectorEnv env;
   env.memory_errors = &errors;
-  auto collectors = MakeCollectors(ParseYaml(yaml, "golden.yml"), env);
+  auto collectors = BuildCollectors("logs", ParseYaml(yaml, "golden.yml"), env);
   ASSERT_EQ(collectors.size(), 6u);
   std::string text;
   for (const auto& c : collectors) {
