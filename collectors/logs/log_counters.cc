@@ -17,7 +17,10 @@ constexpr std::array<std::int64_t, kDurationBounds.size()> MicrosOf(
     const std::array<double, kDurationBounds.size()>& seconds) {
   std::array<std::int64_t, kDurationBounds.size()> micros{};
   for (std::size_t i = 0; i < micros.size(); ++i) {
-    micros[i] = static_cast<std::int64_t>(seconds[i] * 1e6 + 0.5);
+    // Rounded to the nearest (bounds are positive; std::lround is not constexpr).
+    const double us = seconds[i] * 1e6;
+    micros[i] = static_cast<std::int64_t>(us);
+    if (us - static_cast<double>(micros[i]) >= 0.5) ++micros[i];
   }
   return micros;
 }
