@@ -256,7 +256,7 @@ int App::RunOnce(const std::string& format, std::ostream& out, bool color) {
   std::vector<HealthCheck> checks;
   const auto collectors = engine_.Collectors();
   for (size_t i = 0; i < collectors.size() && i < results.size(); ++i) {
-    static const std::vector<prometheus::MetricFamily> kNone;
+    static const Families kNone;
     const auto& families = results[i].families ? *results[i].families : kNone;
     try {
       collectors[i]->Checks(families, results[i].success, cfg->thresholds, checks);

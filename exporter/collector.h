@@ -8,7 +8,6 @@
 #include "exporter/metric_sink.h"
 #include "exporter/status.h"
 #include "exporter/thresholds.h"
-#include "prometheus/metric_family.h"
 
 namespace thoth {
 
@@ -74,8 +73,8 @@ class Collector {
   virtual Status Collect(const ScrapeContext& ctx, MetricSink& sink) = 0;
 
   // --once rows judged from this target's last collection (its families and success).
-  virtual void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-                      const Thresholds& thresholds, std::vector<HealthCheck>& out) const {
+  virtual void Checks(const Families& families, bool success, const Thresholds& thresholds,
+                      std::vector<HealthCheck>& out) const {
     (void)families;
     (void)thresholds;
     out.push_back({Name(), Target(), "collected", success ? "yes" : "no", "",

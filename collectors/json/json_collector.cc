@@ -69,8 +69,8 @@ class JsonCollector final : public Collector {
     return Status::Error(what);
   }
 
-  void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-              const Thresholds& thresholds, std::vector<HealthCheck>& out) const override {
+  void Checks(const Families& families, bool success, const Thresholds& thresholds,
+              std::vector<HealthCheck>& out) const override {
     (void)thresholds;
     double up = 0;
     const bool reachable = success && FindSample(families, "json_up", {}, &up) && up == 1;

@@ -152,8 +152,8 @@ std::string LogCollector::Span() const {
   return "in the last " + std::to_string(kOnceWindow.count() / 60) + " min";
 }
 
-void LogCollector::Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-                          const Thresholds& thresholds, std::vector<HealthCheck>& out) const {
+void LogCollector::Checks(const Families& families, bool success, const Thresholds& thresholds,
+                          std::vector<HealthCheck>& out) const {
   Collector::Checks(families, success, thresholds, out);
   // A container or unit that does not exist yet, or a journal that cannot be opened.
   if (std::string waiting = source_->Waiting(); !waiting.empty()) {

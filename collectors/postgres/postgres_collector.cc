@@ -71,8 +71,8 @@ class PostgresCollector : public Collector {
     }
   }
 
-  void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-              const Thresholds& thresholds, std::vector<HealthCheck>& out) const override {
+  void Checks(const Families& families, bool success, const Thresholds& thresholds,
+              std::vector<HealthCheck>& out) const override {
     PostgresChecks(Name(), Target(), families, success, thresholds, out);
   }
 
