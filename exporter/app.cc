@@ -105,7 +105,7 @@ void App::Shutdown() {
     try {
       c->Stop();
     } catch (const std::exception& e) {
-      spdlog::error("collector {} target {}: stop: {}", c->Name(), c->Target(), e.what());
+      spdlog::error("collector {} target {}: stop: {}", c->Kind(), c->Target(), e.what());
     }
   }
 }
@@ -177,12 +177,12 @@ bool App::ProbeTarget(const std::string& collector, const std::string& target,
                       Clock::time_point deadline, std::string* body) {
   bool found = false;
   for (const auto& c : engine_.Collectors()) {
-    found = found || (c->Name() == collector && c->Target() == target);
+    found = found || (c->Kind() == collector && c->Target() == target);
   }
   if (!found) return false;
   const auto start = Clock::now();
   std::vector<TargetResult> results = engine_.Collect(
-      deadline, [&](const Collector& c) { return c.Name() == collector && c.Target() == target; });
+      deadline, [&](const Collector& c) { return c.Kind() == collector && c.Target() == target; });
   MetricSink self;
   for (const auto& r : results) {
     Labels labels = {{"collector", r.collector}, {"target", r.target}};
@@ -261,7 +261,7 @@ int App::RunOnce(const std::string& format, std::ostream& out, bool color) {
     try {
       collectors[i]->Checks(families, results[i].success, cfg->thresholds, checks);
     } catch (const std::exception& e) {
-      checks.push_back({collectors[i]->Name(), collectors[i]->Target(), "checks",
+      checks.push_back({collectors[i]->Kind(), collectors[i]->Target(), "checks",
                         std::string("internal error: ") + e.what(), "", Severity::kUnknown});
     }
   }

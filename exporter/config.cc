@@ -173,9 +173,9 @@ Status LoadConfigText(const std::string& text, const std::string& name,
     // Two targets of one kind with the same name would be indistinguishable in every series.
     for (size_t i = 0; i < loaded.collectors.size(); ++i) {
       for (size_t j = 0; j < i; ++j) {
-        if (loaded.collectors[i]->Name() == loaded.collectors[j]->Name() &&
+        if (loaded.collectors[i]->Kind() == loaded.collectors[j]->Kind() &&
             loaded.collectors[i]->Target() == loaded.collectors[j]->Target()) {
-          return Status::Error(OneLine(name + ": " + loaded.collectors[i]->Name() +
+          return Status::Error(OneLine(name + ": " + loaded.collectors[i]->Kind() +
                                        ": target name \"" + loaded.collectors[i]->Target() +
                                        "\" is used twice"));
         }

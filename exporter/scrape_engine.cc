@@ -19,11 +19,25 @@ struct ScrapeEngine::Inflight {
 
 namespace {
 
-// Runs one collection into `buffers` (cleared first); never throws.
+// Lets the collector drop what an interrupted collection left half-done; never throws.
+void AfterThrow(Collector& collector, MetricSink& sink, std::string& error) {
+  try {
+    collector.AfterThrow(sink, error);
+  } catch (const std::exception& e) {
+    spdlog::error("collector {} target {}: after an exception: {}", collector.Kind(),
+                  collector.Target(), e.what());
+  } catch (...) {
+    spdlog::error("collector {} target {}: after an exception: unknown exception", collector.Kind(),
+                  collector.Target());
+  }
+}
+
+// Runs one collection into `buffers` (cleared first); never throws. The one exception boundary
+// of every collector.
 TargetResult RunCollection(Collector& collector, Clock::time_point deadline,
                            std::shared_ptr<Families> buffers) {
   TargetResult r;
-  r.collector = collector.Name();
+  r.collector = collector.Kind();
   r.target = collector.Target();
   MetricSink sink(collector.TargetLabel(), std::move(*buffers));
   const auto start = Clock::now();
@@ -35,9 +49,11 @@ TargetResult RunCollection(Collector& collector, Clock::time_point deadline,
   } catch (const std::exception& e) {
     r.success = false;
     r.error = std::string("internal error: ") + e.what();
+    AfterThrow(collector, sink, r.error);
   } catch (...) {
     r.success = false;
     r.error = "internal error: unknown exception";
+    AfterThrow(collector, sink, r.error);
   }
   r.duration_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   r.cache_age_seconds = sink.cache_age_seconds();
@@ -57,7 +73,7 @@ void ScrapeEngine::SetCollectors(std::vector<std::shared_ptr<Collector>> collect
     for (auto& c : collectors) {
       const Entry* kept = nullptr;
       for (const auto& e : entries_) {
-        if (e.collector->Name() == c->Name() && e.collector->Target() == c->Target() &&
+        if (e.collector->Kind() == c->Kind() && e.collector->Target() == c->Target() &&
             e.collector->Fingerprint() == c->Fingerprint()) {
           kept = &e;
           break;
@@ -72,7 +88,7 @@ void ScrapeEngine::SetCollectors(std::vector<std::shared_ptr<Collector>> collect
       // instead of opening a second connection to the same target.
       Entry entry{c, nullptr};
       for (const auto& e : entries_) {
-        if (e.collector->Name() == c->Name() && e.collector->Target() == c->Target()) {
+        if (e.collector->Kind() == c->Kind() && e.collector->Target() == c->Target()) {
           entry.slot = e.slot;
           break;
         }
@@ -88,7 +104,7 @@ void ScrapeEngine::SetCollectors(std::vector<std::shared_ptr<Collector>> collect
     for (auto it = last_.begin(); it != last_.end();) {
       bool present = false;
       for (const auto& e : next) {
-        present = present || (e.collector->Name() == it->first.first &&
+        present = present || (e.collector->Kind() == it->first.first &&
                               e.collector->Target() == it->first.second);
       }
       it = present ? std::next(it) : last_.erase(it);
@@ -116,7 +132,7 @@ void ScrapeEngine::SetCollectors(std::vector<std::shared_ptr<Collector>> collect
     try {
       c->Start();
     } catch (const std::exception& e) {
-      spdlog::error("collector {} target {}: cannot start: {}", c->Name(), c->Target(), e.what());
+      spdlog::error("collector {} target {}: cannot start: {}", c->Kind(), c->Target(), e.what());
     }
   }
 }
@@ -202,7 +218,7 @@ std::vector<TargetResult> ScrapeEngine::Collect(Clock::time_point deadline, cons
       latest = slots[i]->latest;
     }
     TargetResult r;
-    r.collector = latest->Name();
+    r.collector = latest->Kind();
     r.target = latest->Target();
     r.timed_out = true;
     r.error = "collection did not finish before the scrape deadline";
@@ -238,12 +254,12 @@ std::vector<TargetResult> ScrapeEngine::LastResults() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<TargetResult> out;
   for (const auto& e : entries_) {
-    auto it = last_.find({e.collector->Name(), e.collector->Target()});
+    auto it = last_.find({e.collector->Kind(), e.collector->Target()});
     if (it != last_.end()) {
       out.push_back(it->second);
     } else {
       TargetResult never;
-      never.collector = e.collector->Name();
+      never.collector = e.collector->Kind();
       never.target = e.collector->Target();
       never.error = "not collected yet";
       out.push_back(std::move(never));

@@ -71,11 +71,11 @@ struct BackupConfig {
 class BackupCollector : public Collector {
  public:
   BackupCollector(BackupConfig config, std::string fingerprint)
-      : name_(config.name),
+      : Collector(CollectorId::Unlabelled(kKind, config.name, std::move(fingerprint))),
+        name_(config.name),
         pattern_(config.pattern),
         verify_(config.verify),
-        settle_seconds_(config.settle_seconds),
-        fingerprint_(std::move(fingerprint)) {}
+        settle_seconds_(config.settle_seconds) {}
 
   ~BackupCollector() override {
     Stop();
@@ -86,39 +86,30 @@ class BackupCollector : public Collector {
     if (job_) job_->cancel = true;
   }
 
-  const std::string& Name() const override { return kKind; }
-  const std::string& Target() const override { return name_; }
-  std::string TargetLabel() const override { return ""; }
-  const std::string& Fingerprint() const override { return fingerprint_; }
-
   Status Collect(const ScrapeContext& ctx, MetricSink& sink) override {
-    try {
-      std::vector<BackupFile> files;
-      Status status = ScanBackupGlob(pattern_, &files);
-      // The scrape engine logs the failure (with this message) once, on the transition.
-      if (!status.ok()) return status;
-      Labels labels = {{"backup", name_}};
-      sink.Gauge("thoth_backup_files", "Number of files matching the backup's glob.", labels,
-                 static_cast<double>(files.size()));
-      if (auto newest = NewestBackup(files)) {
-        sink.Gauge("thoth_backup_last_timestamp_seconds",
-                   "Modification time of the newest backup file, in unix seconds (absent while "
-                   "there is none).",
-                   labels, newest->mtime_seconds);
-        sink.Gauge("thoth_backup_last_size_bytes", "Size of the newest backup file in bytes.",
-                   labels, newest->size_bytes);
-        if (auto previous = Previous(files, *newest)) {
-          sink.Gauge("thoth_backup_previous_size_bytes",
-                     "Size of the backup file before the newest, in bytes (absent with fewer than "
-                     "two files).",
-                     labels, previous->size_bytes);
-        }
-        Verify(ctx, *newest, labels, sink);
+    std::vector<BackupFile> files;
+    Status status = ScanBackupGlob(pattern_, &files);
+    // The scrape engine logs the failure (with this message) once, on the transition.
+    if (!status.ok()) return status;
+    Labels labels = {{"backup", name_}};
+    sink.Gauge("thoth_backup_files", "Number of files matching the backup's glob.", labels,
+               static_cast<double>(files.size()));
+    if (auto newest = NewestBackup(files)) {
+      sink.Gauge("thoth_backup_last_timestamp_seconds",
+                 "Modification time of the newest backup file, in unix seconds (absent while "
+                 "there is none).",
+                 labels, newest->mtime_seconds);
+      sink.Gauge("thoth_backup_last_size_bytes", "Size of the newest backup file in bytes.", labels,
+                 newest->size_bytes);
+      if (auto previous = Previous(files, *newest)) {
+        sink.Gauge("thoth_backup_previous_size_bytes",
+                   "Size of the backup file before the newest, in bytes (absent with fewer than "
+                   "two files).",
+                   labels, previous->size_bytes);
       }
-      return Status::Ok();
-    } catch (const std::exception& e) {
-      return Status::Error(std::string("backup: ") + e.what());
+      Verify(ctx, *newest, labels, sink);
     }
+    return Status::Ok();
   }
 
   void Checks(const Families& families, bool success, const Thresholds& thresholds,
@@ -173,8 +164,7 @@ class BackupCollector : public Collector {
       }
       if (!job_ || !(job_->key == key)) StartJob(key, format);
       std::unique_lock<std::mutex> lock(job_->mu);
-      job_->cv.wait_until(lock, ctx.deadline - std::chrono::milliseconds(100),
-                          [&] { return job_->done; });
+      job_->cv.wait_until(lock, ctx.IoDeadline(), [&] { return job_->done; });
       if (!job_->done) {
         lock.unlock();
         Pending(labels, sink);
@@ -290,7 +280,6 @@ class BackupCollector : public Collector {
   const std::string pattern_;
   const BackupFormat verify_;
   const double settle_seconds_;
-  const std::string fingerprint_;
   // Touched only by Collect (never concurrent for one instance) and the destructor.
   FileKey cached_key_;
   VerifyResult cached_;

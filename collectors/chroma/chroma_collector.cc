@@ -22,6 +22,8 @@ namespace thoth::chroma {
 
 namespace {
 
+const std::string kKind = "chroma";
+
 constexpr char kUpHelp[] = "1 if the Chroma server answered its heartbeat, 0 otherwise.";
 constexpr char kHeartbeatHelp[] = "Round trip of the Chroma heartbeat request, in seconds.";
 constexpr char kInfoHelp[] = "Chroma server version and the HTTP API spoken (v1 or v2); always 1.";
@@ -87,28 +89,19 @@ struct DatabaseState {
 class ChromaCollector final : public Collector {
  public:
   ChromaCollector(TargetConfig cfg, const CollectorEnv& env)
-      : cfg_(std::move(cfg)), memory_errors_(env.memory_errors) {
+      : Collector(CollectorId::Labelled(kKind, cfg.name, cfg.fingerprint)),
+        cfg_(std::move(cfg)),
+        memory_errors_(env.memory_errors) {
     for (const auto& h : {"Authorization: Bearer ", "X-Chroma-Token: "}) {
       if (cfg_.token) auth_headers_.push_back(h + *cfg_.token);
     }
   }
 
-  const std::string& Name() const override { return kind_; }
-  const std::string& Target() const override { return cfg_.name; }
-  const std::string& Fingerprint() const override { return cfg_.fingerprint; }
-
   void TimedOut(MetricSink& sink) const override { sink.Gauge("chroma_up", kUpHelp, {}, 0); }
 
   Status Collect(const ScrapeContext& ctx, MetricSink& sink) override {
     Scrape scrape{ctx};
-    Status status;
-    try {
-      status = CollectOrFail(scrape, sink);
-    } catch (const std::exception& e) {
-      status = Status::Error(std::string("internal error: ") + e.what());
-    } catch (...) {
-      status = Status::Error("internal error");
-    }
+    Status status = CollectOrFail(scrape, sink);
     // One MEM-007 per scrape that was refused, however many of its requests were.
     if (scrape.auth_failed && memory_errors_ != nullptr) memory_errors_->Add("MEM-007", "chroma");
     return status;
@@ -142,7 +135,6 @@ class ChromaCollector final : public Collector {
               std::size_t max_body = kMaxSmallBody) const;
   HttpClient& Client(std::size_t i);
 
-  const std::string kind_ = "chroma";
   const TargetConfig cfg_;
   MemoryErrors* memory_errors_;
   std::vector<std::string> auth_headers_;
@@ -560,11 +552,11 @@ void ChromaCollector::Checks(const Families& families, bool success, const Thres
                              std::vector<HealthCheck>& out) const {
   double up = 0;
   const bool reachable = FindSample(families, "chroma_up", {}, &up) && up == 1;
-  out.push_back({kind_, cfg_.name, "reachable", reachable ? "yes" : "no", "",
+  out.push_back({Kind(), cfg_.name, "reachable", reachable ? "yes" : "no", "",
                  reachable ? Severity::kOk : Severity::kCritical});
   if (!reachable) return;
   if (!success) {
-    out.push_back({kind_, cfg_.name, "collected", "no (see the log)", "", Severity::kCritical});
+    out.push_back({Kind(), cfg_.name, "collected", "no (see the log)", "", Severity::kCritical});
   }
 
   auto where = [](const Family& f, std::size_t i) {
@@ -601,10 +593,10 @@ void ChromaCollector::Checks(const Families& families, bool success, const Thres
       continue;
     }
     out.push_back(
-        {kind_, cfg_.name, "records " + where(records, i), FormatNumber(v), threshold, s});
+        {Kind(), cfg_.name, "records " + where(records, i), FormatNumber(v), threshold, s});
   }
   if (quiet > 0) {
-    out.push_back({kind_, cfg_.name, "records of " + std::to_string(quiet) + " more collections",
+    out.push_back({Kind(), cfg_.name, "records of " + std::to_string(quiet) + " more collections",
                    "largest " + FormatNumber(largest_quiet) + " (" + largest_quiet_name + ")",
                    threshold, Severity::kOk});
   }
@@ -615,7 +607,7 @@ void ChromaCollector::Checks(const Families& families, bool success, const Thres
       value += (i == 0 ? ": " : ", ") + mismatches[i];
     }
     if (mismatches.size() > 5) value += ", ...";
-    out.push_back({kind_, cfg_.name, "dimension mismatches (MEM-005)", value,
+    out.push_back({Kind(), cfg_.name, "dimension mismatches (MEM-005)", value,
                    "expected " + std::to_string(cfg_.expected_dimension),
                    mismatches.empty() ? Severity::kOk : Severity::kCritical});
   }

@@ -60,24 +60,15 @@ bool IsDir(const std::string& path) {
 class ContainerCollector : public Collector {
  public:
   ContainerCollector(ContainerConfig config, ContainerOptions options, std::string fingerprint)
-      : config_(std::move(config)),
-        options_(std::move(options)),
-        fingerprint_(std::move(fingerprint)) {
+      : Collector(CollectorId::Single(kKind, std::move(fingerprint))),
+        config_(std::move(config)),
+        options_(std::move(options)) {
     long hz = ::sysconf(_SC_CLK_TCK);
     user_hz_ = hz > 0 ? static_cast<double>(hz) : 100.0;
   }
 
-  const std::string& Name() const override { return kKind; }
-  const std::string& Target() const override { return kKind; }
-  std::string TargetLabel() const override { return ""; }
-  const std::string& Fingerprint() const override { return fingerprint_; }
-
   Status Collect(const ScrapeContext& ctx, MetricSink& sink) override {
-    try {
-      return CollectImpl(ctx, sink);
-    } catch (const std::exception& e) {
-      return Status::Error(std::string("container: ") + e.what());
-    }
+    return CollectImpl(ctx, sink);
   }
 
   void Checks(const Families& families, bool success, const Thresholds& thresholds,
@@ -394,7 +385,6 @@ class ContainerCollector : public Collector {
 
   const ContainerConfig config_;
   const ContainerOptions options_;
-  const std::string fingerprint_;
   double user_hz_ = 100;
   std::optional<CgroupLayout> layout_;  // mounts do not move while we run: detected once
   std::unique_ptr<HttpClient> http_;

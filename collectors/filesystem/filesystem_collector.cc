@@ -25,21 +25,12 @@ class FilesystemCollector : public Collector {
  public:
   FilesystemCollector(std::vector<std::string> paths, std::string proc_root,
                       std::string fingerprint)
-      : paths_(std::move(paths)),
-        proc_root_(std::move(proc_root)),
-        fingerprint_(std::move(fingerprint)) {}
-
-  const std::string& Name() const override { return kKind; }
-  const std::string& Target() const override { return kKind; }
-  std::string TargetLabel() const override { return ""; }
-  const std::string& Fingerprint() const override { return fingerprint_; }
+      : Collector(CollectorId::Single(kKind, std::move(fingerprint))),
+        paths_(std::move(paths)),
+        proc_root_(std::move(proc_root)) {}
 
   Status Collect(const ScrapeContext& ctx, MetricSink& sink) override {
-    try {
-      return CollectImpl(ctx, sink);
-    } catch (const std::exception& e) {
-      return Status::Error(std::string("filesystem: ") + e.what());
-    }
+    return CollectImpl(ctx, sink);
   }
 
   void Checks(const Families& families, bool success, const Thresholds& thresholds,
@@ -125,7 +116,6 @@ class FilesystemCollector : public Collector {
 
   const std::vector<std::string> paths_;
   const std::string proc_root_;
-  const std::string fingerprint_;
   std::set<std::string> missing_;  // paths already logged as missing (log on transition only)
 };
 

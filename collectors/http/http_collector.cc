@@ -38,18 +38,14 @@ class HttpCollector : public Collector {
   HttpCollector(std::string service, std::string url, std::string layout, bool required,
                 ProbeSpec spec, std::string fingerprint, MemoryErrors* memory_errors,
                 ProbeExpectations* expectations)
-      : service_(std::move(service)),
+      : Collector(CollectorId::Labelled(kKind, service, std::move(fingerprint))),
+        service_(std::move(service)),
         url_(std::move(url)),
         layout_(std::move(layout)),
         required_(required),
         spec_(std::move(spec)),
-        fingerprint_(std::move(fingerprint)),
         memory_errors_(memory_errors),
         expectations_(expectations) {}
-
-  const std::string& Name() const override { return kKind; }
-  const std::string& Target() const override { return service_; }
-  const std::string& Fingerprint() const override { return fingerprint_; }
 
   void TimedOut(MetricSink& sink) const override {
     sink.Gauge("probe_success", "Whether the probe succeeded (transport, status and body checks)",
@@ -129,7 +125,6 @@ class HttpCollector : public Collector {
   const std::string layout_;
   const bool required_;
   const ProbeSpec spec_;
-  const std::string fingerprint_;
   MemoryErrors* const memory_errors_;
   ProbeExpectations* const expectations_;
   mutable std::mutex mu_;  // guards the fields below (Checks may run on another thread)

@@ -28,35 +28,22 @@ constexpr char kOmittedHelp[] =
 constexpr char kUnmatchedHelp[] =
     "Mappings of the JSON target that selected no numeric value in its document.";
 
-// Time kept back from the scrape deadline so that a request that runs out of time still
-// leaves room to write json_up 0 before the engine gives up on the collection.
-constexpr double kDeadlineMarginSeconds = 0.1;
 constexpr double kMinRequestSeconds = 0.01;
 
 class JsonCollector final : public Collector {
  public:
-  explicit JsonCollector(TargetConfig cfg) : cfg_(std::move(cfg)) {
+  explicit JsonCollector(TargetConfig cfg)
+      : Collector(CollectorId::Labelled(kKind, cfg.name, cfg.fingerprint)), cfg_(std::move(cfg)) {
     options_.prefix = cfg_.prefix;
     options_.mappings = cfg_.mappings;
     options_.max_series = cfg_.max_series;
   }
 
-  const std::string& Name() const override { return kKind; }
-  const std::string& Target() const override { return cfg_.name; }
-  const std::string& Fingerprint() const override { return cfg_.fingerprint; }
-
   void TimedOut(MetricSink& sink) const override { sink.Gauge("json_up", kUpHelp, {}, 0); }
 
   Status Collect(const ScrapeContext& ctx, MetricSink& sink) override {
     const auto start = Clock::now();
-    std::string what;
-    try {
-      what = CollectOrExplain(ctx, sink);
-    } catch (const std::exception& e) {
-      what = std::string("internal error: ") + e.what();
-    } catch (...) {
-      what = "internal error";
-    }
+    const std::string what = CollectOrExplain(ctx, sink);
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     if (!what.empty()) sink.Gauge("json_up", kUpHelp, {}, 0);
     sink.Gauge("json_scrape_duration_seconds", kDurationHelp, {}, seconds);
@@ -67,6 +54,12 @@ class JsonCollector final : public Collector {
     if (what.empty()) return Status::Ok();
     spdlog::debug("json {}: {}", cfg_.name, what);
     return Status::Error(what);
+  }
+
+  void AfterThrow(MetricSink& sink, std::string& error) override {
+    sink.Gauge("json_up", kUpHelp, {}, 0);
+    std::lock_guard<std::mutex> lock(mu_);
+    last_error_ = error;
   }
 
   void Checks(const Families& families, bool success, const Thresholds& thresholds,
@@ -108,7 +101,7 @@ class JsonCollector final : public Collector {
  private:
   // Writes the target's metrics; returns "" on success, else why json_up is 0.
   std::string CollectOrExplain(const ScrapeContext& ctx, MetricSink& sink) {
-    const double left = ctx.SecondsLeft() - kDeadlineMarginSeconds;
+    const double left = ctx.IoSecondsLeft();
     if (left < kMinRequestSeconds) return "scrape deadline reached before the request";
     HttpRequest req;
     req.url = cfg_.url;

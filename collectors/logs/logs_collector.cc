@@ -85,7 +85,9 @@ LogConfig ParseLogConfig(const ConfigNode& node) {
 LogCollector::LogCollector(LogConfig config, std::optional<NginxLineParser> parser,
                            std::optional<CodeRegex> regex, std::string fingerprint,
                            const CollectorEnv& env, TailerOptions tailer_options)
-    : config_(std::move(config)), fingerprint_(std::move(fingerprint)), one_shot_(env.one_shot) {
+    : Collector(CollectorId::Unlabelled(kKind, config.name, std::move(fingerprint))),
+      config_(std::move(config)),
+      one_shot_(env.one_shot) {
   counters_ = std::make_unique<LogCounters>(config_.name, config_.format, std::move(parser),
                                             std::move(regex), env.memory_errors);
   tailer_options.name = config_.name;
@@ -99,8 +101,6 @@ LogCollector::LogCollector(LogConfig config, std::optional<NginxLineParser> pars
 // The source goes first: its thread feeds the counters.
 LogCollector::~LogCollector() { source_.reset(); }
 
-const std::string& LogCollector::Name() const { return kKind; }
-
 void LogCollector::Start() {
   std::call_once(codes_once_, [this] { counters_->RegisterCodes(); });
   if (one_shot_) return;
@@ -112,23 +112,19 @@ void LogCollector::Stop() { source_->Stop(); }
 
 Status LogCollector::Collect(const ScrapeContext& ctx, MetricSink& sink) {
   (void)ctx;  // reading counters takes microseconds
-  try {
-    if (one_shot_ && config_.source.kind == LogSourceConfig::Kind::kFile) {
-      // `--once` on files: the recent past, by the lines' own times (recent_window.h). Not from
-      // a state file's positions: a running exporter saves them every second, so reading from
-      // there would judge the last second, i.e. nothing.
-      std::call_once(codes_once_, [this] { counters_->RegisterCodes(); });
-      if (!window_) ReadWindow();
-    } else if (!background_) {
-      // Collect() without Start(): tests, and `--once` on a Docker or journal source, which
-      // reads once from its saved position (docs/collectors/logs.md).
-      std::call_once(codes_once_, [this] { counters_->RegisterCodes(); });
-      source_->PollOnce();
-    }
-    counters_->Emit(sink);
-  } catch (const std::exception& e) {
-    return Status::Error(std::string("log ") + config_.name + ": " + e.what());
+  if (one_shot_ && config_.source.kind == LogSourceConfig::Kind::kFile) {
+    // `--once` on files: the recent past, by the lines' own times (recent_window.h). Not from
+    // a state file's positions: a running exporter saves them every second, so reading from
+    // there would judge the last second, i.e. nothing.
+    std::call_once(codes_once_, [this] { counters_->RegisterCodes(); });
+    if (!window_) ReadWindow();  // window_ is written only here: no lock needed to read it
+  } else if (!background_) {
+    // Collect() without Start(): tests, and `--once` on a Docker or journal source, which
+    // reads once from its saved position (docs/collectors/logs.md).
+    std::call_once(codes_once_, [this] { counters_->RegisterCodes(); });
+    source_->PollOnce();
   }
+  counters_->Emit(sink);
   return Status::Ok();
 }
 
@@ -137,17 +133,19 @@ void LogCollector::ReadWindow() {
   options.glob = config_.path;
   options.now = static_cast<std::int64_t>(std::time(nullptr));
   options.max_line_bytes = config_.max_line_bytes;
-  window_now_ = options.now;
-  window_ = ReadRecentWindow(
+  WindowResult result = ReadRecentWindow(
       options, MakeLineTimeFn(config_.format, counters_->parser(), LocalUtcOffset(options.now)),
       *counters_);
+  std::lock_guard<std::mutex> lock(window_mu_);
+  window_now_ = options.now;
+  window_ = std::move(result);
 }
 
-std::string LogCollector::Span() const {
-  if (!window_) return "since start";
-  if (window_->cut_short && window_->oldest) {
+std::string LogCollector::Span(const std::optional<WindowResult>& window, std::int64_t window_now) {
+  if (!window) return "since start";
+  if (window->cut_short && window->oldest) {
     return "in the newest " + std::to_string(kOnceWindowMaxBytes >> 20) + " MiB (last " +
-           FormatNumber(static_cast<double>(window_now_ - *window_->oldest)) + " s)";
+           FormatNumber(static_cast<double>(window_now - *window->oldest)) + " s)";
   }
   return "in the last " + std::to_string(kOnceWindow.count() / 60) + " min";
 }
@@ -159,7 +157,14 @@ void LogCollector::Checks(const Families& families, bool success, const Threshol
   if (std::string waiting = source_->Waiting(); !waiting.empty()) {
     out.push_back({kKind, config_.name, "source", waiting, "-", Severity::kWarning});
   }
-  const std::string span = Span();
+  std::optional<WindowResult> window;
+  std::int64_t window_now = 0;
+  {
+    std::lock_guard<std::mutex> lock(window_mu_);
+    window = window_;
+    window_now = window_now_;
+  }
+  const std::string span = Span(window, window_now);
   std::int64_t files = counters_->files();
   if (files >= 0) {
     out.push_back({kKind, config_.name, "files",
@@ -186,10 +191,10 @@ void LogCollector::Checks(const Families& families, bool success, const Threshol
   }
   // Per-minute rates need a known span: only a recent window has one.
   double minutes = 0;
-  if (window_) {
+  if (window) {
     minutes = static_cast<double>(kOnceWindow.count()) / 60;
-    if (window_->cut_short && window_->oldest) {
-      minutes = std::max(1.0, static_cast<double>(window_now_ - *window_->oldest)) / 60;
+    if (window->cut_short && window->oldest) {
+      minutes = std::max(1.0, static_cast<double>(window_now - *window->oldest)) / 60;
     }
   }
   auto code_row = [&](int slot, bool always) {

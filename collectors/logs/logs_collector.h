@@ -43,11 +43,6 @@ class LogCollector : public Collector {
                TailerOptions tailer_options = {});
   ~LogCollector() override;
 
-  const std::string& Name() const override;
-  const std::string& Target() const override { return config_.name; }
-  std::string TargetLabel() const override { return ""; }
-  const std::string& Fingerprint() const override { return fingerprint_; }
-
   // Starts the background tailer, except in one-shot runs (CollectorEnv::one_shot).
   void Start() override;
   // Stops the tailer, which writes its final positions to the state file.
@@ -65,16 +60,17 @@ class LogCollector : public Collector {
  private:
   void ReadWindow();
   // What the counters cover, for the --once rows: "in the last 5 min", ...
-  std::string Span() const;
+  static std::string Span(const std::optional<WindowResult>& window, std::int64_t window_now);
 
   LogConfig config_;
-  std::string fingerprint_;
   std::unique_ptr<LogCounters> counters_;
   std::unique_ptr<LogSource> source_;
   bool one_shot_ = false;
   std::once_flag codes_once_;
   std::atomic<bool> background_{false};  // the tailer thread was started (and maybe stopped)
-  // `--once`: what the recent window read (set by the first Collect()).
+  // `--once`: what the recent window read (set by the first Collect(), read by Checks(), which
+  // may run beside a late Collect()).
+  mutable std::mutex window_mu_;  // guards window_ and window_now_
   std::optional<WindowResult> window_;
   std::int64_t window_now_ = 0;
 };

@@ -43,8 +43,8 @@ Clock::duration Backoff(int failures) {
 class PostgresCollector : public Collector {
  public:
   PostgresCollector(TargetConfig config, std::string fingerprint, const CollectorEnv& env)
-      : cfg_(std::move(config)),
-        fingerprint_(std::move(fingerprint)),
+      : Collector(CollectorId::Labelled("postgres", config.name, std::move(fingerprint))),
+        cfg_(std::move(config)),
         memory_errors_(env.memory_errors),
         long_running_seconds_(env.thresholds.long_running_query_seconds),
         slow_query_seconds_(env.thresholds.slow_query_mean_seconds),
@@ -53,27 +53,23 @@ class PostgresCollector : public Collector {
     if (cfg_.password) secrets_.push_back(*cfg_.password);
   }
 
-  const std::string& Name() const override { return name_; }
-  const std::string& Target() const override { return cfg_.name; }
-  const std::string& Fingerprint() const override { return fingerprint_; }
-
   void TimedOut(MetricSink& sink) const override { sink.Gauge(kUp, kUpHelp, {}, 0); }
 
   Status Collect(const ScrapeContext& ctx, MetricSink& sink) override {
-    try {
-      return CollectAll(ctx, sink);
-    } catch (const std::exception& e) {
-      // Nothing here should throw; if it does, the sessions may be mid-protocol: start over.
-      main_.conn.Close();
-      databases_.clear();
-      sink.Gauge(kUp, kUpHelp, {}, 0);
-      return Status::Error(Scrub(std::string("internal error: ") + e.what(), secrets_));
-    }
+    return CollectAll(ctx, sink);
+  }
+
+  void AfterThrow(MetricSink& sink, std::string& error) override {
+    // Nothing here should throw; if it does, the sessions may be mid-protocol: start over.
+    main_.conn.Close();
+    databases_.clear();
+    sink.Gauge(kUp, kUpHelp, {}, 0);
+    error = Scrub(error, secrets_);
   }
 
   void Checks(const Families& families, bool success, const Thresholds& thresholds,
               std::vector<HealthCheck>& out) const override {
-    PostgresChecks(Name(), Target(), families, success, thresholds, out);
+    PostgresChecks(Kind(), Target(), families, success, thresholds, out);
   }
 
  private:
@@ -104,14 +100,6 @@ class PostgresCollector : public Collector {
     std::vector<std::string> errors;
     double cache_age = 0;
   };
-
-  Clock::time_point InternalDeadline(const ScrapeContext& ctx) const {
-    // Finish a little early so that the engine gets this collection (with pg_up 0 and its
-    // reason) rather than declaring it late.
-    const auto left = ctx.deadline - Clock::now();
-    const auto margin = std::min<Clock::duration>(std::chrono::milliseconds(100), left / 10);
-    return ctx.deadline - std::max<Clock::duration>(margin, Clock::duration::zero());
-  }
 
   void WarnOnce(const std::string& key, const std::string& message) {
     if (warned_.insert(key).second) {
@@ -202,7 +190,7 @@ class PostgresCollector : public Collector {
 
   Status CollectAll(const ScrapeContext& ctx, MetricSink& sink) {
     Run run;
-    run.deadline = InternalDeadline(ctx);
+    run.deadline = ctx.IoDeadline();
 
     const bool reused = main_.conn.connected();
     Status st = Ensure(main_, std::nullopt, run.deadline);
@@ -530,9 +518,7 @@ class PostgresCollector : public Collector {
     }
   }
 
-  const std::string name_ = "postgres";
   TargetConfig cfg_;
-  std::string fingerprint_;
   MemoryErrors* memory_errors_;
   double long_running_seconds_;
   double slow_query_seconds_;

@@ -93,7 +93,8 @@ class ProcessCollector : public Collector {
  public:
   ProcessCollector(const std::vector<ProcessGroupConfig>& groups, std::string proc_root,
                    std::string fingerprint)
-      : proc_root_(std::move(proc_root)), fingerprint_(std::move(fingerprint)) {
+      : Collector(CollectorId::Single(kKind, std::move(fingerprint))),
+        proc_root_(std::move(proc_root)) {
     for (const auto& g : groups) {
       groups_.push_back(Group{g.name, std::make_unique<Regex>(g.cmdline), g.min_processes});
     }
@@ -103,17 +104,8 @@ class ProcessCollector : public Collector {
     page_size_ = page > 0 ? static_cast<double>(page) : 4096.0;
   }
 
-  const std::string& Name() const override { return kKind; }
-  const std::string& Target() const override { return kKind; }
-  std::string TargetLabel() const override { return ""; }
-  const std::string& Fingerprint() const override { return fingerprint_; }
-
   Status Collect(const ScrapeContext& ctx, MetricSink& sink) override {
-    try {
-      return CollectImpl(ctx, sink);
-    } catch (const std::exception& e) {
-      return Status::Error(std::string("process: ") + e.what());
-    }
+    return CollectImpl(ctx, sink);
   }
 
   void Checks(const Families& families, bool success, const Thresholds& thresholds,
@@ -296,7 +288,6 @@ class ProcessCollector : public Collector {
   }
 
   const std::string proc_root_;
-  const std::string fingerprint_;
   std::vector<Group> groups_;
   double ticks_per_second_ = 100;
   double page_size_ = 4096;

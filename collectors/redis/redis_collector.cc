@@ -51,15 +51,10 @@ std::string Percent(double ratio) { return FormatNumber(std::round(ratio * 1000)
 }  // namespace
 
 RedisCollector::RedisCollector(TargetConfig config, std::string fingerprint, Connector connector)
-    : config_(std::move(config)),
-      fingerprint_(std::move(fingerprint)),
+    : Collector(CollectorId::Labelled("redis", config.name, std::move(fingerprint))),
+      config_(std::move(config)),
       connector_(std::move(connector)),
       count_keys_(config_.count_keys.size()) {}
-
-const std::string& RedisCollector::Name() const {
-  static const std::string kName = "redis";
-  return kName;
-}
 
 void RedisCollector::TimedOut(MetricSink& sink) const { sink.Gauge("redis_up", kUpHelp, {}, 0); }
 
@@ -276,53 +271,50 @@ void RedisCollector::CollectKeyCounts(MetricSink& sink, std::string* failure) {
 }
 
 Status RedisCollector::Collect(const ScrapeContext& ctx, MetricSink& sink) {
-  try {
-    const double left = std::max(0.0, ctx.SecondsLeft());
-    // Leave time to hand the result back before the engine gives up on us.
-    const double reserve = std::clamp(left * 0.1, 0.01, 0.25);
-    io_deadline_ = ctx.deadline - std::chrono::duration_cast<Clock::duration>(
-                                      std::chrono::duration<double>(reserve));
-    conn_fresh_ = false;
+  io_deadline_ = ctx.IoDeadline();
+  conn_fresh_ = false;
 
-    auto down = [&](const std::string& why) {
-      sink.Gauge("redis_up", kUpHelp, {}, 0);
-      return Status::Error(why);
-    };
+  auto down = [&](const std::string& why) {
+    sink.Gauge("redis_up", kUpHelp, {}, 0);
+    return Status::Error(why);
+  };
 
-    std::string error;
-    Reply pong;
-    if (!Run({"PING"}, &pong, &error)) return down(error);
-    const double ping_seconds = last_command_seconds_;  // the round trip alone, no connect
-    if (pong.IsError()) return down("PING refused: " + Scrub(pong.str, config_.password));
+  std::string error;
+  Reply pong;
+  if (!Run({"PING"}, &pong, &error)) return down(error);
+  const double ping_seconds = last_command_seconds_;  // the round trip alone, no connect
+  if (pong.IsError()) return down("PING refused: " + Scrub(pong.str, config_.password));
 
-    Reply info_reply;
-    if (!Run({"INFO", "ALL"}, &info_reply, &error)) return down("INFO: " + error);
-    if (info_reply.IsError()) {
-      return down("INFO refused: " + Scrub(info_reply.str, config_.password));
-    }
-    if (info_reply.type != Reply::Type::kString) return down("INFO: unexpected reply type");
-    const RedisInfo info = ParseInfo(info_reply.str);
-    if (info.fields.empty()) return down("INFO: reply not understood");
-    info_reply = Reply();  // free the text early
-
-    sink.Gauge("redis_up", kUpHelp, {}, 1);
-    sink.Gauge("redis_ping_duration_seconds", "Round trip of PING.", {}, ping_seconds);
-    WriteInfoMetrics(info, sink);
-    const std::optional<double> maxclients = info.Number("maxclients");
-    if (maxclients) {
-      sink.Gauge("redis_config_maxclients", "The maxclients setting.", {}, *maxclients);
-    }
-
-    std::string failure;
-    CollectMaxclients(maxclients.has_value(), sink, &failure);
-    if (failure.empty()) CollectSlowlog(sink, &failure);
-    if (failure.empty()) CollectKeyCounts(sink, &failure);
-    if (!failure.empty()) return Status::Error(failure);
-    return Status::Ok();
-  } catch (const std::exception& e) {
-    Disconnect();
-    return Status::Error(std::string("internal error: ") + e.what());
+  Reply info_reply;
+  if (!Run({"INFO", "ALL"}, &info_reply, &error)) return down("INFO: " + error);
+  if (info_reply.IsError()) {
+    return down("INFO refused: " + Scrub(info_reply.str, config_.password));
   }
+  if (info_reply.type != Reply::Type::kString) return down("INFO: unexpected reply type");
+  const RedisInfo info = ParseInfo(info_reply.str);
+  if (info.fields.empty()) return down("INFO: reply not understood");
+  info_reply = Reply();  // free the text early
+
+  sink.Gauge("redis_up", kUpHelp, {}, 1);
+  sink.Gauge("redis_ping_duration_seconds", "Round trip of PING.", {}, ping_seconds);
+  WriteInfoMetrics(info, sink);
+  const std::optional<double> maxclients = info.Number("maxclients");
+  if (maxclients) {
+    sink.Gauge("redis_config_maxclients", "The maxclients setting.", {}, *maxclients);
+  }
+
+  std::string failure;
+  CollectMaxclients(maxclients.has_value(), sink, &failure);
+  if (failure.empty()) CollectSlowlog(sink, &failure);
+  if (failure.empty()) CollectKeyCounts(sink, &failure);
+  if (!failure.empty()) return Status::Error(failure);
+  return Status::Ok();
+}
+
+void RedisCollector::AfterThrow(MetricSink& sink, std::string& error) {
+  (void)sink;
+  (void)error;
+  Disconnect();
 }
 
 void RedisCollector::Checks(const Families& families, bool success, const Thresholds& thresholds,
@@ -330,7 +322,7 @@ void RedisCollector::Checks(const Families& families, bool success, const Thresh
   double up = 0;
   FindSample(families, "redis_up", {}, &up);
   if (up != 1) {
-    out.push_back({Name(), Target(), "reachable", "no", "", Severity::kCritical});
+    out.push_back({Kind(), Target(), "reachable", "no", "", Severity::kCritical});
     return;
   }
   double ping = 0;
@@ -338,10 +330,10 @@ void RedisCollector::Checks(const Families& families, bool success, const Thresh
   if (FindSample(families, "redis_ping_duration_seconds", {}, &ping)) {
     reach += " (PING " + FormatNumber(ping * 1000) + " ms)";
   }
-  out.push_back({Name(), Target(), "reachable", reach, "", Severity::kOk});
+  out.push_back({Kind(), Target(), "reachable", reach, "", Severity::kOk});
   if (!success) {
     out.push_back(
-        {Name(), Target(), "collected", "partly (see the exporter log)", "", Severity::kWarning});
+        {Kind(), Target(), "collected", "partly (see the exporter log)", "", Severity::kWarning});
   }
 
   double used = 0, max = 0, system = 0;
@@ -353,18 +345,18 @@ void RedisCollector::Checks(const Families& families, bool success, const Thresh
         "> " + Percent(level.warning) + " warn, > " + Percent(level.critical) + " crit";
     if (max > 0) {
       const double ratio = used / max;
-      out.push_back({Name(), Target(), "memory vs maxmemory",
+      out.push_back({Kind(), Target(), "memory vs maxmemory",
                      FormatBytes(used) + " / " + FormatBytes(max) + " (" + Percent(ratio) + ")",
                      threshold, Grade(ratio, level)});
     } else if (system > 0) {
       // No maxmemory: Redis grows until the host runs out.
       const double ratio = used / system;
-      out.push_back({Name(), Target(), "memory vs host (no maxmemory)",
+      out.push_back({Kind(), Target(), "memory vs host (no maxmemory)",
                      FormatBytes(used) + " / " + FormatBytes(system) + " (" + Percent(ratio) + ")",
                      threshold, Grade(ratio, level)});
     } else {
       out.push_back(
-          {Name(), Target(), "memory", FormatBytes(used) + " (no limit known)", "", Severity::kOk});
+          {Kind(), Target(), "memory", FormatBytes(used) + " (no limit known)", "", Severity::kOk});
     }
   }
 
@@ -377,7 +369,7 @@ void RedisCollector::Checks(const Families& families, bool success, const Thresh
     }
     std::string value = FormatNumber(evicted) + " since start";
     if (!policy.empty()) value += " (policy " + policy + ")";
-    out.push_back({Name(), Target(), "evictions", value, "> 0 warn",
+    out.push_back({Kind(), Target(), "evictions", value, "> 0 warn",
                    evicted > 0 ? Severity::kWarning : Severity::kOk});
   }
 }

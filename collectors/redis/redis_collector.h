@@ -23,9 +23,9 @@ std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
 //   once; a failed connect or AUTH, or a new connection that fails at once (frozen server), is
 //   retried no sooner than a backoff (0.5 s doubling to 5 s, reset when the server answers), so
 //   a dead or hung server costs one attempt per backoff period, not one per scrape.
-// - Every connect and command timeout is the time left before the scrape deadline (minus a
-//   small reserve), capped by the configured timeouts: Collect returns on time even when the
-//   server is frozen.
+// - Every connect and command timeout is the time left before the scrape's I/O deadline
+//   (ScrapeContext::IoDeadline), capped by the configured timeouts: Collect returns on time
+//   even when the server is frozen.
 // - Optional commands the server refuses (CONFIG renamed or NOPERM, SLOWLOG NOPERM, SCAN or
 //   SELECT for count_keys) are logged once and not sent again for an hour, so the server's
 //   error counters do not climb at every scrape; the collection stays successful.
@@ -35,11 +35,9 @@ class RedisCollector : public Collector {
   RedisCollector(TargetConfig config, std::string fingerprint,
                  Connector connector = ConnectHiredis);
 
-  const std::string& Name() const override;
-  const std::string& Target() const override { return config_.name; }
-  const std::string& Fingerprint() const override { return fingerprint_; }
-
   Status Collect(const ScrapeContext& ctx, MetricSink& sink) override;
+  // Drops the connection, which may be mid-protocol.
+  void AfterThrow(MetricSink& sink, std::string& error) override;
   void TimedOut(MetricSink& sink) const override;
   // Rows: reachable, memory (used_memory against maxmemory, or against the host's memory when
   // maxmemory is 0, graded by thresholds.memory_usage_ratio), evictions (WARNING when any key
@@ -75,7 +73,6 @@ class RedisCollector : public Collector {
   void CollectKeyCounts(MetricSink& sink, std::string* failure);
 
   TargetConfig config_;
-  std::string fingerprint_;
   Connector connector_;
 
   std::unique_ptr<Connection> conn_;

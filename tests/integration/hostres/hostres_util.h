@@ -48,7 +48,7 @@ std::shared_ptr<Collector> Build(Factory make, const std::string& yaml) {
 inline MetricSink CollectOnce(Collector& c, Status* status = nullptr) {
   MetricSink sink(c.TargetLabel());
   Status s = c.Collect(ScrapeContext{Clock::now() + std::chrono::seconds(8)}, sink);
-  EXPECT_TRUE(s.ok()) << c.Name() << ": " << s.message();
+  EXPECT_TRUE(s.ok()) << c.Kind() << ": " << s.message();
   if (status != nullptr) *status = s;
   return sink;
 }

@@ -62,7 +62,7 @@ TEST_F(EmbeddedDefault, EveryDocumentedServiceOnItsHealthPath) {
   ASSERT_TRUE(LoadConfig("", CollectorSelection{}, CollectorEnv{}, &loaded).ok());
   std::set<std::string> http;
   for (const auto& c : loaded.collectors) {
-    if (c->Name() == "http") http.insert(c->Target());
+    if (c->Kind() == "http") http.insert(c->Target());
   }
   EXPECT_EQ(http.size(), want.size());
 }

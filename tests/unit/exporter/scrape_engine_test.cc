@@ -19,11 +19,9 @@ class FakeCollector : public Collector {
  public:
   enum class Mode { kOk, kFail, kThrow, kBlock };
   FakeCollector(std::string target, Mode mode, std::string fingerprint = "f")
-      : target_(std::move(target)), mode_(mode), fingerprint_(std::move(fingerprint)) {}
+      : Collector(CollectorId::Labelled("fake", std::move(target), std::move(fingerprint))),
+        mode_(mode) {}
 
-  const std::string& Name() const override { return name_; }
-  const std::string& Target() const override { return target_; }
-  const std::string& Fingerprint() const override { return fingerprint_; }
   void Start() override { ++starts; }
 
   Status Collect(const ScrapeContext&, MetricSink& sink) override {
@@ -58,10 +56,7 @@ class FakeCollector : public Collector {
   std::atomic<int> starts{0};
 
  private:
-  std::string name_ = "fake";
-  std::string target_;
   Mode mode_;
-  std::string fingerprint_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool released_ = false;
@@ -316,13 +311,12 @@ TEST(ScrapeEngine, ChangedTargetJoinsItsPredecessorsInflightCollection) {
 class SessionCollector : public Collector {
  public:
   SessionCollector(std::string fingerprint, std::atomic<int>* open, std::atomic<int>* most)
-      : fingerprint_(std::move(fingerprint)), open_(open), most_(most) {}
+      : Collector(CollectorId::Labelled("session", "db", std::move(fingerprint))),
+        open_(open),
+        most_(most) {}
   ~SessionCollector() override {
     if (has_session_) --*open_;
   }
-  const std::string& Name() const override { return name_; }
-  const std::string& Target() const override { return target_; }
-  const std::string& Fingerprint() const override { return fingerprint_; }
   Status Collect(const ScrapeContext&, MetricSink& sink) override {
     if (!has_session_) {
       has_session_ = true;
@@ -338,9 +332,6 @@ class SessionCollector : public Collector {
   std::atomic<int> calls{0};
 
  private:
-  std::string name_ = "session";
-  std::string target_ = "db";
-  std::string fingerprint_;
   std::atomic<int>* open_;
   std::atomic<int>* most_;
   bool has_session_ = false;
@@ -373,6 +364,75 @@ TEST(ScrapeEngine, ReplacedInstanceIsGoneBeforeItsSuccessorCollects) {
   a.get();
   EXPECT_EQ(most.load(), 1) << "two sessions to one target at once";
   slow->Release();
+}
+
+// A collector that throws half-way, as a bug would, and must drop its session afterwards.
+class ThrowingSessionCollector : public Collector {
+ public:
+  ThrowingSessionCollector() : Collector(CollectorId::Labelled("session", "db", "f")) {}
+  Status Collect(const ScrapeContext&, MetricSink& sink) override {
+    session_open = true;
+    sink.Gauge("fake_rows", "Fake.", {}, 7);
+    throw std::runtime_error("protocol state lost; password=hunter2");
+  }
+  void AfterThrow(MetricSink& sink, std::string& error) override {
+    ++after_throw_calls;
+    session_open = false;
+    sink.Gauge("fake_up", "Fake.", {}, 0);
+    const auto at = error.find("hunter2");
+    if (at != std::string::npos) error.replace(at, 7, "********");
+  }
+  std::atomic<bool> session_open{false};
+  std::atomic<int> after_throw_calls{0};
+};
+
+TEST(ScrapeEngine, AfterAnExceptionTheCollectorResetsAndKeepsWhatItWrote) {
+  ScrapeEngine engine;
+  auto c = std::make_shared<ThrowingSessionCollector>();
+  engine.SetCollectors({c});
+  auto results = engine.Collect(Clock::now() + std::chrono::seconds(5));
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_FALSE(results[0].success);
+  EXPECT_EQ(results[0].error, "internal error: protocol state lost; password=********");
+  EXPECT_EQ(c->after_throw_calls.load(), 1);
+  EXPECT_FALSE(c->session_open.load());
+  double v = -1;
+  EXPECT_TRUE(FindSample(*results[0].families, "fake_rows", {{"target", "db"}}, &v));
+  EXPECT_EQ(v, 7);
+  EXPECT_TRUE(FindSample(*results[0].families, "fake_up", {{"target", "db"}}, &v));
+  EXPECT_EQ(v, 0);
+}
+
+TEST(ScrapeContext, IoDeadlineKeepsATenthOfTheBudgetUpToTheMargin) {
+  const auto now = Clock::now();
+  ScrapeContext eight;
+  eight.start = now;
+  eight.deadline = now + std::chrono::seconds(8);
+  EXPECT_EQ(eight.deadline - eight.IoDeadline(), ScrapeContext::kMaxIoMargin);
+  ScrapeContext short_budget;
+  short_budget.start = now;
+  short_budget.deadline = now + milliseconds(300);
+  EXPECT_EQ(short_budget.deadline - short_budget.IoDeadline(), milliseconds(30));
+  ScrapeContext past;
+  past.start = now;
+  past.deadline = now - milliseconds(5);
+  EXPECT_EQ(past.IoDeadline(), past.deadline);
+  // Made from a deadline, as the engine makes it: the budget counts from now.
+  ScrapeContext made{Clock::now() + std::chrono::seconds(2)};
+  EXPECT_LE(made.IoDeadline(), made.deadline - milliseconds(100));
+  EXPECT_GT(made.IoSecondsLeft(), 1.8);
+}
+
+TEST(CollectorId, KindsOfIdentity) {
+  const CollectorId labelled = CollectorId::Labelled("redis", "cache", "fp");
+  EXPECT_EQ(labelled.target_label, "cache");
+  const CollectorId unlabelled = CollectorId::Unlabelled("backup", "postgres", "fp");
+  EXPECT_EQ(unlabelled.target, "postgres");
+  EXPECT_EQ(unlabelled.target_label, "");
+  const CollectorId single = CollectorId::Single("process", "fp");
+  EXPECT_EQ(single.target, "process");
+  EXPECT_EQ(single.target_label, "");
+  EXPECT_EQ(single.fingerprint, "fp");
 }
 
 }  // namespace

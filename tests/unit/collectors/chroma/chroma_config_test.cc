@@ -143,7 +143,7 @@ TEST(ChromaConfigTest, MakeCollectorsBuildsOnePerTargetWithoutSideEffects) {
       ParseYaml("chroma:\n  - {name: a, url: http://127.0.0.1:1}\n  - {name: b}\n", "t.yml"),
       CollectorEnv{});
   ASSERT_EQ(collectors.size(), 2u);
-  EXPECT_EQ(collectors[0]->Name(), "chroma");
+  EXPECT_EQ(collectors[0]->Kind(), "chroma");
   EXPECT_EQ(collectors[0]->Target(), "a");
   EXPECT_EQ(collectors[0]->TargetLabel(), "a");
   EXPECT_EQ(collectors[1]->Target(), "b");

@@ -322,7 +322,7 @@ std::vector<std::shared_ptr<Collector>> FromYaml(const std::string& yaml) {
 TEST_F(ContainerCollectorTest, Config) {
   auto none = FromYaml("exporter: {}\n");
   ASSERT_EQ(none.size(), 1u);  // self stays on without a section
-  EXPECT_EQ(none[0]->Name(), "container");
+  EXPECT_EQ(none[0]->Kind(), "container");
   EXPECT_EQ(FromYaml("container: {self: false, docker_socket: \"\"}\n").size(), 0u);
   EXPECT_EQ(FromYaml("container: {self: false, cgroups: [/system.slice/x.service]}\n").size(), 1u);
   EXPECT_EQ(FromYaml("container: {self: api, cgroups: [{name: db, path: /db}]}\n").size(), 1u);

@@ -90,7 +90,7 @@ http:
 )"),
                                    CollectorEnv{});
   ASSERT_EQ(collectors.size(), 2u);
-  EXPECT_EQ(collectors[0]->Name(), "http");
+  EXPECT_EQ(collectors[0]->Kind(), "http");
   EXPECT_EQ(collectors[0]->Target(), "thoth-api");
   EXPECT_EQ(collectors[0]->TargetLabel(), "thoth-api");
   EXPECT_EQ(collectors[1]->Target(), "letta");

@@ -38,7 +38,7 @@ logs:
                                              "test.yml"),
                                    env);
   ASSERT_EQ(collectors.size(), 2u);
-  EXPECT_EQ(collectors[0]->Name(), "logs");
+  EXPECT_EQ(collectors[0]->Kind(), "logs");
   EXPECT_EQ(collectors[0]->Target(), "memory-service");
   EXPECT_EQ(collectors[0]->TargetLabel(), "");
   EXPECT_NE(collectors[0]->Fingerprint(), collectors[1]->Fingerprint());

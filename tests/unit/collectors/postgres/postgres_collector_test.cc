@@ -41,7 +41,7 @@ TEST(PgCollector, OneCollectorPerTargetWithoutConnecting) {
       "\"host=127.0.0.1 port=2\"}\n",
       &errors);
   ASSERT_EQ(c.size(), 2u);
-  EXPECT_EQ(c[0]->Name(), "postgres");
+  EXPECT_EQ(c[0]->Kind(), "postgres");
   EXPECT_EQ(c[0]->Target(), "a");
   EXPECT_EQ(c[0]->TargetLabel(), "a");
   EXPECT_NE(c[0]->Fingerprint(), c[1]->Fingerprint());

@@ -229,7 +229,7 @@ TEST(ProcessCollector, Config) {
   auto one =
       FromYaml("process: [{name: a, cmdline: \"^/usr/bin/a( |$)\"}, {name: b, cmdline: b}]\n");
   ASSERT_EQ(one.size(), 1u);
-  EXPECT_EQ(one[0]->Name(), "process");
+  EXPECT_EQ(one[0]->Kind(), "process");
   EXPECT_THROW(FromYaml("process: [{name: a, cmdline: \"(\"}]\n"), ConfigError);
   EXPECT_THROW(FromYaml("process: [{name: a, cmdline: x}, {name: a, cmdline: y}]\n"), ConfigError);
   EXPECT_THROW(FromYaml("process: [{name: a}]\n"), ConfigError);

@@ -190,7 +190,7 @@ TEST(RedisTargetConfig, Errors) {
 TEST(RedisTargetConfig, FactoryMakesOneCollectorPerTarget) {
   auto cs = Make("redis: [{name: a, address: 'h:1'}, {name: b, address: 'h:2'}]");
   ASSERT_EQ(cs.size(), 2u);
-  EXPECT_EQ(cs[0]->Name(), "redis");
+  EXPECT_EQ(cs[0]->Kind(), "redis");
   EXPECT_EQ(cs[0]->Target(), "a");
   EXPECT_EQ(cs[0]->TargetLabel(), "a");
   EXPECT_NE(cs[0]->Fingerprint(), cs[1]->Fingerprint());
