@@ -6,9 +6,3 @@ add_test(NAME bench_smoke
          COMMAND env "EXPORTER=$<TARGET_FILE:exporter>" "BUILD_DIR=${CMAKE_BINARY_DIR}"
                  ${CMAKE_SOURCE_DIR}/bench/run.sh --smoke)
 set_tests_properties(bench_smoke PROPERTIES LABELS bench TIMEOUT 180)
-
-# The text writer's cost on one large scrape (bench/sink_bench.cc): built on demand
-# (`cmake --build build --target sink_bench`), not a test.
-add_executable(sink_bench EXCLUDE_FROM_ALL ${CMAKE_SOURCE_DIR}/bench/sink_bench.cc)
-target_compile_definitions(sink_bench PRIVATE THOTH_SINK_REUSE)
-target_link_libraries(sink_bench PRIVATE thoth_core)
