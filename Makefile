@@ -6,7 +6,7 @@ ARGS ?=
 FUZZ_SECONDS ?= 60
 DURATION ?= 600
 
-.PHONY: all deps deps-build build build-exporter run test unit-test integration-test package sanitize fuzz soak bench clean
+.PHONY: all deps deps-build build build-exporter run test unit-test integration-test package sanitize fuzz soak bench mixin clean
 
 all: build
 
@@ -68,6 +68,11 @@ soak: deps build
 # Side-by-side benchmarks against the peer exporters (bench/README.md); writes bench/results/.
 bench: deps build
 	BUILD_DIR=$(BUILD_DIR) bench/run.sh
+
+# Renders the monitoring mixin (mixin/) into alerts/*.rules.yml and dashboards/*.json; the tests
+# fail when those differ from what the mixin renders. Needs jsonnet and python3-yaml.
+mixin:
+	python3 mixin/render.py
 
 clean:
 	rm -rf $(BUILD_DIR)

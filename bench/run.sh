@@ -383,6 +383,17 @@ fi
 # locks, settings, bgwriter; no per-table series): once on the same work (our per-table,
 # pg_stat_statements and bloat sections off) and once with our defaults, which add them.
 PG_SAME_WORK="tables: {limit: 0}, statements: {top: 0}, bloat: {enabled: false}"
+# The server's own time for one side's scrapes: pg_stat_statements reset, 20 scrapes of that side
+# alone (both sides connect as the same role), the summed execution time of the role's statements
+# per scrape. The floor no exporter can beat on that work.
+pg_server_time() {  # CASE WHO URL PIDS
+  local n=20 out ms calls
+  psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d bench -c "SELECT pg_stat_statements_reset()" >/dev/null
+  out=$("$LOADGEN" pair --n "$n" --max-seconds "$PAIR_SECONDS" --a "$3" --a-pids "$4")
+  read -r ms calls < <(psql -X -qAt -F ' ' -h 127.0.0.1 -p "$PG_PORT" -U postgres -d bench -c \
+    "SELECT COALESCE(sum(total_exec_time), 0), COALESCE(sum(calls), 0) FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid WHERE r.rolname = 'exporter'")
+  record "{\"kind\": \"server_time\", \"case\": \"$1\", \"who\": \"$2\", \"scrapes\": $n, \"load\": \"$(loadavg)\", \"server_ms\": $ms, \"statements\": $calls, \"result\": $out}"
+}
 pg_pairs() {  # CASE_PREFIX PAIR_ARGS...
   local prefix=$1 p peer_pid
   shift
@@ -393,9 +404,12 @@ pg_pairs() {  # CASE_PREFIX PAIR_ARGS...
   wait_http "http://127.0.0.1:$p/metrics" 60
   ours "$prefix-same" "postgres: [{name: bench, dsn: \"$PG_DSN\", $PG_SAME_WORK}]" "${OFF_DEFAULTS[@]}"
   PG_SESSIONS=1 pair "$prefix" postgres_exporter "$OURS_URL/metrics" "$OURS_PID" "http://127.0.0.1:$p/metrics" "$peer_pid" "$@"
+  pg_server_time "$prefix" ours "$OURS_URL/metrics" "$OURS_PID"
+  pg_server_time "$prefix" postgres_exporter "http://127.0.0.1:$p/metrics" "$peer_pid"
   stop_pid "$OURS_PID"
   ours "$prefix-full" "postgres: [{name: bench, dsn: \"$PG_DSN\", statements: {top: 20}}]" "${OFF_DEFAULTS[@]}"
   PG_SESSIONS=1 pair "$prefix +tables" postgres_exporter "$OURS_URL/metrics" "$OURS_PID" "http://127.0.0.1:$p/metrics" "$peer_pid" "$@"
+  pg_server_time "$prefix +tables" ours "$OURS_URL/metrics" "$OURS_PID"
   stop_pid "$OURS_PID"
   stop_pid "$peer_pid"
 }
@@ -611,8 +625,10 @@ out = []
 for path in sorted(glob.glob(sys.argv[1] + "/*.csv")):
     with open(path, newline="") as f:
         for row in csv.reader(f):
-            if len(row) > 13 and row[1] == "exporter" and row[13].startswith("statement: "):
-                sql = row[13][len("statement: "):].strip().rstrip(";")
+            # Simple-query statements log as "statement: ", pipelined ones as "execute <unnamed>: ".
+            m = re.match(r"(statement|execute <unnamed>): ", row[13]) if len(row) > 13 else None
+            if row and len(row) > 13 and row[1] == "exporter" and m:
+                sql = row[13][m.end():].strip().rstrip(";")
                 # The exporter prefixes each statement with its statement_timeout.
                 sql = re.sub(r"^SELECT pg_catalog\.set_config\('statement_timeout', '\d+', false\);\s*",
                              "", sql)

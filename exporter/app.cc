@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <map>
 #include <sstream>
 
 #include "exporter/logging.h"
@@ -136,8 +137,10 @@ void App::EmitSelfMetrics(const std::vector<TargetResult>& results, MetricSink& 
                "How long the collection of the target took (up to the deadline when late).", labels,
                r.duration_seconds);
     sink.Gauge("thoth_exporter_collector_cache_age_seconds",
-               "Age of the cached data the target reported (expensive parts such as bloat "
-               "estimates are cached for a TTL); 0 when everything was fresh.",
+               "Age in seconds of the oldest cached part the target reported instead of a fresh "
+               "read (slow-changing or expensive parts are cached for a TTL: PostgreSQL "
+               "database sizes, settings, table choice and bloat; Chroma listings and counts); "
+               "0 when everything was fresh.",
                labels, r.cache_age_seconds);
   }
   sink.Gauge("thoth_exporter_build_info",
@@ -247,6 +250,10 @@ std::string App::LandingPage(const std::string& telemetry_path) const {
 
 int App::RunOnce(const std::string& format, std::ostream& out, bool color) {
   auto cfg = config();
+  // The instances collected, by (kind, target): a result names its target, and the checks are
+  // that target's, whatever the order of the results.
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<Collector>> collectors;
+  for (auto& c : engine_.Collectors()) collectors[{c->Kind(), c->Target()}] = c;
   std::vector<TargetResult> results = engine_.Collect(Deadline(nullptr));
   if (format == "prometheus") {
     MetricSink self;
@@ -254,15 +261,15 @@ int App::RunOnce(const std::string& format, std::ostream& out, bool color) {
     out << SerializeResults(results, self.Take());
   }
   std::vector<HealthCheck> checks;
-  const auto collectors = engine_.Collectors();
-  for (size_t i = 0; i < collectors.size() && i < results.size(); ++i) {
+  for (const auto& r : results) {
+    auto it = collectors.find({r.collector, r.target});
+    if (it == collectors.end()) continue;
     static const Families kNone;
-    const auto& families = results[i].families ? *results[i].families : kNone;
     try {
-      collectors[i]->Checks(families, results[i].success, cfg->thresholds, checks);
+      it->second->Checks(r.families ? *r.families : kNone, r.success, cfg->thresholds, checks);
     } catch (const std::exception& e) {
-      checks.push_back({collectors[i]->Kind(), collectors[i]->Target(), "checks",
-                        std::string("internal error: ") + e.what(), "", Severity::kUnknown});
+      checks.push_back({r.collector, r.target, "checks", std::string("internal error: ") + e.what(),
+                        "", Severity::kUnknown});
     }
   }
   Severity overall = Overall(checks);

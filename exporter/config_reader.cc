@@ -33,10 +33,9 @@ size_t ClosingBrace(std::string_view text, size_t from) {
   return std::string_view::npos;
 }
 
-std::string ExpandEnvAt(std::string_view text, int nesting) {
+StatusOr<std::string> ExpandEnvAt(std::string_view text, int nesting) {
   if (nesting > kMaxEnvNesting) {
-    throw std::invalid_argument("defaults nested more than " + std::to_string(kMaxEnvNesting) +
-                                " deep");
+    return Status::Error("defaults nested more than " + std::to_string(kMaxEnvNesting) + " deep");
   }
   std::string out;
   out.reserve(text.size());
@@ -57,7 +56,7 @@ std::string ExpandEnvAt(std::string_view text, int nesting) {
     }
     size_t close = ClosingBrace(text, i + 2);
     if (close == std::string_view::npos) {
-      throw std::invalid_argument("unclosed \"${\" in \"" + std::string(text) + "\"");
+      return Status::Error("unclosed \"${\" in \"" + std::string(text) + "\"");
     }
     std::string_view inner = text.substr(i + 2, close - i - 2);
     std::string_view name = inner;
@@ -66,20 +65,21 @@ std::string ExpandEnvAt(std::string_view text, int nesting) {
       name = inner.substr(0, sep);
       def = inner.substr(sep + 2);
     }
-    if (name.empty()) throw std::invalid_argument("empty variable name in \"${}\"");
+    if (name.empty()) return Status::Error("empty variable name in \"${}\"");
     if (name.find_first_of("${}") != std::string_view::npos) {
-      throw std::invalid_argument("\"" + std::string(name) + "\" is not a variable name");
+      return Status::Error("\"" + std::string(name) + "\" is not a variable name");
     }
     const char* value = std::getenv(std::string(name).c_str());
     if (value != nullptr && *value != '\0') {
       out += value;  // a value is used as it is: never expanded again
     } else if (def) {
       // The default may itself hold ${OTHER:-...}; it is expanded only when it is used.
-      out += ExpandEnvAt(*def, nesting + 1);
+      StatusOr<std::string> expanded = ExpandEnvAt(*def, nesting + 1);
+      if (!expanded.ok()) return expanded.status();
+      out += expanded.value();
     } else {
-      throw std::invalid_argument("environment variable " + std::string(name) +
-                                  " is not set (give a default with ${" + std::string(name) +
-                                  ":-value})");
+      return Status::Error("environment variable " + std::string(name) +
+                           " is not set (give a default with ${" + std::string(name) + ":-value})");
     }
     i = close;
   }
@@ -88,7 +88,7 @@ std::string ExpandEnvAt(std::string_view text, int nesting) {
 
 }  // namespace
 
-std::string ExpandEnv(std::string_view text) { return ExpandEnvAt(text, 0); }
+StatusOr<std::string> ExpandEnv(std::string_view text) { return ExpandEnvAt(text, 0); }
 
 std::optional<double> ParseDuration(std::string_view text) {
   if (text.empty()) return std::nullopt;
@@ -254,11 +254,9 @@ std::vector<std::pair<std::string, ConfigNode>> ConfigNode::Entries() const {
 
 std::string ConfigNode::AsString() const {
   if (!IsScalar()) Fail("expected a single value");
-  try {
-    return ExpandEnv(node_.Scalar());
-  } catch (const std::invalid_argument& e) {
-    Fail(e.what());
-  }
+  StatusOr<std::string> expanded = ExpandEnv(node_.Scalar());
+  if (!expanded.ok()) Fail(expanded.status().message());
+  return std::move(expanded).value();
 }
 
 double ConfigNode::AsNumber() const {
@@ -366,12 +364,10 @@ std::optional<std::string> ConfigNode::Secret(std::string_view key) const {
   }
   if (!inline_node.IsNull()) {
     if (!inline_node.IsScalar()) inline_node.Fail("expected a single value");
-    try {
-      return ExpandEnv(inline_node.node_.Scalar());
-    } catch (const std::invalid_argument&) {
-      // The message could quote the secret; name only the problem.
-      inline_node.Fail("cannot expand an environment variable in the secret");
-    }
+    StatusOr<std::string> expanded = ExpandEnv(inline_node.node_.Scalar());
+    // The message could quote the secret; name only the problem.
+    if (!expanded.ok()) inline_node.Fail("cannot expand an environment variable in the secret");
+    return std::move(expanded).value();
   }
   if (file_node.IsNull()) return std::nullopt;
   std::string path = file_node.AsString();
@@ -391,12 +387,8 @@ std::string ConfigNode::Fingerprint() const {
                                                                         const std::string& key) {
     if (!n) return;
     if (n.IsScalar()) {
-      std::string v;
-      try {
-        v = ExpandEnv(n.Scalar());
-      } catch (const std::invalid_argument&) {
-        v = n.Scalar();
-      }
+      StatusOr<std::string> expanded = ExpandEnv(n.Scalar());
+      const std::string v = expanded.ok() ? expanded.value() : n.Scalar();
       out += v;
       out += '\x1f';
       if (key.size() > 5 && key.compare(key.size() - 5, 5, "_file") == 0) {

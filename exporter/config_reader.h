@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "exporter/status.h"
 #include "yaml-cpp/yaml.h"
 
 namespace thoth {
@@ -23,9 +24,9 @@ class ConfigError : public std::runtime_error {
 // Expands ${VAR} and ${VAR:-default} from the environment; "$$" is a literal "$". A default may
 // itself use variables, nested up to 8 deep: ${THOTH_LETTA_URL:-${LETTA_SERVER_URL:-http://x}}
 // (an unset or empty VAR takes the default; a variable's value is never expanded again).
-// Throws std::invalid_argument with a message when VAR is unset and has no default, when a "${"
-// is not closed, or when defaults nest too deep.
-std::string ExpandEnv(std::string_view text);
+// An error says why when VAR is unset and has no default, when a "${" is not closed, or when
+// defaults nest too deep.
+StatusOr<std::string> ExpandEnv(std::string_view text);
 
 // An error is one line: control characters (a quoted key or value may hold a newline) are shown
 // escaped (\n, \xNN).

@@ -11,6 +11,7 @@
 
 #include "CivetServer.h"
 #include "exporter/render_threads.h"
+#include "exporter/tls_server.h"
 #include "spdlog/spdlog.h"
 
 namespace thoth {
@@ -56,6 +57,9 @@ bool AcceptsGzip(const char* accept_encoding) {
 
 namespace {
 
+// The http_server_config.headers of the request being served (set by Dispatch).
+thread_local const std::vector<std::string>* t_configured_headers = nullptr;
+
 void Send(mg_connection* conn, int status, const char* status_text, const std::string& type,
           const std::string& body, const std::vector<std::string>& extra_headers = {}) {
   std::string head =
@@ -67,6 +71,9 @@ void Send(mg_connection* conn, int status, const char* status_text, const std::s
       // requests of a client that keeps connections, as Prometheus does).
       "Connection: close\r\n";
   for (const auto& h : extra_headers) head += h + "\r\n";
+  if (t_configured_headers != nullptr) {
+    for (const auto& h : *t_configured_headers) head += h + "\r\n";
+  }
   head += "\r\n";
   // One write for head and a small body: two small writes would wait for the client's delayed
   // ACK where Nagle's algorithm is on (~40 ms a response). A large body (a scrape of thousands
@@ -156,16 +163,19 @@ class HttpServer::Handler : public CivetHandler {
 
  private:
   bool Dispatch(mg_connection* conn, const std::string& method) {
+    std::shared_ptr<const WebState> web = server_.web_state();
+    t_configured_headers = &web->headers;
     try {
-      Route(conn, method);
+      Route(conn, method, *web);
     } catch (const std::exception& e) {
       spdlog::error("internal error serving a request: {}", e.what());
       Send(conn, 500, "Internal Server Error", "text/plain; charset=utf-8", "internal error\n");
     }
+    t_configured_headers = nullptr;
     return true;
   }
 
-  void Route(mg_connection* conn, const std::string& method) {
+  void Route(mg_connection* conn, const std::string& method, const WebState& web) {
     const mg_request_info* info = mg_get_request_info(conn);
     const std::string path = info->local_uri != nullptr ? info->local_uri : "";
     App& app = server_.app_;
@@ -178,9 +188,9 @@ class HttpServer::Handler : public CivetHandler {
         path == "/" || path == server_.telemetry_path_ || path == "/probe" || path == "/-/reload";
     if (!known) return Send(conn, 404, "Not Found", "text/plain; charset=utf-8", "not found\n");
 
-    if (server_.auth_ && server_.auth_->enabled()) {
+    if (web.auth && web.auth->enabled()) {
       const char* peer = info->remote_addr;
-      auto result = server_.auth_->Check(mg_get_header(conn, "Authorization"), peer);
+      auto result = web.auth->Check(mg_get_header(conn, "Authorization"), peer);
       if (result == BasicAuth::Result::kRateLimited) {
         return Send(conn, 429, "Too Many Requests", "text/plain; charset=utf-8",
                     "too many failed logins, try again later\n", {"Retry-After: 1"});
@@ -194,6 +204,7 @@ class HttpServer::Handler : public CivetHandler {
     if (path == "/-/reload") {
       if (method != "POST" && method != "PUT") return MethodNotAllowed(conn, "POST");
       Status s = app.Reload();
+      if (s.ok()) s = server_.ReloadWebConfig();
       if (!s.ok()) {
         return Send(conn, 500, "Internal Server Error", "text/plain; charset=utf-8",
                     "reload failed, the running configuration stays: " + s.message() + "\n");
@@ -273,11 +284,46 @@ class HttpServer::Handler : public CivetHandler {
 };
 
 HttpServer::HttpServer(App& app, std::string listen_address, std::string telemetry_path,
-                       std::unique_ptr<BasicAuth> auth)
+                       WebConfig web, std::string web_config_path)
     : app_(app),
       listen_address_(std::move(listen_address)),
       telemetry_path_(std::move(telemetry_path)),
-      auth_(std::move(auth)) {}
+      web_(std::move(web)),
+      web_config_path_(std::move(web_config_path)),
+      web_state_(MakeWebState(web_)) {}
+
+std::shared_ptr<const HttpServer::WebState> HttpServer::MakeWebState(const WebConfig& web) {
+  auto state = std::make_shared<WebState>();
+  state->auth = std::make_shared<BasicAuth>(web);
+  for (const auto& [name, value] : web.headers) state->headers.push_back(name + ": " + value);
+  return state;
+}
+
+std::shared_ptr<const HttpServer::WebState> HttpServer::web_state() const {
+  std::lock_guard<std::mutex> lock(web_mu_);
+  return web_state_;
+}
+
+Status HttpServer::ReloadWebConfig() {
+  if (web_config_path_.empty()) return Status::Ok();
+  WebConfig web;
+  Status s = LoadWebConfig(web_config_path_, &web);
+  if (s.ok() && web.tls.has_value() != (tls_ != nullptr)) {
+    s = Status::Error(web_config_path_ + ": tls_server_config " + (tls_ ? "removed" : "added") +
+                      ": switching TLS on or off needs a restart");
+  }
+  if (s.ok() && tls_) s = tls_->Update(*web.tls);
+  if (!s.ok()) {
+    spdlog::error("web config reload failed, keeping the running one: {}", s.message());
+    return Status::Error("web config: " + s.message());
+  }
+  auto state = MakeWebState(web);
+  std::lock_guard<std::mutex> lock(web_mu_);
+  web_ = std::move(web);
+  web_state_ = std::move(state);
+  spdlog::info("reloaded the web config from {}", web_config_path_);
+  return Status::Ok();
+}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -285,6 +331,18 @@ Status HttpServer::Start() {
   // civetweb wants "[::]:9745" for IPv6 and accepts "0.0.0.0:9745" / "127.0.0.1:9745".
   std::string ports = listen_address_;
   if (ports.rfind(':', 0) == 0) ports = "0.0.0.0" + ports;
+  CivetCallbacks callbacks;
+  if (web_.tls) {
+    Status s = TlsServer::Create(*web_.tls, &tls_);
+    if (!s.ok()) return s;
+    ports += "s";  // civetweb: this port speaks TLS
+    // civetweb hands its SSL_CTX to init_ssl; TlsServer sets up every connection on it.
+    callbacks.init_ssl = [](void* ssl_ctx, void* user_data) -> int {
+      auto* civet = static_cast<CivetServer*>(user_data);
+      auto* self = static_cast<const HttpServer*>(civet->getUserContext());
+      return self->tls_->InstallOn(ssl_ctx);
+    };
+  }
   const std::vector<std::string> options = {
       "listening_ports",
       ports,
@@ -312,7 +370,7 @@ Status HttpServer::Start() {
   };
   try {
     handler_ = std::make_unique<Handler>(*this);
-    server_ = std::make_unique<CivetServer>(options);
+    server_ = std::make_unique<CivetServer>(options, &callbacks, this);
     server_->addHandler("/", handler_.get());
   } catch (const CivetException& e) {
     server_.reset();

@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <memory>
 
 #include "exporter/app.h"
 #include "exporter/cli.h"
@@ -24,17 +26,98 @@ namespace {
   _exit(code);
 }
 
+// Every scrape collects each target on a new thread, and glibc gives threads their own malloc
+// arenas (up to 8 per core) that keep what was freed in them: RSS grew past 150 MiB within 50
+// scrapes of a 10,000-table database. Two arenas keep it near 30 MiB at the same CPU cost.
+// Buffers of 128 KiB and more (a scrape's text, its gzip copy, large query results) are
+// mapped and unmapped on their own rather than left in the heap. A fixed threshold also stops
+// glibc from raising it after the first large free, which parked such buffers in the heap.
+void TuneMalloc() {
+  mallopt(M_ARENA_MAX, 2);
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+}
+
+// Signals are taken by one thread with sigwait; they are blocked before any thread exists.
+sigset_t BlockSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
+
+// --check-config: the verdict on the configuration, as the exit code.
+[[noreturn]] void CheckConfig(thoth::App& app, const thoth::Status& loaded) {
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "%s\n", loaded.message().c_str());
+    Exit(3);
+  }
+  auto cfg = app.config();
+  std::printf("%s: valid, %zu targets\n", cfg->source.c_str(), cfg->collectors.size());
+  Exit(0);
+}
+
+// --once: one collection, the report, and the Nagios exit code.
+[[noreturn]] void RunOnce(thoth::App& app, const thoth::Options& options,
+                          const thoth::Status& loaded) {
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "%s\n", loaded.message().c_str());
+    std::printf("UNKNOWN: configuration error\n");
+    Exit(3);
+  }
+  const bool color =
+      options.once_format == "text" && isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
+  int code = app.RunOnce(options.once_format, std::cout, color);
+  std::cout.flush();
+  Exit(code);
+}
+
+// Serves HTTP until SIGINT or SIGTERM; reloads the configuration on SIGHUP.
+[[noreturn]] void Serve(thoth::App& app, const thoth::Options& options, const sigset_t& signals) {
+  thoth::WebConfig web;
+  if (!options.web_config_file.empty()) {
+    thoth::Status s = thoth::LoadWebConfig(options.web_config_file, &web);
+    if (!s.ok()) {
+      spdlog::critical("cannot start: {}", s.message());
+      Exit(1);
+    }
+  }
+  const bool tls = web.tls.has_value();
+  const std::string listen = options.listen_address.value_or(app.config()->exporter.listen_address);
+  thoth::HttpServer server(app, listen, options.telemetry_path, std::move(web),
+                           options.web_config_file);
+  thoth::Status started = server.Start();
+  if (!started.ok()) {
+    spdlog::critical("cannot start: {}", started.message());
+    Exit(1);
+  }
+  spdlog::info("{} listening on {} ({}, metrics at {})", thoth::VersionText(), listen,
+               tls ? "https" : "http", options.telemetry_path);
+
+  while (true) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      spdlog::info("SIGHUP: reloading the configuration");
+      app.Reload();
+      server.ReloadWebConfig();
+      continue;
+    }
+    // Nothing is buffered that a client would miss: in-flight scrapes are cut off, as they
+    // would be by a restart. civetweb's orderly stop takes seconds; exiting does not.
+    spdlog::info("signal {}: shutting down", sig);
+    app.Shutdown();
+    Exit(0);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Every scrape collects each target on a new thread, and glibc gives threads their own malloc
-  // arenas (up to 8 per core) that keep what was freed in them: RSS grew past 150 MiB within 50
-  // scrapes of a 10,000-table database. Two arenas keep it near 30 MiB at the same CPU cost.
-  mallopt(M_ARENA_MAX, 2);
-  // Buffers of 128 KiB and more (a scrape's text, its gzip copy, large query results) are
-  // mapped and unmapped on their own rather than left in the heap. A fixed threshold also stops
-  // glibc from raising it after the first large free, which parked such buffers in the heap.
-  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+  TuneMalloc();
   thoth::Options options;
   thoth::Status parsed = thoth::ParseArgs(argc, argv, &options);
   if (!parsed.ok()) {
@@ -50,15 +133,7 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  // Signals are taken by one thread with sigwait; block them before any thread exists.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGHUP);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
+  const sigset_t signals = BlockSignals();
   thoth::InitHttpClientLibrary();
   thoth::Status logging =
       thoth::SetupLogging(options.log_level.value_or("info"), options.log_format);
@@ -69,64 +144,11 @@ int main(int argc, char** argv) {
 
   thoth::App app(options);
   thoth::Status loaded = app.Load();
-  if (options.check_config) {
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "%s\n", loaded.message().c_str());
-      Exit(3);
-    }
-    auto cfg = app.config();
-    std::printf("%s: valid, %zu targets\n", cfg->source.c_str(), cfg->collectors.size());
-    Exit(0);
-  }
-  if (options.once) {
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "%s\n", loaded.message().c_str());
-      std::printf("UNKNOWN: configuration error\n");
-      Exit(3);
-    }
-    const bool color = options.once_format == "text" && isatty(STDOUT_FILENO) &&
-                       std::getenv("NO_COLOR") == nullptr;
-    int code = app.RunOnce(options.once_format, std::cout, color);
-    std::cout.flush();
-    Exit(code);
-  }
+  if (options.check_config) CheckConfig(app, loaded);
+  if (options.once) RunOnce(app, options, loaded);
   if (!loaded.ok()) {
     spdlog::critical("cannot start: {}", loaded.message());
     Exit(1);
   }
-
-  std::unique_ptr<thoth::BasicAuth> auth;
-  if (!options.web_config_file.empty()) {
-    thoth::WebConfig web;
-    thoth::Status s = thoth::LoadWebConfig(options.web_config_file, &web);
-    if (!s.ok()) {
-      spdlog::critical("cannot start: {}", s.message());
-      Exit(1);
-    }
-    auth = std::make_unique<thoth::BasicAuth>(std::move(web));
-  }
-  const std::string listen = options.listen_address.value_or(app.config()->exporter.listen_address);
-  thoth::HttpServer server(app, listen, options.telemetry_path, std::move(auth));
-  thoth::Status started = server.Start();
-  if (!started.ok()) {
-    spdlog::critical("cannot start: {}", started.message());
-    Exit(1);
-  }
-  spdlog::info("{} listening on {} (metrics at {})", thoth::VersionText(), listen,
-               options.telemetry_path);
-
-  while (true) {
-    int sig = 0;
-    if (sigwait(&signals, &sig) != 0) continue;
-    if (sig == SIGHUP) {
-      spdlog::info("SIGHUP: reloading the configuration");
-      app.Reload();
-      continue;
-    }
-    // Nothing is buffered that a client would miss: in-flight scrapes are cut off, as they
-    // would be by a restart. civetweb's orderly stop takes seconds; exiting does not.
-    spdlog::info("signal {}: shutting down", sig);
-    app.Shutdown();
-    Exit(0);
-  }
+  Serve(app, options, signals);
 }

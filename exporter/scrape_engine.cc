@@ -64,54 +64,43 @@ TargetResult RunCollection(Collector& collector, Clock::time_point deadline,
 
 }  // namespace
 
-void ScrapeEngine::SetCollectors(std::vector<std::shared_ptr<Collector>> collectors) {
-  std::vector<Entry> next;
-  std::vector<std::shared_ptr<Collector>> to_start;
-  std::vector<Entry> old;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto& c : collectors) {
-      const Entry* kept = nullptr;
-      for (const auto& e : entries_) {
-        if (e.collector->Kind() == c->Kind() && e.collector->Target() == c->Target() &&
-            e.collector->Fingerprint() == c->Fingerprint()) {
-          kept = &e;
-          break;
-        }
-      }
-      if (kept != nullptr) {
-        next.push_back(*kept);
-        continue;
-      }
-      // A changed target takes over its predecessor's slot (below): a scrape that arrives
-      // while the old instance is still collecting (a hung server) joins that collection
-      // instead of opening a second connection to the same target.
-      Entry entry{c, nullptr};
-      for (const auto& e : entries_) {
-        if (e.collector->Kind() == c->Kind() && e.collector->Target() == c->Target()) {
-          entry.slot = e.slot;
-          break;
-        }
-      }
-      if (entry.slot == nullptr) {
-        entry.slot = std::make_shared<Slot>();
-        entry.slot->latest = c;
-      }
-      next.push_back(std::move(entry));
-      to_start.push_back(c);
+ScrapeEngine::Entry ScrapeEngine::EntryFor(const std::shared_ptr<Collector>& c,
+                                           bool* is_new) const {
+  for (const auto& e : entries_) {
+    if (e.collector->Kind() == c->Kind() && e.collector->Target() == c->Target() &&
+        e.collector->Fingerprint() == c->Fingerprint()) {
+      *is_new = false;
+      return e;
     }
-    // Forget the last results of targets that are gone.
-    for (auto it = last_.begin(); it != last_.end();) {
-      bool present = false;
-      for (const auto& e : next) {
-        present = present || (e.collector->Kind() == it->first.first &&
-                              e.collector->Target() == it->first.second);
-      }
-      it = present ? std::next(it) : last_.erase(it);
-    }
-    old.swap(entries_);
-    entries_ = next;
   }
+  *is_new = true;
+  // A changed target takes over its predecessor's slot (see HandOver): a scrape that arrives
+  // while the old instance is still collecting (a hung server) joins that collection instead
+  // of opening a second connection to the same target.
+  Entry entry{c, nullptr};
+  for (const auto& e : entries_) {
+    if (e.collector->Kind() == c->Kind() && e.collector->Target() == c->Target()) {
+      entry.slot = e.slot;
+      return entry;
+    }
+  }
+  entry.slot = std::make_shared<Slot>();
+  entry.slot->latest = c;
+  return entry;
+}
+
+void ScrapeEngine::ForgetGone(const std::vector<Entry>& next) {
+  for (auto it = last_.begin(); it != last_.end();) {
+    bool present = false;
+    for (const auto& e : next) {
+      present = present || (e.collector->Kind() == it->first.first &&
+                            e.collector->Target() == it->first.second);
+    }
+    it = present ? std::next(it) : last_.erase(it);
+  }
+}
+
+void ScrapeEngine::HandOver(const std::vector<Entry>& next, std::vector<Entry>& old) {
   // Each taken-over slot gets its new instance, and the old list lets go of the replaced one
   // under that slot's lock: unless it is collecting (its collection thread then lets go of it
   // before the slot is free), the replaced instance closes its connections here, before its
@@ -126,6 +115,24 @@ void ScrapeEngine::SetCollectors(std::vector<std::shared_ptr<Collector>> collect
     }
     replaced.reset();
   }
+}
+
+void ScrapeEngine::SetCollectors(std::vector<std::shared_ptr<Collector>> collectors) {
+  std::vector<Entry> next;
+  std::vector<std::shared_ptr<Collector>> to_start;
+  std::vector<Entry> old;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& c : collectors) {
+      bool is_new = false;
+      next.push_back(EntryFor(c, &is_new));
+      if (is_new) to_start.push_back(c);
+    }
+    ForgetGone(next);  // the last results of targets that are gone
+    old.swap(entries_);
+    entries_ = next;
+  }
+  HandOver(next, old);
   // Instances of targets that are gone die here or when their last in-flight collection ends.
   old.clear();
   for (auto& c : to_start) {

@@ -74,6 +74,13 @@ class ScrapeEngine {
     std::shared_ptr<Slot> slot;
   };
 
+  // SetCollectors' steps. EntryFor: the entry of `c` in the next set, the running one when kind,
+  // target and fingerprint are unchanged (*is_new false), else `c` in its predecessor's slot or
+  // a new one (requires mu_). ForgetGone: drops the last results of targets not in `next`
+  // (requires mu_). HandOver: gives each taken-over slot its new instance.
+  Entry EntryFor(const std::shared_ptr<Collector>& c, bool* is_new) const;
+  void ForgetGone(const std::vector<Entry>& next);
+  static void HandOver(const std::vector<Entry>& next, std::vector<Entry>& old);
   static std::shared_ptr<Inflight> StartOrJoin(const std::shared_ptr<Slot>& slot,
                                                Clock::time_point deadline);
   void Remember(const TargetResult& result);

@@ -2,6 +2,7 @@
 
 #include <crypt.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -13,15 +14,172 @@
 
 namespace thoth {
 
+namespace {
+
+// "web.yml:3:14: tls_server_config.cert_file", for errors found when the file is read.
+std::string Where(const ConfigNode& node) {
+  try {
+    node.Fail("");
+  } catch (const ConfigError& e) {
+    std::string where = e.what();
+    if (where.size() >= 2 && where.compare(where.size() - 2, 2, ": ") == 0) {
+      where.resize(where.size() - 2);
+    }
+    return where;
+  }
+  return node.path();
+}
+
+// Relative paths are relative to the web config file's directory (as in exporter-toolkit).
+std::string JoinDir(const std::string& config_name, const std::string& path) {
+  if (path.empty() || path.front() == '/') return path;
+  size_t slash = config_name.rfind('/');
+  if (slash == std::string::npos) return path;
+  return config_name.substr(0, slash + 1) + path;
+}
+
+bool HasControlCharacter(std::string_view v) {
+  for (unsigned char c : v) {
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+TlsServerConfig ParseTls(const ConfigNode& tls, const std::string& name) {
+  tls.ExpectKeys({"cert_file", "key_file", "client_auth_type", "client_ca_file", "min_version",
+                  "max_version", "cipher_suites", "curve_preferences",
+                  "prefer_server_cipher_suites", "cert", "key", "client_ca",
+                  "client_allowed_sans"});
+  for (const char* key : {"cert", "key", "client_ca", "client_allowed_sans"}) {
+    if (!tls.Child(key).IsNull()) {
+      tls.FailKey(key,
+                  "not supported by this exporter; give certificates and keys as files "
+                  "(cert_file, key_file, client_ca_file)");
+    }
+  }
+  TlsServerConfig c;
+  auto path = [&](const char* key, std::string* out, std::string* at) {
+    ConfigNode node = tls.Child(key);
+    if (node.IsNull()) return;
+    *out = node.AsString();
+    if (out->empty()) node.Fail("must not be empty");
+    *out = JoinDir(name, *out);
+    *at = Where(node);
+  };
+  path("cert_file", &c.cert_file, &c.cert_file_at);
+  path("key_file", &c.key_file, &c.key_file_at);
+  path("client_ca_file", &c.client_ca_file, &c.client_ca_file_at);
+  if (c.cert_file.empty()) tls.Fail("cert_file is required to serve TLS");
+  if (c.key_file.empty()) tls.Fail("key_file is required to serve TLS");
+
+  const std::string auth = tls.String("client_auth_type", "");
+  if (auth.empty() || auth == "NoClientCert") {
+    c.client_auth = TlsServerConfig::ClientAuth::kNone;
+  } else if (auth == "RequestClientCert") {
+    c.client_auth = TlsServerConfig::ClientAuth::kRequest;
+  } else if (auth == "RequireAnyClientCert" || auth == "RequireClientCert") {
+    c.client_auth = TlsServerConfig::ClientAuth::kRequireAny;
+  } else if (auth == "VerifyClientCertIfGiven") {
+    c.client_auth = TlsServerConfig::ClientAuth::kVerifyIfGiven;
+  } else if (auth == "RequireAndVerifyClientCert") {
+    c.client_auth = TlsServerConfig::ClientAuth::kRequireAndVerify;
+  } else {
+    tls.FailKey("client_auth_type",
+                "unknown value \"" + auth +
+                    "\" (expected NoClientCert, RequestClientCert, RequireAnyClientCert, "
+                    "VerifyClientCertIfGiven or RequireAndVerifyClientCert)");
+  }
+  const bool verifies = c.client_auth == TlsServerConfig::ClientAuth::kVerifyIfGiven ||
+                        c.client_auth == TlsServerConfig::ClientAuth::kRequireAndVerify;
+  if (!c.client_ca_file.empty() && c.client_auth == TlsServerConfig::ClientAuth::kNone) {
+    tls.FailKey("client_ca_file",
+                "a client CA is configured without a client_auth_type that asks for client "
+                "certificates");
+  }
+  if (verifies && c.client_ca_file.empty()) {
+    tls.FailKey("client_auth_type", auth + " needs client_ca_file (the CA that signs clients)");
+  }
+
+  auto version = [&](const char* key, int def) {
+    ConfigNode node = tls.Child(key);
+    if (node.IsNull()) return def;
+    int v = TlsVersionNumber(node.AsString());
+    if (v == 0) node.Fail("unknown TLS version (expected TLS10, TLS11, TLS12 or TLS13)");
+    return v;
+  };
+  c.min_version = version("min_version", c.min_version);
+  c.max_version = version("max_version", c.max_version);
+  if (c.min_version > c.max_version) tls.FailKey("min_version", "is above max_version");
+
+  for (const ConfigNode& item : tls.Child("cipher_suites").Items()) {
+    const std::string go = item.AsString();
+    const std::string ossl = OpenSslCipherName(go);
+    if (ossl.empty()) item.Fail("unknown cipher suite \"" + go + "\" (Go crypto/tls names)");
+    if (ossl != "(tls13)") c.cipher_suites.push_back(ossl);
+  }
+  if (!tls.Child("cipher_suites").Items().empty() && c.cipher_suites.empty() &&
+      c.min_version < 0x0304) {
+    tls.FailKey("cipher_suites", "lists no TLS 1.2 suite; use min_version: TLS13 instead");
+  }
+  for (const ConfigNode& item : tls.Child("curve_preferences").Items()) {
+    const std::string v = item.AsString();
+    std::string group = v == "CurveP256"   ? "P-256"
+                        : v == "CurveP384" ? "P-384"
+                        : v == "CurveP521" ? "P-521"
+                        : v == "X25519"    ? "X25519"
+                                           : "";
+    if (group.empty())
+      item.Fail("unknown curve (expected CurveP256, CurveP384, CurveP521 or X25519)");
+    c.groups += (c.groups.empty() ? "" : ":") + group;
+  }
+  (void)tls.Bool("prefer_server_cipher_suites", true);  // the server's order is always used
+  return c;
+}
+
+}  // namespace
+
+std::string OpenSslCipherName(std::string_view go_name) {
+  static const std::pair<std::string_view, std::string_view> kNames[] = {
+      {"TLS_RSA_WITH_AES_128_CBC_SHA", "AES128-SHA"},
+      {"TLS_RSA_WITH_AES_256_CBC_SHA", "AES256-SHA"},
+      {"TLS_RSA_WITH_AES_128_GCM_SHA256", "AES128-GCM-SHA256"},
+      {"TLS_RSA_WITH_AES_256_GCM_SHA384", "AES256-GCM-SHA384"},
+      {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "ECDHE-ECDSA-AES128-SHA"},
+      {"TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "ECDHE-ECDSA-AES256-SHA"},
+      {"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA"},
+      {"TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "ECDHE-RSA-AES256-SHA"},
+      {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"},
+      {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384"},
+      {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256"},
+      {"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384"},
+      {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305"},
+      {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305"},
+      {"TLS_AES_128_GCM_SHA256", "(tls13)"},
+      {"TLS_AES_256_GCM_SHA384", "(tls13)"},
+      {"TLS_CHACHA20_POLY1305_SHA256", "(tls13)"},
+  };
+  for (const auto& [go, ossl] : kNames) {
+    if (go == go_name) return std::string(ossl);
+  }
+  return "";
+}
+
+int TlsVersionNumber(std::string_view name) {
+  if (name == "TLS10") return 0x0301;
+  if (name == "TLS11") return 0x0302;
+  if (name == "TLS12") return 0x0303;
+  if (name == "TLS13") return 0x0304;
+  return 0;
+}
+
 Status ParseWebConfig(const std::string& text, const std::string& name, WebConfig* out) {
   try {
     ConfigNode root = ParseYaml(text, name);
-    root.ExpectKeys({"basic_auth_users", "tls_server_config", "http_server_config"});
-    if (!root.Child("tls_server_config").IsNull()) {
-      root.FailKey("tls_server_config",
-                   "TLS is not terminated by the exporter; put it behind the reverse proxy in "
-                   "deploy/nginx (civetweb's TLS is unreliable with OpenSSL 3)");
+    if (root.IsNull()) {
+      *out = WebConfig();
+      return Status::Ok();
     }
+    root.ExpectKeys({"basic_auth_users", "tls_server_config", "http_server_config"});
     WebConfig config;
     for (const auto& [user, hash_node] : root.Child("basic_auth_users").Entries()) {
       std::string hash = hash_node.AsString();
@@ -32,6 +190,41 @@ Status ParseWebConfig(const std::string& text, const std::string& name, WebConfi
         hash_node.Fail("a user name must be non-empty and contain no ':'");
       }
       config.basic_auth_users[user] = hash;
+    }
+    ConfigNode tls = root.Child("tls_server_config");
+    // As in exporter-toolkit, an empty tls_server_config serves plain HTTP.
+    if (!tls.IsNull() && !(tls.IsMap() && tls.Entries().empty())) config.tls = ParseTls(tls, name);
+
+    ConfigNode http = root.Child("http_server_config");
+    if (!http.IsNull()) {
+      http.ExpectKeys({"headers", "http2"});
+      (void)http.Bool("http2", true);  // HTTP/1.1 is served either way
+      // The headers exporter-toolkit allows, with the values it allows (empty: any).
+      static const std::map<std::string, std::vector<std::string>> kAllowed = {
+          {"Strict-Transport-Security", {}},
+          {"X-Content-Type-Options", {"nosniff"}},
+          {"X-Frame-Options", {"deny", "sameorigin"}},
+          {"X-XSS-Protection", {}},
+          {"Content-Security-Policy", {}},
+      };
+      for (const auto& [header, value_node] : http.Child("headers").Entries()) {
+        auto it = kAllowed.find(header);
+        if (it == kAllowed.end()) {
+          value_node.Fail(
+              "this header cannot be configured (allowed: Strict-Transport-Security, "
+              "X-Content-Type-Options, X-Frame-Options, X-XSS-Protection, "
+              "Content-Security-Policy)");
+        }
+        std::string value = value_node.AsString();
+        if (HasControlCharacter(value)) value_node.Fail("a header value must be one line");
+        if (!it->second.empty() &&
+            std::find(it->second.begin(), it->second.end(), value) == it->second.end()) {
+          std::string expected;
+          for (const auto& v : it->second) expected += (expected.empty() ? "" : ", ") + v;
+          value_node.Fail("invalid value (expected one of: " + expected + ")");
+        }
+        config.headers.emplace_back(header, value);
+      }
     }
     *out = std::move(config);
     return Status::Ok();

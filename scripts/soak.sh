@@ -5,7 +5,8 @@
 # Builds the `soak` binary in build/ (BUILD_DIR to change) and prints its summary (with the
 # exporter's RSS every minute); a wrong check prints the target's changes and the exporter's
 # log around it. Several runs may go at once: each starts its own servers on free ports.
-# Usage: scripts/soak.sh [DURATION] (THOTH_SOAK_SEED=N replays a fault sequence)
+# Usage: scripts/soak.sh [DURATION] (THOTH_SOAK_SEED=N replays a fault sequence; THOTH_SOAK_TLS=1
+# scrapes over the exporter's native TLS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-600}

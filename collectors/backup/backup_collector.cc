@@ -82,7 +82,10 @@ class BackupCollector : public Collector {
     for (auto& t : threads_) t.join();
   }
 
+  // May run beside a late Collect(): job_ is read under job_mu_, which Collect() holds when it
+  // replaces job_.
   void Stop() override {
+    std::lock_guard<std::mutex> lock(job_mu_);
     if (job_) job_->cancel = true;
   }
 
@@ -173,7 +176,7 @@ class BackupCollector : public Collector {
       VerifyResult result = job_->result;
       double seconds = job_->seconds;
       lock.unlock();
-      job_.reset();
+      SetJob(nullptr);
       if (result.reason == "changed_during_verification" || result.reason == "cancelled") {
         Pending(labels, sink);
         return;
@@ -221,11 +224,17 @@ class BackupCollector : public Collector {
   void StartJob(const FileKey& key, BackupFormat format) {
     if (job_) job_->cancel = true;  // an older file's verification: its verdict is moot
     ReapThreads();
-    job_ = std::make_shared<VerifyJob>();
-    job_->key = key;
-    job_->format = format;
-    threads_.emplace_back([job = job_] { RunJob(job); });
-    thread_jobs_.push_back(job_);
+    auto job = std::make_shared<VerifyJob>();
+    job->key = key;
+    job->format = format;
+    SetJob(job);
+    threads_.emplace_back([job] { RunJob(job); });
+    thread_jobs_.push_back(job);
+  }
+
+  void SetJob(std::shared_ptr<VerifyJob> job) {
+    std::lock_guard<std::mutex> lock(job_mu_);
+    job_ = std::move(job);
   }
 
   // Joins the threads whose job is done (they have returned or are about to).
@@ -280,10 +289,12 @@ class BackupCollector : public Collector {
   const std::string pattern_;
   const BackupFormat verify_;
   const double settle_seconds_;
-  // Touched only by Collect (never concurrent for one instance) and the destructor.
+  // Touched only by Collect (never concurrent for one instance) and the destructor, except
+  // job_, which Stop() reads too: written under job_mu_ (Collect() reads it without).
   FileKey cached_key_;
   VerifyResult cached_;
   double cached_seconds_ = 0;
+  std::mutex job_mu_;
   std::shared_ptr<VerifyJob> job_;  // the newest file's verification, until its verdict is read
   std::vector<std::thread> threads_;
   std::vector<std::shared_ptr<VerifyJob>> thread_jobs_;  // threads_[i] runs thread_jobs_[i]

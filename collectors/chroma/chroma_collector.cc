@@ -16,6 +16,7 @@
 #include "collectors/chroma/chroma_json.h"
 #include "exporter/http_client.h"
 #include "exporter/memory_errors.h"
+#include "exporter/ttl_cache.h"
 #include "spdlog/spdlog.h"
 
 namespace thoth::chroma {
@@ -86,6 +87,14 @@ struct DatabaseState {
   std::vector<CollectionState> states;
 };
 
+// What one scrape learns besides the metrics.
+struct Findings {
+  std::vector<std::string> errors;
+  CacheAge age;
+  std::size_t fetched = 0;  // record counts asked for
+  std::size_t probes = 0;   // dimension probes
+};
+
 class ChromaCollector final : public Collector {
  public:
   ChromaCollector(TargetConfig cfg, const CollectorEnv& env)
@@ -111,21 +120,31 @@ class ChromaCollector final : public Collector {
               std::vector<HealthCheck>& out) const override;
 
  private:
-  struct ListCache {
+  struct Listing {
     std::vector<CollectionInfo> collections;
     std::int64_t server_count = 0;  // what collections_count said (else the listing's size)
-    Clock::time_point fetched;
-    bool valid = false;
   };
-  struct CountCache {
-    std::int64_t records = 0;
-    Clock::time_point fetched;
-  };
+  using ListCache = TtlCache<Listing>;
+  using CountCache = TtlCache<std::int64_t>;
 
   Status CollectOrFail(Scrape& scrape, MetricSink& sink);
+  // Heartbeat and version: chroma_up, chroma_heartbeat_duration_seconds, chroma_info. false
+  // (with *status) when the server does not answer.
+  bool Identify(Scrape& scrape, MetricSink& sink, Api* api, Status* status);
   bool Heartbeat(Scrape& scrape, Api* api, Answer* answer);
+  std::vector<DatabaseState> ListDatabases(Scrape& scrape, Api api, Findings& found,
+                                           MetricSink& sink);
   bool ListDatabase(Scrape& scrape, Api api, const Database& db, DatabaseState* state,
-                    double* cache_age, std::string* error);
+                    CacheAge* age, std::string* error);
+  // The listing of one database, every page of it.
+  bool FetchListing(Scrape& scrape, Api api, const Database& db, Listing* listing,
+                    std::string* error);
+  void CountRecords(Scrape& scrape, Api api, std::vector<DatabaseState>& dbs, Findings& found);
+  void ProbeDimensions(Scrape& scrape, Api api, std::vector<DatabaseState>& dbs, Findings& found);
+  // chroma_collection_*; MEM-005 once per collection that turns mismatching.
+  void EmitCollections(const std::vector<DatabaseState>& dbs, MetricSink& sink);
+  // Forgets collections and databases that are gone, so that churn cannot grow the caches.
+  void ForgetGone(const std::set<std::string>& listed, const std::set<std::string>& unlisted_dbs);
   // Runs fetch for every job on up to `parallelism` threads, each with its own client (kept
   // between scrapes for its connection). Returns when all are done; each request is bounded by
   // the scrape deadline, so this is too.
@@ -243,88 +262,87 @@ bool ChromaCollector::Heartbeat(Scrape& scrape, Api* api, Answer* answer) {
 }
 
 bool ChromaCollector::ListDatabase(Scrape& scrape, Api api, const Database& db,
-                                   DatabaseState* state, double* cache_age, std::string* error) {
-  const std::string where = db.Key() + ": ";
+                                   DatabaseState* state, CacheAge* age, std::string* error) {
   // The listing is cached like the counts: on Chroma 1.x even collections_count costs as much
   // as a listing (~0.1 s for 1,000 collections), so a cached scrape asks for neither, and a
   // collection created or deleted shows within cache_ttl.
   ListCache& cache = lists_[db.Key()];
-  if (cache.valid && cfg_.cache_ttl_seconds > 0 &&
-      SecondsSince(cache.fetched) < cfg_.cache_ttl_seconds) {
-    *cache_age = std::max(*cache_age, SecondsSince(cache.fetched));
+  if (cache.Fresh(cfg_.cache_ttl_seconds)) {
+    age->Served(cache);
   } else {
-    Answer a;
-    if (api == Api::kV2) {
-      // Chroma 1.x lists an unknown database as empty: a typo would look like "no collections".
-      a = Call(Client(0), scrape, "GET", DatabasePath(db));
-      if (!a.ok) {
-        *error = where + "database: " + a.what;
-        return false;
-      }
-    }
-    std::optional<std::int64_t> server_count;
-    a = Call(Client(0), scrape, "GET", CountCollectionsPath(api, db));
-    if (a.ok) {
-      std::string e;
-      server_count = ParseCount(a.body, &e);
-      if (!server_count) {
-        *error = where + "collection count: " + e;
-        return false;
-      }
-    } else if (!(api == Api::kV1 && a.status == 404)) {
-      // (0.4 servers have no count_collections; the listing alone then serves.)
-      *error = where + "collection count: " + a.what;
-      return false;
-    }
-    cache.valid = false;
-    std::vector<CollectionInfo> all;
-    std::unordered_set<std::string> seen;
-    std::int64_t offset = 0;
-    for (;;) {
-      a = Call(
-          Client(0), scrape, "GET", ListCollectionsPath(api, db, cfg_.page_size, offset), "",
-          std::max<std::size_t>(kMaxListBody, static_cast<std::size_t>(cfg_.page_size) * 4096));
-      if (!a.ok) {
-        *error = where + "collections at offset " + std::to_string(offset) + ": " + a.what;
-        return false;
-      }
-      std::vector<CollectionInfo> page;
-      std::string e;
-      if (!ParseCollectionsPage(a.body, &page, &e)) {
-        *error = where + "collections at offset " + std::to_string(offset) + ": " + e;
-        return false;
-      }
-      std::size_t added = 0;
-      for (auto& c : page) {
-        if (seen.insert(c.id).second) {
-          all.push_back(std::move(c));
-          ++added;
-        }
-      }
-      offset += static_cast<std::int64_t>(page.size());
-      // A server that ignores offset repeats itself: stop when a page adds nothing new.
-      if (page.empty() || added == 0) break;
-      // A server may cap the page below the limit asked for; the count, when known, decides.
-      if (server_count ? static_cast<std::int64_t>(all.size()) >= *server_count
-                       : static_cast<std::int64_t>(page.size()) < cfg_.page_size) {
-        break;
-      }
-    }
-    cache.collections = std::move(all);
-    cache.server_count = server_count.value_or(static_cast<std::int64_t>(cache.collections.size()));
-    cache.fetched = Clock::now();
-    cache.valid = true;
+    cache.Invalidate();
+    Listing listing;
+    if (!FetchListing(scrape, api, db, &listing, error)) return false;
+    cache.Set(std::move(listing));
   }
-
+  const Listing& listing = cache.value();
   state->listed = true;
-  state->collections = cache.server_count;
-  state->states.reserve(cache.collections.size());
-  for (const auto& c : cache.collections) {
+  state->collections = listing.server_count;
+  state->states.reserve(listing.collections.size());
+  for (const auto& c : listing.collections) {
     CollectionState cs;
     cs.info = &c;
     cs.key = db.Key() + "\n" + c.id;
     state->states.push_back(std::move(cs));
   }
+  return true;
+}
+
+bool ChromaCollector::FetchListing(Scrape& scrape, Api api, const Database& db, Listing* listing,
+                                   std::string* error) {
+  const std::string where = db.Key() + ": ";
+  Answer a;
+  if (api == Api::kV2) {
+    // Chroma 1.x lists an unknown database as empty: a typo would look like "no collections".
+    a = Call(Client(0), scrape, "GET", DatabasePath(db));
+    if (!a.ok) {
+      *error = where + "database: " + a.what;
+      return false;
+    }
+  }
+  std::optional<std::int64_t> server_count;
+  a = Call(Client(0), scrape, "GET", CountCollectionsPath(api, db));
+  if (a.ok) {
+    std::string e;
+    server_count = ParseCount(a.body, &e);
+    if (!server_count) {
+      *error = where + "collection count: " + e;
+      return false;
+    }
+  } else if (!(api == Api::kV1 && a.status == 404)) {
+    // (0.4 servers have no count_collections; the listing alone then serves.)
+    *error = where + "collection count: " + a.what;
+    return false;
+  }
+  std::vector<CollectionInfo>& all = listing->collections;
+  std::unordered_set<std::string> seen;
+  std::int64_t offset = 0;
+  for (;;) {
+    a = Call(Client(0), scrape, "GET", ListCollectionsPath(api, db, cfg_.page_size, offset), "",
+             std::max<std::size_t>(kMaxListBody, static_cast<std::size_t>(cfg_.page_size) * 4096));
+    std::vector<CollectionInfo> page;
+    std::string e = a.what;
+    if (!a.ok || !ParseCollectionsPage(a.body, &page, &e)) {
+      *error = where + "collections at offset " + std::to_string(offset) + ": " + e;
+      return false;
+    }
+    std::size_t added = 0;
+    for (auto& c : page) {
+      if (seen.insert(c.id).second) {
+        all.push_back(std::move(c));
+        ++added;
+      }
+    }
+    offset += static_cast<std::int64_t>(page.size());
+    // A server that ignores offset repeats itself: stop when a page adds nothing new.
+    if (page.empty() || added == 0) break;
+    // A server may cap the page below the limit asked for; the count, when known, decides.
+    if (server_count ? static_cast<std::int64_t>(all.size()) >= *server_count
+                     : static_cast<std::int64_t>(page.size()) < cfg_.page_size) {
+      break;
+    }
+  }
+  listing->server_count = server_count.value_or(static_cast<std::int64_t>(all.size()));
   return true;
 }
 
@@ -360,49 +378,85 @@ void ChromaCollector::RunJobs(std::vector<Job>& jobs,
 
 Status ChromaCollector::CollectOrFail(Scrape& scrape, MetricSink& sink) {
   Api api = Api::kV2;
+  Status status;
+  if (!Identify(scrape, sink, &api, &status)) return status;
+  Findings found;
+  std::vector<DatabaseState> dbs = ListDatabases(scrape, api, found, sink);
+  CountRecords(scrape, api, dbs, found);
+  ProbeDimensions(scrape, api, dbs, found);
+  EmitCollections(dbs, sink);
+
+  std::set<std::string> listed, unlisted_dbs;
+  for (const auto& ds : dbs) {
+    if (!ds.listed) unlisted_dbs.insert(ds.db->Key());
+    for (const auto& cs : ds.states) listed.insert(cs.key);
+  }
+  ForgetGone(listed, unlisted_dbs);
+
+  sink.SetCacheAge(found.age.seconds());
+  spdlog::debug(
+      "chroma target {}: {} record counts fetched, {} from the cache, {} dimension probes, "
+      "{:.3f} s",
+      cfg_.name, found.fetched, listed.size() - found.fetched, found.probes,
+      SecondsSince(scrape.started));
+  const auto& errors = found.errors;
+  if (errors.empty()) return Status::Ok();
+  std::string message = errors[0];
+  for (std::size_t i = 1; i < errors.size() && i < 3; ++i) message += "; " + errors[i];
+  if (errors.size() > 3) message += "; and " + std::to_string(errors.size() - 3) + " more";
+  return Status::Error(message);
+}
+
+bool ChromaCollector::Identify(Scrape& scrape, MetricSink& sink, Api* api, Status* status) {
   Answer hb;
-  if (!Heartbeat(scrape, &api, &hb)) {
+  if (!Heartbeat(scrape, api, &hb)) {
     sink.Gauge("chroma_up", kUpHelp, {}, 0);
-    return Status::Error(hb.what);
+    *status = Status::Error(hb.what);
+    return false;
   }
   sink.Gauge("chroma_up", kUpHelp, {}, 1);
   sink.Gauge("chroma_heartbeat_duration_seconds", kHeartbeatHelp, {}, hb.seconds);
 
   std::string version = "unknown";
-  Answer v = Call(Client(0), scrape, "GET", VersionPath(api));
+  Answer v = Call(Client(0), scrape, "GET", VersionPath(*api));
   std::string verror = v.what;
   if (v.ok) {
     if (auto parsed = ParseVersion(v.body, &verror)) version = *parsed;
   }
   if (version == "unknown") spdlog::debug("chroma target {}: version: {}", cfg_.name, verror);
-  sink.Gauge("chroma_info", kInfoHelp, {{"version", version}, {"api", ApiName(api)}}, 1);
+  sink.Gauge("chroma_info", kInfoHelp, {{"version", version}, {"api", ApiName(*api)}}, 1);
+  return true;
+}
 
-  std::vector<std::string> errors;
-  double cache_age = 0;
+std::vector<DatabaseState> ChromaCollector::ListDatabases(Scrape& scrape, Api api, Findings& found,
+                                                          MetricSink& sink) {
   std::vector<DatabaseState> dbs(cfg_.databases.size());
   for (std::size_t i = 0; i < cfg_.databases.size(); ++i) {
     const Database& db = cfg_.databases[i];
     dbs[i].db = &db;
     std::string error;
-    if (!ListDatabase(scrape, api, db, &dbs[i], &cache_age, &error)) {
-      errors.push_back(error);
+    if (!ListDatabase(scrape, api, db, &dbs[i], &found.age, &error)) {
+      found.errors.push_back(error);
       continue;
     }
     sink.Gauge("chroma_collections", kCollectionsHelp,
                {{"tenant", db.tenant}, {"database", db.database}},
                static_cast<double>(dbs[i].collections));
   }
+  return dbs;
+}
 
-  // Record counts: from the cache while fresh, else fetched, a few at a time.
+// Record counts: from the cache while fresh, else fetched, a few at a time.
+void ChromaCollector::CountRecords(Scrape& scrape, Api api, std::vector<DatabaseState>& dbs,
+                                   Findings& found) {
   std::vector<Job> jobs;
   for (std::size_t d = 0; d < dbs.size(); ++d) {
     for (std::size_t c = 0; c < dbs[d].states.size(); ++c) {
       CollectionState& cs = dbs[d].states[c];
       auto it = counts_.find(cs.key);
-      if (it != counts_.end() && cfg_.cache_ttl_seconds > 0 &&
-          SecondsSince(it->second.fetched) < cfg_.cache_ttl_seconds) {
-        cs.records = it->second.records;
-        cache_age = std::max(cache_age, SecondsSince(it->second.fetched));
+      if (it != counts_.end() && it->second.Fresh(cfg_.cache_ttl_seconds)) {
+        cs.records = it->second.value();
+        found.age.Served(it->second);
       } else {
         jobs.push_back({d, c, {}});
       }
@@ -413,6 +467,7 @@ Status ChromaCollector::CollectOrFail(Scrape& scrape, MetricSink& sink) {
         client, scrape, "GET",
         CountRecordsPath(api, *dbs[job.db].db, dbs[job.db].states[job.collection].info->id));
   });
+  found.fetched = jobs.size();
   std::size_t failed = 0;
   std::string first_failure;
   for (const Job& job : jobs) {
@@ -421,23 +476,27 @@ Status ChromaCollector::CollectOrFail(Scrape& scrape, MetricSink& sink) {
     if (job.answer.ok) {
       if (auto n = ParseCount(job.answer.body, &e)) {
         cs.records = *n;
-        counts_[cs.key] = {*n, Clock::now()};
+        counts_[cs.key].Set(*n);
         continue;
       }
     } else if (job.answer.status == 404) {
       // Deleted since the listing: not an error; the next scrape lists afresh.
-      lists_[dbs[job.db].db->Key()].valid = false;
+      lists_[dbs[job.db].db->Key()].Invalidate();
       counts_.erase(cs.key);
       continue;
     }
     if (failed++ == 0) first_failure = cs.info->name + ": " + e;
   }
   if (failed > 0) {
-    errors.push_back("record counts of " + std::to_string(failed) + " of " +
-                     std::to_string(jobs.size()) + " collections failed, first " + first_failure);
+    found.errors.push_back("record counts of " + std::to_string(failed) + " of " +
+                           std::to_string(jobs.size()) + " collections failed, first " +
+                           first_failure);
   }
+}
 
-  // Dimensions: the collection's own field, else one record's embedding (0.4.x has no field).
+// Dimensions: the collection's own field, else one record's embedding (0.4.x has no field).
+void ChromaCollector::ProbeDimensions(Scrape& scrape, Api api, std::vector<DatabaseState>& dbs,
+                                      Findings& found) {
   std::vector<Job> probes;
   for (std::size_t d = 0; d < dbs.size(); ++d) {
     for (std::size_t c = 0; c < dbs[d].states.size(); ++c) {
@@ -459,7 +518,9 @@ Status ChromaCollector::CollectOrFail(Scrape& scrape, MetricSink& sink) {
                 GetRecordsPath(api, *dbs[job.db].db, dbs[job.db].states[job.collection].info->id),
                 EmbeddingProbeBody());
   });
-  failed = 0;
+  found.probes = probes.size();
+  std::size_t failed = 0;
+  std::string first_failure;
   for (const Job& job : probes) {
     CollectionState& cs = dbs[job.db].states[job.collection];
     std::string e = job.answer.what;
@@ -478,11 +539,13 @@ Status ChromaCollector::CollectOrFail(Scrape& scrape, MetricSink& sink) {
     if (failed++ == 0) first_failure = cs.info->name + ": " + e;
   }
   if (failed > 0) {
-    errors.push_back("dimension probes of " + std::to_string(failed) + " of " +
-                     std::to_string(probes.size()) + " collections failed, first " + first_failure);
+    found.errors.push_back("dimension probes of " + std::to_string(failed) + " of " +
+                           std::to_string(probes.size()) + " collections failed, first " +
+                           first_failure);
   }
+}
 
-  // Metrics, and MEM-005 once per collection that turns mismatching.
+void ChromaCollector::EmitCollections(const std::vector<DatabaseState>& dbs, MetricSink& sink) {
   std::set<std::string> mismatching, observed, listed, unlisted_dbs;
   for (const auto& ds : dbs) {
     if (!ds.listed) {
@@ -521,7 +584,11 @@ Status ChromaCollector::CollectOrFail(Scrape& scrape, MetricSink& sink) {
     if (listed.count(key) || unlisted_dbs.count(db_of(key))) mismatching.insert(key);
   }
   mismatching_ = std::move(mismatching);
-  // Forget collections that are gone, so that churn cannot grow the caches without bound.
+}
+
+void ChromaCollector::ForgetGone(const std::set<std::string>& listed,
+                                 const std::set<std::string>& unlisted_dbs) {
+  auto db_of = [](const std::string& key) { return key.substr(0, key.find('\n')); };
   auto gone = [&](const std::string& key) {
     return !listed.count(key) && !unlisted_dbs.count(db_of(key));
   };
@@ -531,18 +598,6 @@ Status ChromaCollector::CollectOrFail(Scrape& scrape, MetricSink& sink) {
     return std::none_of(cfg_.databases.begin(), cfg_.databases.end(),
                         [&](const Database& db) { return db.Key() == kv.first; });
   });
-
-  sink.SetCacheAge(cache_age);
-  spdlog::debug(
-      "chroma target {}: {} record counts fetched, {} from the cache, {} dimension probes, "
-      "{:.3f} s",
-      cfg_.name, jobs.size(), listed.size() - jobs.size(), probes.size(),
-      SecondsSince(scrape.started));
-  if (errors.empty()) return Status::Ok();
-  std::string message = errors[0];
-  for (std::size_t i = 1; i < errors.size() && i < 3; ++i) message += "; " + errors[i];
-  if (errors.size() > 3) message += "; and " + std::to_string(errors.size() - 3) + " more";
-  return Status::Error(message);
 }
 
 // Past this many collections the --once report lists only those over a threshold.

@@ -11,9 +11,6 @@ namespace thoth::http {
 
 namespace {
 
-// Time kept back from the scrape deadline so that a probe that runs out of time still writes
-// probe_success 0 and returns before the engine gives up on it.
-constexpr double kDeadlineMarginSeconds = 0.1;
 constexpr double kMinProbeSeconds = 0.01;
 
 bool IsHeaderToken(const std::string& name) {
@@ -328,7 +325,9 @@ ProbeResult RunProbe(const ProbeSpec& spec, const std::string& url, const Scrape
                      MemoryErrors* memory_errors, const ProbeGuard* guard) {
   ProbeResult result;
   try {
-    const double left = ctx.SecondsLeft() - kDeadlineMarginSeconds;
+    // Up to the I/O deadline: a probe that runs out of time still writes probe_success 0 and
+    // returns before the engine gives up on it.
+    const double left = ctx.IoSecondsLeft();
     const double timeout = std::min(spec.timeout_seconds, left);
     if (timeout < kMinProbeSeconds) {
       result.detail = "no time left before the scrape deadline";

@@ -11,9 +11,19 @@ namespace {
 
 constexpr auto kRelaxed = std::memory_order_relaxed;
 
-// kDurationBounds in microseconds, for integer comparisons per line.
-constexpr std::array<std::int64_t, kDurationBounds.size()> kBoundsMicros = {
-    5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2000000, 5000000, 10000000};
+// kDurationBounds in whole microseconds, for integer comparisons per line. Derived from it, so
+// that the histogram's buckets and its `le` labels cannot drift apart.
+constexpr std::array<std::int64_t, kDurationBounds.size()> MicrosOf(
+    const std::array<double, kDurationBounds.size()>& seconds) {
+  std::array<std::int64_t, kDurationBounds.size()> micros{};
+  for (std::size_t i = 0; i < micros.size(); ++i) {
+    micros[i] = static_cast<std::int64_t>(seconds[i] * 1e6 + 0.5);
+  }
+  return micros;
+}
+constexpr auto kBoundsMicros = MicrosOf(kDurationBounds);
+static_assert(kBoundsMicros.front() == 5000 && kBoundsMicros[6] == 500000 &&
+              kBoundsMicros.back() == 10000000);
 
 constexpr int kMem006 = 5;  // slot of MEM-006, rate limit exceeded
 constexpr int kMem007 = 6;  // slot of MEM-007, authentication failed

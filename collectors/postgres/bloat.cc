@@ -106,6 +106,62 @@ std::string IndexBloatSql(const std::vector<std::string>& relids) {
          "ORDER BY nspname, tblname, idxname";
 }
 
+std::string PgstattupleSchemaSql() {
+  return "SELECT quote_ident(n.nspname) AS schema FROM pg_catalog.pg_extension e "
+         "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
+         "WHERE e.extname = 'pgstattuple' AND (SELECT count(*) FROM pg_catalog.pg_proc p "
+         "WHERE p.pronamespace = n.oid AND p.proname IN ('pgstattuple_approx', 'pgstatindex') "
+         "AND has_function_privilege(p.oid, 'EXECUTE')) >= 2";
+}
+
+std::string TableBloatApproxSql(const std::string& schema, const std::vector<std::string>& relids) {
+  // Free space beyond what the fillfactor keeps free on purpose, plus dead tuples.
+  const std::string bloat =
+      "GREATEST(0, a.approx_free_space + a.dead_tuple_len - a.table_len * (100 - f.ff) / 100.0)";
+  return "SELECT n.nspname AS schemaname, c.relname, a.table_len::float8 AS real_size, " + bloat +
+         "::float8 AS bloat_size, CASE WHEN a.table_len > 0 THEN " + bloat +
+         " / a.table_len ELSE 0 END::float8 AS bloat_ratio, false AS is_na "
+         "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+         "CROSS JOIN LATERAL (SELECT COALESCE(substring(array_to_string(c.reloptions, ' ') "
+         "FROM 'fillfactor=([0-9]+)')::int, 100) AS ff) f "
+         "CROSS JOIN LATERAL " +
+         schema +
+         ".pgstattuple_approx(c.oid::regclass) a "
+         "WHERE c.relkind IN ('r', 'm') AND c.relpersistence <> 't' AND c.oid = ANY(" +
+         OidArray(relids) + ") ORDER BY n.nspname, c.relname";
+}
+
+std::string IndexBloatPgstatindexSql(const std::string& schema,
+                                     const std::vector<std::string>& relids) {
+  // Leaf pages are filled to the fillfactor (90 for b-trees) when built; what is missing from
+  // that density is bloat.
+  return "SELECT n.nspname AS schemaname, t.relname, i.relname AS indexrelname, "
+         "s.index_size::float8 AS real_size, (s.index_size * r.ratio)::float8 AS bloat_size, "
+         "r.ratio AS bloat_ratio, false AS is_na "
+         "FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid "
+         "JOIN pg_catalog.pg_class t ON t.oid = x.indrelid "
+         "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
+         "JOIN pg_catalog.pg_am am ON am.oid = i.relam AND am.amname = 'btree' "
+         "CROSS JOIN LATERAL " +
+         schema +
+         ".pgstatindex(i.oid::regclass) s "
+         "CROSS JOIN LATERAL (SELECT CASE WHEN s.leaf_pages > 0 AND s.avg_leaf_density <> "
+         "'NaN' THEN GREATEST(0, 1 - s.avg_leaf_density / COALESCE(substring(array_to_string("
+         "i.reloptions, ' ') FROM 'fillfactor=([0-9]+)')::float8, 90)) ELSE 0 END::float8 "
+         "AS ratio) r "
+         "WHERE i.relkind = 'i' AND x.indisvalid AND t.relpersistence <> 't' AND x.indrelid = "
+         "ANY(" +
+         OidArray(relids) + ") ORDER BY n.nspname, t.relname, i.relname";
+}
+
+void EmitBloatMethod(const std::string& method, const std::string& datname, MetricSink& sink) {
+  sink.Gauge("pg_bloat_method_info",
+             "How the bloat figures of the database are obtained: pgstattuple "
+             "(pgstattuple_approx and pgstatindex on the largest bloat.tables tables) or estimate "
+             "(statistics of the catalogs); always 1",
+             {{"datname", datname}, {"method", method}}, 1);
+}
+
 namespace {
 
 double Ratio(double r) { return std::clamp(r, 0.0, 1.0); }
@@ -127,12 +183,12 @@ int EmitTableBloat(const QueryResult& rows, const std::string& datname, MetricSi
     }
     const Labels labels = {{"datname", datname}, {"schemaname", *schema}, {"relname", *rel}};
     sink.Gauge("pg_table_bloat_bytes",
-               "Estimated bloat of the table in bytes (statistical estimate from the catalogs; "
-               "cached for bloat.ttl)",
+               "Bloat of the table in bytes (pgstattuple_approx, or a statistical estimate from "
+               "the catalogs: see pg_bloat_method_info; cached for bloat.ttl)",
                labels, std::max(0.0, *bytes));
     sink.Gauge("pg_table_bloat_ratio",
-               "Estimated bloat as a share of the table's size, 0-1 (statistical estimate; cached "
-               "for bloat.ttl)",
+               "Bloat as a share of the table's size, 0-1 (pgstattuple_approx or statistical "
+               "estimate; cached for bloat.ttl)",
                labels, Ratio(*ratio));
   }
   return unknown;
@@ -150,12 +206,12 @@ void EmitIndexBloat(const QueryResult& rows, const std::string& datname, MetricS
     const Labels labels = {
         {"datname", datname}, {"schemaname", *schema}, {"relname", *rel}, {"indexrelname", *index}};
     sink.Gauge("pg_index_bloat_bytes",
-               "Estimated bloat of the b-tree index in bytes (statistical estimate from the "
-               "catalogs; cached for bloat.ttl)",
+               "Bloat of the b-tree index in bytes (pgstatindex, or a statistical estimate from "
+               "the catalogs: see pg_bloat_method_info; cached for bloat.ttl)",
                labels, std::max(0.0, *bytes));
     sink.Gauge("pg_index_bloat_ratio",
-               "Estimated bloat as a share of the index's size, 0-1 (statistical estimate; cached "
-               "for bloat.ttl)",
+               "Bloat as a share of the index's size, 0-1 (pgstatindex or statistical estimate; "
+               "cached for bloat.ttl)",
                labels, Ratio(*ratio));
   }
 }

@@ -17,6 +17,21 @@ std::string TableBloatSql(const std::vector<std::string>& relids);
 // B-tree indexes of the given tables.
 std::string IndexBloatSql(const std::vector<std::string>& relids);
 
+// Measured bloat, for roles that may not read the tables (pg_monitor includes
+// pg_stat_scan_tables, which may call these): the quoted schema of the pgstattuple extension
+// when it is installed in this database and this role may execute pgstattuple_approx and
+// pgstatindex (no row otherwise).
+std::string PgstattupleSchemaSql();
+// Rows shaped like TableBloatSql's from pgstattuple_approx (a visibility-map-guided sample: it
+// reads only the pages not all-visible). Give it the largest tables only.
+std::string TableBloatApproxSql(const std::string& schema, const std::vector<std::string>& relids);
+// Rows shaped like IndexBloatSql's from pgstatindex (reads the whole index) for the b-tree
+// indexes of the given tables: bloat is the leaf density missing from the fillfactor.
+std::string IndexBloatPgstatindexSql(const std::string& schema,
+                                     const std::vector<std::string>& relids);
+// pg_bloat_method_info{datname,method} 1, method "pgstattuple" or "estimate".
+void EmitBloatMethod(const std::string& method, const std::string& datname, MetricSink& sink);
+
 // pg_table_bloat_bytes / pg_table_bloat_ratio{datname,schemaname,relname}. Returns how many
 // tables could not be estimated (hidden or missing statistics).
 int EmitTableBloat(const QueryResult& rows, const std::string& datname, MetricSink& sink);

@@ -42,43 +42,26 @@ double PositiveDuration(const ConfigNode& node, const char* key, double def, boo
   return v;
 }
 
-TargetConfig ParseTarget(const ConfigNode& node) {
-  node.ExpectKeys({"name", "dsn", "password", "password_file", "pool_size", "databases",
-                   "connect_timeout", "statement_timeout", "lock_timeout", "statements", "tables",
-                   "bloat", "queries"});
-  TargetConfig t;
-  t.name = node.RequiredString("name");
-  if (t.name.empty()) node.FailKey("name", "must not be empty");
-  t.dsn = node.RequiredString("dsn");
-  std::string error;
-  auto params = ParseDsn(t.dsn, &error);
-  if (!params) node.FailKey("dsn", "not a valid libpq connection string: " + error);
-  t.dsn_params = *params;
-  t.password = node.Secret("password");
-  if (node.Has("pool_size")) {
-    t.pool_size = node.Integer("pool_size", 0);
-    if (*t.pool_size < 1) node.FailKey("pool_size", "must be at least 1");
-  }
+void ParseDatabases(const ConfigNode& node, TargetConfig& t) {
   ConfigNode dbs = node.Child("databases");
-  if (!dbs.IsNull()) {
-    if (dbs.IsScalar() && dbs.AsString() == "all") {
-      t.all_databases = true;
-    } else if (dbs.IsSequence()) {
-      std::set<std::string> seen;
-      for (const auto& item : dbs.Items()) {
-        std::string db = item.AsString();
-        if (db.empty()) item.Fail("database name must not be empty");
-        if (!seen.insert(db).second) item.Fail("database listed twice");
-        t.databases.push_back(db);
-      }
-    } else {
-      dbs.Fail("expected `all` or a list of database names");
+  if (dbs.IsNull()) return;
+  if (dbs.IsScalar() && dbs.AsString() == "all") {
+    t.all_databases = true;
+  } else if (dbs.IsSequence()) {
+    std::set<std::string> seen;
+    for (const auto& item : dbs.Items()) {
+      std::string db = item.AsString();
+      if (db.empty()) item.Fail("database name must not be empty");
+      if (!seen.insert(db).second) item.Fail("database listed twice");
+      t.databases.push_back(db);
     }
+  } else {
+    dbs.Fail("expected `all` or a list of database names");
   }
-  t.session.connect_timeout_seconds = PositiveDuration(node, "connect_timeout", 5, false);
-  t.session.statement_timeout_seconds = PositiveDuration(node, "statement_timeout", 10, false);
-  t.session.lock_timeout_seconds = PositiveDuration(node, "lock_timeout", 2, false);
+}
 
+// statements:, tables:, database_sizes:, settings:.
+void ParseSections(const ConfigNode& node, TargetConfig& t) {
   ConfigNode st = node.Child("statements");
   if (!st.IsNull()) {
     st.ExpectKeys({"top", "query_text", "query_length"});
@@ -97,12 +80,35 @@ TargetConfig ParseTarget(const ConfigNode& node) {
     t.tables_ttl_seconds = PositiveDuration(tables, "ttl", 0, true);
     t.tables_sizes_ttl_seconds = PositiveDuration(tables, "sizes_ttl", 60, true);
   }
-  ConfigNode bloat = node.Child("bloat");
-  if (!bloat.IsNull()) {
-    bloat.ExpectKeys({"enabled", "ttl"});
-    t.bloat_enabled = bloat.Bool("enabled", true);
-    t.bloat_ttl_seconds = PositiveDuration(bloat, "ttl", 300, true);
+  ConfigNode sizes = node.Child("database_sizes");
+  if (!sizes.IsNull()) {
+    sizes.ExpectKeys({"ttl"});
+    t.database_sizes_ttl_seconds = PositiveDuration(sizes, "ttl", 60, true);
   }
+  ConfigNode settings = node.Child("settings");
+  if (!settings.IsNull()) {
+    settings.ExpectKeys({"ttl"});
+    t.settings_ttl_seconds = PositiveDuration(settings, "ttl", 600, true);
+  }
+}
+
+void ParseBloat(const ConfigNode& node, TargetConfig& t) {
+  ConfigNode bloat = node.Child("bloat");
+  if (bloat.IsNull()) return;
+  bloat.ExpectKeys({"enabled", "ttl", "method", "tables", "budget"});
+  t.bloat_enabled = bloat.Bool("enabled", true);
+  t.bloat_ttl_seconds = PositiveDuration(bloat, "ttl", 300, true);
+  const std::string method = bloat.String("method", "auto");
+  if (method == "estimate") {
+    t.bloat_method = BloatMethod::kEstimate;
+  } else if (method != "auto") {
+    bloat.FailKey("method", "expected `auto` or `estimate`");
+  }
+  t.bloat_tables = PositiveInt(bloat, "tables", 20, 1, 10000);
+  t.bloat_budget_seconds = PositiveDuration(bloat, "budget", 2, false);
+}
+
+void ParseQueries(const ConfigNode& node, TargetConfig& t) {
   std::set<std::string> names;
   for (const auto& q : node.Child("queries").Items()) {
     q.ExpectKeys({"name", "sql", "ttl", "timeout", "database"});
@@ -121,6 +127,32 @@ TargetConfig ParseTarget(const ConfigNode& node) {
     oq.timeout_seconds = PositiveDuration(q, "timeout", 5, false);
     t.queries.push_back(std::move(oq));
   }
+}
+
+TargetConfig ParseTarget(const ConfigNode& node) {
+  node.ExpectKeys({"name", "dsn", "password", "password_file", "pool_size", "databases",
+                   "connect_timeout", "statement_timeout", "lock_timeout", "statements", "tables",
+                   "bloat", "queries", "database_sizes", "settings"});
+  TargetConfig t;
+  t.name = node.RequiredString("name");
+  if (t.name.empty()) node.FailKey("name", "must not be empty");
+  t.dsn = node.RequiredString("dsn");
+  std::string error;
+  auto params = ParseDsn(t.dsn, &error);
+  if (!params) node.FailKey("dsn", "not a valid libpq connection string: " + error);
+  t.dsn_params = *params;
+  t.password = node.Secret("password");
+  if (node.Has("pool_size")) {
+    t.pool_size = node.Integer("pool_size", 0);
+    if (*t.pool_size < 1) node.FailKey("pool_size", "must be at least 1");
+  }
+  ParseDatabases(node, t);
+  t.session.connect_timeout_seconds = PositiveDuration(node, "connect_timeout", 5, false);
+  t.session.statement_timeout_seconds = PositiveDuration(node, "statement_timeout", 10, false);
+  t.session.lock_timeout_seconds = PositiveDuration(node, "lock_timeout", 2, false);
+  ParseSections(node, t);
+  ParseBloat(node, t);
+  ParseQueries(node, t);
   return t;
 }
 

@@ -19,8 +19,12 @@ struct OperatorQuery {
   double timeout_seconds = 5;
 };
 
+// How bloat is obtained: kAuto measures with pgstattuple where installed and usable, else
+// estimates; kEstimate always estimates from the catalogs.
+enum class BloatMethod { kAuto, kEstimate };
+
 // One validated entry of the `postgres:` section. Holds secrets (dsn, password): never print
-// it; use RedactDsn for the DSN.
+// it; Scrub(text, DsnSecrets(dsn)) hides the DSN's passwords in a message.
 struct TargetConfig {
   std::string name;
   std::string dsn;
@@ -40,6 +44,11 @@ struct TargetConfig {
   double tables_sizes_ttl_seconds = 60;  // which tables, and their exact sizes
   bool bloat_enabled = true;
   double bloat_ttl_seconds = 300;
+  BloatMethod bloat_method = BloatMethod::kAuto;
+  int bloat_tables = 20;                   // pgstattuple: the largest N tables only
+  double bloat_budget_seconds = 2;         // a refresh past this is cancelled; the cache is served
+  double database_sizes_ttl_seconds = 60;  // pg_database_size (0 = read at every scrape)
+  double settings_ttl_seconds = 600;       // pg_settings at the latest (else after a reload)
   std::vector<OperatorQuery> queries;
 };
 

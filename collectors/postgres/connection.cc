@@ -154,94 +154,178 @@ Status PgConnection::QueryEach(const std::string& sql, Clock::time_point deadlin
   return Run(sql, deadline, outs, false, sqlstate);
 }
 
+Status PgConnection::Lost(std::string message) {
+  Close();
+  return Status::Error(std::move(message));
+}
+
 Status PgConnection::Run(const std::string& sql, Clock::time_point deadline,
                          std::vector<QueryResult>* outs, bool last_only, std::string* sqlstate) {
   if (sqlstate != nullptr) sqlstate->clear();
   if (last_only) outs->assign(1, QueryResult{});
   timed_out_ = false;
   if (conn_ == nullptr) return Status::Error("not connected");
-  auto lost = [&](std::string message) {
-    Close();
-    return Status::Error(std::move(message));
-  };
   if (PQsendQuery(conn_, sql.c_str()) != 1) {
-    return lost("connection lost: " + OneLine(PQerrorMessage(conn_)));
+    return Lost("connection lost: " + OneLine(PQerrorMessage(conn_)));
   }
+  std::string error;
+  if (!Flush(deadline, &error)) return Lost(error);
+  Status first = Status::Ok();
+  std::string first_state, first_primary;
+  while (true) {
+    PGresult* res = nullptr;
+    if (!NextResult(deadline, &res, &error)) return Lost(error);
+    if (res == nullptr) break;
+    const bool tuples = PQresultStatus(res) == PGRES_TUPLES_OK;
+    QueryResult rows;
+    std::string state, primary;
+    Status st = Take(res, &rows, &state, &primary);
+    PQclear(res);
+    if (!st.ok()) {
+      if (first.ok()) {
+        first = st;
+        first_state = state;
+        first_primary = primary;
+      }
+    } else if (tuples && last_only) {
+      outs->front() = std::move(rows);
+    } else if (!last_only) {
+      outs->push_back(std::move(rows));
+    }
+  }
+  if (PQstatus(conn_) == CONNECTION_BAD) {
+    return Lost("connection lost: " +
+                (first.ok() ? OneLine(PQerrorMessage(conn_)) : first_primary));
+  }
+  if (!first.ok() && sqlstate != nullptr) *sqlstate = first_state;
+  return first;
+}
+
+bool PgConnection::Flush(Clock::time_point deadline, std::string* error) {
   // Push the query out; PQflush returns 1 while data remains.
   while (true) {
     const int r = PQflush(conn_);
-    if (r == 0) break;
-    if (r < 0) return lost("connection lost: " + OneLine(PQerrorMessage(conn_)));
+    if (r == 0) return true;
+    if (r < 0) {
+      *error = "connection lost: " + OneLine(PQerrorMessage(conn_));
+      return false;
+    }
     if (!Wait(true, deadline)) {
       timed_out_ = true;
-      return lost("query timed out (no answer before the deadline)");
+      *error = "query timed out (no answer before the deadline)";
+      return false;
     }
     if (PQconsumeInput(conn_) != 1) {
-      return lost("connection lost: " + OneLine(PQerrorMessage(conn_)));
+      *error = "connection lost: " + OneLine(PQerrorMessage(conn_));
+      return false;
     }
   }
-  std::string error, error_state;
-  while (true) {
-    while (PQisBusy(conn_) == 1) {
-      if (!Wait(false, deadline)) {
-        timed_out_ = true;
-        return lost("query timed out (no answer before the deadline)");
-      }
-      if (PQconsumeInput(conn_) != 1) {
-        return lost("connection lost: " + OneLine(PQerrorMessage(conn_)));
-      }
+}
+
+bool PgConnection::NextResult(Clock::time_point deadline, pg_result** res, std::string* error) {
+  while (PQisBusy(conn_) == 1) {
+    if (!Wait(false, deadline)) {
+      timed_out_ = true;
+      *error = "query timed out (no answer before the deadline)";
+      return false;
     }
-    PGresult* res = PQgetResult(conn_);
-    if (res == nullptr) break;
-    switch (PQresultStatus(res)) {
-      case PGRES_TUPLES_OK: {
-        if (!last_only) outs->emplace_back();
-        QueryResult* out = &outs->back();
-        out->columns.clear();
-        out->rows.clear();
-        const int ncols = PQnfields(res);
-        const int nrows = PQntuples(res);
-        out->columns.reserve(static_cast<size_t>(ncols));
-        for (int c = 0; c < ncols; ++c) out->columns.emplace_back(PQfname(res, c));
-        out->rows.reserve(static_cast<size_t>(nrows));
-        for (int r = 0; r < nrows; ++r) {
-          QueryResult::Row row;
-          row.reserve(static_cast<size_t>(ncols));
-          for (int c = 0; c < ncols; ++c) {
-            if (PQgetisnull(res, r, c)) {
-              row.emplace_back(std::nullopt);
-            } else {
-              row.emplace_back(
-                  std::string(PQgetvalue(res, r, c), static_cast<size_t>(PQgetlength(res, r, c))));
-            }
-          }
-          out->rows.push_back(std::move(row));
-        }
-        break;
+    if (PQconsumeInput(conn_) != 1) {
+      *error = "connection lost: " + OneLine(PQerrorMessage(conn_));
+      return false;
+    }
+  }
+  *res = PQgetResult(conn_);
+  return true;
+}
+
+Status PgConnection::Pipeline(const std::vector<std::string>& statements,
+                              Clock::time_point deadline, std::vector<Reply>* replies) {
+  replies->clear();
+  timed_out_ = false;
+  if (conn_ == nullptr) return Status::Error("not connected");
+  if (PQenterPipelineMode(conn_) != 1) {
+    return Status::Error("cannot enter pipeline mode: " + OneLine(PQerrorMessage(conn_)));
+  }
+  std::string error;
+  const auto start = Clock::now();
+  for (const auto& sql : statements) {
+    // A sync after each statement: each is its own transaction, so an error ends only its own.
+    if (PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1 ||
+        PQpipelineSync(conn_) != 1) {
+      return Lost("connection lost: " + OneLine(PQerrorMessage(conn_)));
+    }
+  }
+  if (!Flush(deadline, &error)) return Lost(error);
+  replies->resize(statements.size());
+  size_t syncs = 0;
+  int empty = 0;  // results of NULL in a row: two mean the connection has nothing more
+  while (syncs < statements.size()) {
+    PGresult* res = nullptr;
+    if (!NextResult(deadline, &res, &error)) return Lost(error);
+    if (res == nullptr) {
+      if (++empty > 1 || PQstatus(conn_) == CONNECTION_BAD) {
+        return Lost("connection lost: " + OneLine(PQerrorMessage(conn_)));
       }
-      case PGRES_COMMAND_OK:
-      case PGRES_EMPTY_QUERY:
-        if (!last_only) outs->emplace_back();
-        break;
-      default:
-        if (error.empty()) {
-          const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-          const char* primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-          error_state = state != nullptr ? state : "";
-          error = OneLine(primary != nullptr ? primary : PQresultErrorMessage(res));
-        }
-        break;
+      continue;
+    }
+    empty = 0;
+    if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+      ++syncs;
+    } else {
+      Reply& r = (*replies)[syncs];
+      if (r.seconds == 0) r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      Status st = Take(res, &r.rows, &r.sqlstate);
+      if (!st.ok() && r.status.ok()) r.status = st;
     }
     PQclear(res);
   }
-  if (PQstatus(conn_) == CONNECTION_BAD) {
-    return lost("connection lost: " + (error.empty() ? OneLine(PQerrorMessage(conn_)) : error));
-  }
-  if (!error.empty()) {
-    if (sqlstate != nullptr) *sqlstate = error_state;
-    return Status::Error(error_state.empty() ? error : error + " (SQLSTATE " + error_state + ")");
+  if (PQexitPipelineMode(conn_) != 1) {
+    return Lost("cannot leave pipeline mode: " + OneLine(PQerrorMessage(conn_)));
   }
   return Status::Ok();
+}
+
+Status PgConnection::Take(pg_result* res, QueryResult* out, std::string* sqlstate,
+                          std::string* primary_message) {
+  switch (PQresultStatus(res)) {
+    case PGRES_TUPLES_OK: {
+      out->columns.clear();
+      out->rows.clear();
+      const int ncols = PQnfields(res);
+      const int nrows = PQntuples(res);
+      out->columns.reserve(static_cast<size_t>(ncols));
+      for (int c = 0; c < ncols; ++c) out->columns.emplace_back(PQfname(res, c));
+      out->rows.reserve(static_cast<size_t>(nrows));
+      for (int r = 0; r < nrows; ++r) {
+        QueryResult::Row row;
+        row.reserve(static_cast<size_t>(ncols));
+        for (int c = 0; c < ncols; ++c) {
+          if (PQgetisnull(res, r, c)) {
+            row.emplace_back(std::nullopt);
+          } else {
+            row.emplace_back(
+                std::string(PQgetvalue(res, r, c), static_cast<size_t>(PQgetlength(res, r, c))));
+          }
+        }
+        out->rows.push_back(std::move(row));
+      }
+      return Status::Ok();
+    }
+    case PGRES_COMMAND_OK:
+    case PGRES_EMPTY_QUERY:
+      return Status::Ok();
+    case PGRES_PIPELINE_ABORTED:
+      return Status::Error("not run: an earlier statement of its transaction failed");
+    default: {
+      const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+      const char* primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+      std::string error_state = state != nullptr ? state : "";
+      std::string error = OneLine(primary != nullptr ? primary : PQresultErrorMessage(res));
+      if (sqlstate != nullptr) *sqlstate = error_state;
+      if (primary_message != nullptr) *primary_message = error;
+      return Status::Error(error_state.empty() ? error : error + " (SQLSTATE " + error_state + ")");
+    }
+  }
 }
 
 }  // namespace thoth::postgres

@@ -72,20 +72,6 @@ std::vector<std::pair<size_t, size_t>> KeywordPasswordSpans(std::string_view dsn
 
 }  // namespace
 
-std::string RedactDsn(std::string_view dsn) {
-  std::vector<std::pair<size_t, size_t>> spans = KeywordPasswordSpans(dsn);
-  if (IsUri(dsn)) {
-    if (auto span = UriPasswordSpan(dsn)) spans.push_back(*span);
-  }
-  // Replace from the back so earlier offsets stay valid.
-  std::sort(spans.begin(), spans.end());
-  std::string out(dsn);
-  for (auto it = spans.rbegin(); it != spans.rend(); ++it) {
-    out.replace(it->first, it->second, "***");
-  }
-  return out;
-}
-
 std::vector<std::string> DsnSecrets(std::string_view dsn) {
   std::vector<std::string> out;
   for (auto [start, len] : KeywordPasswordSpans(dsn)) {

@@ -16,12 +16,10 @@ using ConnParams = std::vector<std::pair<std::string, std::string>>;
 // message that never contains the password.
 std::optional<ConnParams> ParseDsn(const std::string& dsn, std::string* error);
 
-// The DSN with any password replaced by "***": the password of a URI's user info, a
-// `password=` URI query parameter, and a `password=` keyword (quoted or not).
-std::string RedactDsn(std::string_view dsn);
-
-// The passwords written in a DSN, as they appear in the raw text (for Scrub). Best effort on
-// malformed input, so that even a DSN libpq rejects cannot leak through its error message.
+// The passwords written in a DSN, as they appear in the raw text (for Scrub): the password of a
+// URI's user info, a `password=` URI query parameter, and a `password=` keyword (quoted or not).
+// Best effort on malformed input, so that even a DSN libpq rejects cannot leak through its
+// error message.
 std::vector<std::string> DsnSecrets(std::string_view dsn);
 
 // Replaces every occurrence of each non-empty secret in text with "***".

@@ -3,6 +3,7 @@
 #include <memory>
 #include <vector>
 
+#include "collectors/postgres/session.h"
 #include "exporter/collector.h"
 #include "exporter/config_reader.h"
 
@@ -17,5 +18,10 @@ namespace thoth::postgres {
 // PgConnection), so a hung server costs one scrape its deadline, never more.
 std::vector<std::shared_ptr<Collector>> MakeCollectors(const ConfigNode& root,
                                                        const CollectorEnv& env);
+// The same over sessions made by factory (unit tests replay recorded results through a fake);
+// nullptr = PgConnection.
+std::vector<std::shared_ptr<Collector>> MakeCollectorsWith(const ConfigNode& root,
+                                                           const CollectorEnv& env,
+                                                           SessionFactory factory);
 
 }  // namespace thoth::postgres

@@ -17,6 +17,32 @@ std::string ServerSql() {
          "WHERE e.extname = 'pg_stat_statements') AS pgss_schema";
 }
 
+namespace {
+
+constexpr char kPgssSchema[] =
+    "(SELECT quote_ident(n.nspname) FROM pg_catalog.pg_extension e "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
+    "WHERE e.extname = 'pg_stat_statements') AS pgss_schema";
+
+}  // namespace
+
+std::string ServerIdentitySql() {
+  return std::string(
+             "SELECT version() AS version, "
+             "extract(epoch FROM pg_postmaster_start_time())::float8 AS start_time, ") +
+         kPgssSchema;
+}
+
+std::string ServerStateSql() {
+  return std::string(
+             "SELECT pg_is_in_recovery() AS is_replica, "
+             "CASE WHEN NOT pg_is_in_recovery() THEN 0 "
+             "WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+             "ELSE GREATEST(0, extract(epoch FROM now() - pg_last_xact_replay_timestamp())) "
+             "END::float8 AS lag, ") +
+         kPgssSchema;
+}
+
 std::string ShortVersion(int v) {
   if (v <= 0) return "0.0.0";
   if (v >= 100000) return std::to_string(v / 10000) + "." + std::to_string(v % 100) + ".0";
@@ -87,8 +113,9 @@ void EmitDatabaseSize(const QueryResult& rows, MetricSink& sink) {
     const auto& datname = rows.Get(i, "datname");
     auto v = ParseNumber(rows.Get(i, "size"));
     if (!datname || !v) continue;
-    sink.Gauge("pg_database_size_bytes", "Disk space used by the database", {{"datname", *datname}},
-               *v);
+    sink.Gauge("pg_database_size_bytes",
+               "Disk space used by the database (read every database_sizes.ttl, default 1m)",
+               {{"datname", *datname}}, *v);
   }
 }
 

@@ -10,6 +10,11 @@ namespace thoth::postgres {
 // The server as a whole: version, start time, replica or not, replay lag, and the schema of the
 // pg_stat_statements extension in this database (NULL when not installed).
 std::string ServerSql();
+// ServerSql in two parts: what cannot change while a session lasts (version, start time; read
+// once per session) and what can (replica, lag), both with the pg_stat_statements schema.
+// EmitServer takes their rows side by side.
+std::string ServerIdentitySql();
+std::string ServerStateSql();
 // pg_static{version,short_version}, pg_postmaster_start_time_seconds, pg_replication_is_replica,
 // pg_replication_lag_seconds.
 void EmitServer(const QueryResult& rows, int server_version_num, MetricSink& sink);

@@ -1,10 +1,19 @@
 #include "collectors/postgres/settings.h"
 
+#include "collectors/postgres/config.h"
+
 namespace thoth::postgres {
 
-std::string SettingsSql() {
-  return "SELECT name, setting, COALESCE(unit, '') AS unit, vartype FROM pg_catalog.pg_settings "
-         "WHERE vartype IN ('bool', 'integer', 'real') ORDER BY name";
+std::string SettingsSql(const std::string& unless_loaded_at) {
+  std::string sql =
+      "SELECT name, setting, COALESCE(unit, '') AS unit, vartype, "
+      "pg_catalog.pg_conf_load_time()::text AS conf_load_time FROM pg_catalog.pg_settings "
+      "WHERE vartype IN ('bool', 'integer', 'real')";
+  // No column of pg_settings in the condition: the planner evaluates it once, before the scan.
+  if (!unless_loaded_at.empty()) {
+    sql += " AND pg_catalog.pg_conf_load_time()::text <> " + QuoteLiteral(unless_loaded_at);
+  }
+  return sql + " ORDER BY name";
 }
 
 namespace {

@@ -10,8 +10,10 @@
 
 namespace thoth::postgres {
 
-// Every numeric and boolean server setting.
-std::string SettingsSql();
+// Every numeric and boolean server setting, with pg_conf_load_time() as text in every row
+// (conf_load_time). Given the conf_load_time of an earlier read, returns no rows unless the
+// configuration was reloaded since: settings change only with a reload (or a restart).
+std::string SettingsSql(const std::string& unless_loaded_at = "");
 
 // pg_settings_<name> as postgres_exporter names it: '.' and '-' become '_', a setting with a
 // time unit is converted to seconds and gets `_seconds`, one with a memory unit to bytes and

@@ -215,7 +215,7 @@ sleep 15  # a few scrapes for rate() and increase()
 # Without a memory cgroup of our own the exporter has no limit to report: those queries may be
 # empty (listed as SKIP), everything else must return data.
 allow=()
-[ -z "$CGROUP" ] && allow=(--allow-empty-expr "container_spec_memory_limit_bytes")
+[ -z "$CGROUP" ] && allow=(--allow-empty-expr "container_spec_memory_limit_bytes|thoth_container_memory_working_set:ratio")
 deadline=$((SECONDS + 60))
 while :; do
   node "$THOTH_SRC/tests/alerts/check_dashboard_queries.js" "$PROM" --rate-interval 15s --range 1m \

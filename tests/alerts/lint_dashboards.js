@@ -2,8 +2,8 @@
 // instance variables; panels on $datasource with title, description and unit; every selector
 // filtered by job and instance; $__rate_interval in rate(); counters only inside rate() or
 // increase()), plus this project's own: stable uids and tags, the documented thresholds drawn
-// on the overview, a row per MEM code with the manual's text and a runbook link that exists,
-// and the committed JSON equal to what dashboards/src/build.js generates.
+// on the overview, a row per MEM code with the manual's text and a runbook link that exists.
+// (That the committed JSON is what the mixin renders is mixin_rendered's check: tests/mixin.)
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -14,11 +14,8 @@ const c = new Checker('dashboard lint');
 const dir = path.join(SOURCE_DIR, 'dashboards');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 const anchors = markdownAnchors(path.join(SOURCE_DIR, 'docs', 'runbooks.md'));
-const {DASHBOARDS, render} = require(path.join(dir, 'src', 'build.js'));
 
 c.check(files.length >= 7, `expected 7 dashboards, found ${files.length}`);
-c.check(JSON.stringify(files) === JSON.stringify(Object.keys(DASHBOARDS).sort()),
-  `dashboards/*.json (${files}) differ from those build.js generates (${Object.keys(DASHBOARDS)})`);
 
 const uids = new Set();
 const titles = new Set();
@@ -34,7 +31,6 @@ for (const f of files) {
   }
   all[f] = d;
   const where = `${f}`;
-  c.check(DASHBOARDS[f] && render(DASHBOARDS[f]) === text, `${where}: differs from the output of dashboards/src/build.js (edit the source, then run it)`);
   c.check(/^thoth-[a-z0-9-]+$/.test(d.uid || ''), `${where}: uid "${d.uid}" must be stable and look like thoth-<name>`);
   c.check(!uids.has(d.uid), `${where}: uid ${d.uid} used twice`);
   c.check(!titles.has(d.title), `${where}: title ${d.title} used twice`);

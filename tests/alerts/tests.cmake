@@ -22,3 +22,15 @@ set_tests_properties(alerts_e2e PROPERTIES LABELS "alerts;integration" RUN_SERIA
 add_test(NAME alerts_stack_e2e COMMAND bash ${THOTH_ALERTS_TESTS}/stack_e2e.sh $<TARGET_FILE:exporter>)
 set_tests_properties(alerts_stack_e2e PROPERTIES LABELS "alerts;integration;e2e" RUN_SERIAL TRUE
   TIMEOUT 600 SKIP_RETURN_CODE 77)
+
+# The monitoring mixin (mixin/): alerts/ and dashboards/ are what it renders; its thresholds are
+# the exporter's built-in defaults (print_thresholds prints thoth::Thresholds{}); rendered with
+# another _config (selectors, label names, thresholds) its output follows. Needs jsonnet and
+# python3-yaml (scripts/packages/alerts.txt).
+add_executable(print_thresholds ${THOTH_ALERTS_TESTS}/print_thresholds.cc)
+add_test(NAME mixin_rendered COMMAND python3 ${CMAKE_SOURCE_DIR}/mixin/render.py --check)
+add_test(NAME mixin_thresholds
+         COMMAND python3 ${THOTH_ALERTS_TESTS}/mixin_test.py thresholds $<TARGET_FILE:print_thresholds>)
+add_test(NAME mixin_config COMMAND python3 ${THOTH_ALERTS_TESTS}/mixin_test.py config)
+set_tests_properties(mixin_rendered mixin_thresholds mixin_config PROPERTIES LABELS alerts
+  TIMEOUT 180)

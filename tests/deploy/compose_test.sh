@@ -124,6 +124,11 @@ for c in stack thoth-exporter; do
   openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=localhost" \
     -keyout "$ngx/conf/tls/$c.key" -out "$ngx/conf/tls/$c.crt" 2>/dev/null
 done
+# nginx's client certificate for the exporter's native TLS (upstream.conf, tls/README.md).
+mkdir -p "$ngx/conf/tls/scraper"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=prometheus" \
+  -keyout "$ngx/conf/tls/scraper/client.key" -out "$ngx/conf/tls/scraper/client.crt" 2>/dev/null
+cp "$ngx/conf/tls/scraper/client.crt" "$ngx/conf/tls/scraper/ca.crt"
 printf 'prometheus:%s\n' "$(openssl passwd -apr1 test)" >"$ngx/conf/thoth-exporter.htpasswd"
 cp nginx/stack.conf nginx/upstream.conf "$SRC/deploy/nginx/thoth-exporter.conf" "$ngx/conf/"
 printf '127.0.0.1 localhost thoth-api grafana thoth-exporter\n' >"$ngx/hosts"

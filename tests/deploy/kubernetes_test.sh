@@ -75,12 +75,23 @@ check "helm template (everything enabled, chart-made secret)" render all \
   --set secrets.values.chroma_token=t
 check "helm template (monitoring objects off)" render minimal \
   --set serviceMonitor.enabled=false,prometheusRule.enabled=false
+check "helm template (native TLS with client certificates)" render tls --set tls.enabled=true \
+  --set serviceMonitor.tlsConfig.serverName=thoth-exporter \
+  --set serviceMonitor.tlsConfig.ca.secret.name=scraper,serviceMonitor.tlsConfig.ca.secret.key=ca.crt \
+  --set serviceMonitor.tlsConfig.cert.secret.name=scraper \
+  --set serviceMonitor.tlsConfig.cert.secret.key=tls.crt \
+  --set serviceMonitor.tlsConfig.keySecret.name=scraper,serviceMonitor.tlsConfig.keySecret.key=tls.key
 check "rendered chart, defaults: schemas, strict fields, hardening" \
   validate "$TMP/helm-defaults.yaml"
 # The PodMonitor selects sidecars of other workloads: validated together with the example.
 check "rendered chart, everything enabled (with the sidecar example)" \
   validate "$TMP/helm-all.yaml" deploy/kubernetes/examples/sidecar.yaml
 check "rendered chart, monitoring objects off" validate "$TMP/helm-minimal.yaml"
+check "rendered chart, native TLS: schemas, TCP probes, https ServiceMonitor, web config" bash -c '
+  node tests/deploy/validate-k8s.mjs "$1" &&
+  grep -q -- "--web.config.file=/etc/thoth-exporter-web/web.yml" "$1" &&
+  grep -q "client_auth_type: RequireAndVerifyClientCert" "$1" &&
+  grep -q "scheme: https" "$1" && grep -q "secretName: thoth-exporter-tls" "$1"' _ "$TMP/helm-tls.yaml"
 
 check "chart: ConfigMap holds values.config, objects present as enabled" python3 - "$TMP" "$chart" <<'PY'
 import sys, yaml

@@ -156,7 +156,11 @@ for (const { o, spec } of podSpecs()) {
       findings.push(`${at}: capabilities are not dropped (drop: [ALL])`);
     }
     if (c.securityContext?.capabilities?.add?.length) findings.push(`${at}: adds capabilities`);
+    // Serving native TLS that requires client certificates (a web config), the kubelet, which
+    // has none, can only check that the port accepts: a TCP probe on the metrics port.
+    const nativeTls = (c.args ?? []).some((a) => String(a).startsWith("--web.config.file="));
     for (const probe of ["livenessProbe", "readinessProbe"]) {
+      if (nativeTls && c[probe]?.tcpSocket?.port === "http-metrics") continue;
       if (c[probe]?.httpGet?.path !== "/health") findings.push(`${at}: ${probe} is not /health`);
     }
     for (const kind of ["requests", "limits"]) {

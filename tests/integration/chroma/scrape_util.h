@@ -14,6 +14,7 @@
 #include "exporter/collector.h"
 #include "exporter/memory_errors.h"
 #include "exporter/metric_sink.h"
+#include "tests/test_fixtures.h"
 
 namespace thoth::chroma {
 
@@ -25,12 +26,10 @@ struct Scraped {
 
   // NaN when absent.
   double Value(const std::string& name, const Labels& labels = {}) const {
-    double v = 0;
-    return FindSample(families, name, labels, &v) ? v : std::nan("");
+    return thoth::Value(families, name, labels);
   }
   bool Has(const std::string& name, const Labels& labels = {}) const {
-    double v = 0;
-    return FindSample(families, name, labels, &v);
+    return thoth::Has(families, name, labels);
   }
   std::size_t Count(const std::string& name) const {
     for (const auto& f : families) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <thread>
 
 namespace thoth::testing {
@@ -39,13 +40,30 @@ bool ExporterProcess::Start(const std::string& config_yaml,
 
 void ExporterProcess::Stop() { process_.Stop(15, std::chrono::seconds(10)); }
 
+bool WriteSelfSignedTlsWebConfig(const std::string& dir) {
+  const std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
+      "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
+      dir + "/tls.key -out " + dir + "/tls.crt 2>/dev/null";
+  if (std::system(cmd.c_str()) != 0) return false;
+  std::ofstream(dir + "/web.yml") << "tls_server_config:\n  cert_file: tls.crt\n"
+                                     "  key_file: tls.key\n";
+  return true;
+}
+
+std::string ExporterProcess::BaseUrl() const {
+  return (tls_ca_file_.empty() ? "http://127.0.0.1:" : "https://127.0.0.1:") +
+         std::to_string(port_);
+}
+
 HttpResponse ExporterProcess::Request(const std::string& path,
                                       const std::vector<std::string>& headers,
                                       const std::string& method, double timeout_seconds) {
   HttpClient client;
   HttpRequest req;
   req.method = method;
-  req.url = "http://127.0.0.1:" + std::to_string(port_) + path;
+  req.url = BaseUrl() + path;
+  req.ca_file = tls_ca_file_;
   req.headers = headers;
   req.timeout_seconds = timeout_seconds;
   req.connect_timeout_seconds = 2;

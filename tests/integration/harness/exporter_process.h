@@ -21,6 +21,12 @@ class ExporterProcess {
   bool Start(const std::string& config_yaml, const std::vector<std::string>& extra_args = {},
              const std::map<std::string, std::string>& env = {});
   void Stop();
+  // Talk https to the exporter from now on, trusting ca_file (the exporter is started with a
+  // web config whose tls_server_config does not require client certificates).
+  void UseTls(const std::string& ca_file) { tls_ca_file_ = ca_file; }
+  // "http://127.0.0.1:PORT" or "https://127.0.0.1:PORT".
+  std::string BaseUrl() const;
+  const std::string& tls_ca_file() const { return tls_ca_file_; }
   // Rewrites the config file (for reload tests).
   void WriteConfig(const std::string& config_yaml);
 
@@ -39,8 +45,14 @@ class ExporterProcess {
  private:
   std::string dir_;
   int port_ = 0;
+  std::string tls_ca_file_;
   ChildProcess process_;
 };
+
+// Makes a self-signed certificate for 127.0.0.1 (dir/tls.crt, dir/tls.key, with openssl) and
+// dir/web.yml serving TLS with it, no client certificate asked. Returns false if openssl fails.
+// Then: start with "--web.config.file=" + dir + "/web.yml" and UseTls(dir + "/tls.crt").
+bool WriteSelfSignedTlsWebConfig(const std::string& dir);
 
 // Runs the exporter binary to completion with args (e.g. --once), returns its exit code and
 // output.

@@ -2,11 +2,17 @@
 // requests, thousands of connections, malformed /probe parameters and a password-guessing
 // flood. Throughout, a well-behaved client (Prometheus) must get /metrics within its scrape
 // deadline, memory must stay bounded and nothing may crash. Everything stays on 127.0.0.1.
+//
+// With THOTH_HOSTILE_TLS=1 the Hostile suite runs against the exporter serving TLS
+// (tls_server_config): the scrapes are https, the hostile clients complete a TLS handshake and
+// then misbehave inside it, and the thousands of silent connections never finish theirs.
 #include <arpa/inet.h>
 #include <crypt.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -15,6 +21,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,6 +42,31 @@ constexpr double kScrapeDeadlineSeconds = 10;
 const char* kConfig = "exporter: {scrape_timeout: 5s}\n";
 const std::vector<std::string> kArgs = {"--no-collector.container", "--no-collector.filesystem"};
 
+// TLS mode: the client context, and the TLS session of each blocking connection Dial made.
+SSL_CTX* g_tls = nullptr;
+std::mutex g_ssl_mu;
+std::map<int, SSL*> g_ssl;
+
+SSL* SslOf(int fd) {
+  std::lock_guard<std::mutex> lock(g_ssl_mu);
+  auto it = g_ssl.find(fd);
+  return it == g_ssl.end() ? nullptr : it->second;
+}
+
+void Close(int fd) {
+  SSL* ssl = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(g_ssl_mu);
+    auto it = g_ssl.find(fd);
+    if (it != g_ssl.end()) {
+      ssl = it->second;
+      g_ssl.erase(it);
+    }
+  }
+  if (ssl != nullptr) SSL_free(ssl);
+  close(fd);
+}
+
 double Since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -49,11 +83,30 @@ int Dial(int port, bool nonblocking = false) {
     close(fd);
     return -1;
   }
+  if (g_tls != nullptr && !nonblocking) {
+    SSL* ssl = SSL_new(g_tls);
+    SSL_set_fd(ssl, fd);
+    if (SSL_connect(ssl) != 1) {
+      SSL_free(ssl);
+      close(fd);
+      return -1;
+    }
+    std::lock_guard<std::mutex> lock(g_ssl_mu);
+    g_ssl[fd] = ssl;
+  }
   return fd;
 }
 
 bool SendAll(int fd, const std::string& data) {
   size_t off = 0;
+  if (SSL* ssl = SslOf(fd)) {
+    while (off < data.size()) {
+      int n = SSL_write(ssl, data.data() + off, static_cast<int>(data.size() - off));
+      if (n <= 0) return false;
+      off += static_cast<size_t>(n);
+    }
+    return true;
+  }
   while (off < data.size()) {
     ssize_t n = send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
     if (n <= 0) return false;
@@ -66,10 +119,14 @@ bool SendAll(int fd, const std::string& data) {
 std::string ReadAll(int fd, std::chrono::milliseconds timeout) {
   std::string out;
   char buf[8192];
+  SSL* ssl = SslOf(fd);
   while (out.size() < (1 << 20)) {
     pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) break;
-    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if ((ssl == nullptr || SSL_pending(ssl) == 0) &&
+        poll(&p, 1, static_cast<int>(timeout.count())) <= 0) {
+      break;
+    }
+    ssize_t n = ssl != nullptr ? SSL_read(ssl, buf, sizeof buf) : recv(fd, buf, sizeof buf, 0);
     if (n <= 0) break;
     out.append(buf, static_cast<size_t>(n));
   }
@@ -83,7 +140,7 @@ int RawStatus(int port, const std::string& request) {
   if (fd < 0) return -1;
   SendAll(fd, request);  // the server may close before reading it all
   std::string reply = ReadAll(fd, std::chrono::seconds(20));
-  close(fd);
+  Close(fd);
   int status = 0;
   if (reply.rfind("HTTP/1.", 0) == 0 && reply.size() >= 12) status = std::atoi(reply.c_str() + 9);
   return status;
@@ -96,7 +153,8 @@ double Scrape(ExporterProcess& exporter, const std::vector<std::string>& headers
   auto start = Clock::now();
   HttpClient client;
   HttpRequest req;
-  req.url = "http://127.0.0.1:" + std::to_string(exporter.port()) + "/metrics";
+  req.url = exporter.BaseUrl() + "/metrics";
+  req.ca_file = exporter.tls_ca_file();
   req.headers = headers;
   req.connect_timeout_seconds = kScrapeDeadlineSeconds;
   req.timeout_seconds = kScrapeDeadlineSeconds;
@@ -138,7 +196,18 @@ class Hostile : public ::testing::Test {
     lim.rlim_cur = std::min<rlim_t>(lim.rlim_max, 16384);
     setrlimit(RLIMIT_NOFILE, &lim);
     exporter_ = new ExporterProcess;
-    ASSERT_TRUE(exporter_->Start(kConfig, kArgs)) << exporter_->Log();
+    std::vector<std::string> args = kArgs;
+    const char* tls = std::getenv("THOTH_HOSTILE_TLS");
+    if (tls != nullptr && std::string(tls) == "1") {
+      signal(SIGPIPE, SIG_IGN);  // SSL_write to a connection the exporter dropped
+      ASSERT_TRUE(WriteSelfSignedTlsWebConfig(exporter_->dir()));
+      args.push_back("--web.config.file=" + exporter_->dir() + "/web.yml");
+      exporter_->UseTls(exporter_->dir() + "/tls.crt");
+      g_tls = SSL_CTX_new(TLS_client_method());  // the server's robustness is tested, not its
+      SSL_CTX_set_verify(g_tls, SSL_VERIFY_NONE, nullptr);  // certificate
+      std::printf("over TLS\n");
+    }
+    ASSERT_TRUE(exporter_->Start(kConfig, args)) << exporter_->Log();
     // Warm up, then remember the footprint the whole suite is judged against.
     for (int i = 0; i < 5; ++i) Scrape(*exporter_);
     rss_start_ = ResidentBytes(exporter_->pid());
@@ -191,7 +260,7 @@ TEST_F(Hostile, SlowClientsDoNotStarveScrapes) {
           for (int& fd : fds) {
             if (fd >= 0 &&
                 !SendAll(fd, std::string(1, line[std::min<size_t>(second, line.size() - 1)]))) {
-              close(fd);
+              Close(fd);
               fd = -1;
               ++dropped;
             }
@@ -201,7 +270,7 @@ TEST_F(Hostile, SlowClientsDoNotStarveScrapes) {
       },
       &scrapes);
   for (int fd : fds) {
-    if (fd >= 0) close(fd);
+    if (fd >= 0) Close(fd);
   }
   std::printf("%d slow clients for 25 s: %d scrapes, worst %.3f s, %d slow clients dropped\n",
               kSlow, scrapes, worst, dropped);
@@ -222,7 +291,7 @@ TEST_F(Hostile, IdleKeepAliveConnectionsDoNotStarveScrapes) {
   int scrapes = 0;
   double worst = WorstScrapeDuring(
       *exporter_, [] { std::this_thread::sleep_for(std::chrono::seconds(12)); }, &scrapes);
-  for (int fd : fds) close(fd);
+  for (int fd : fds) Close(fd);
   std::printf("%d idle keep-alive clients: %d scrapes, worst %.3f s\n", kIdle, scrapes, worst);
   EXPECT_GE(worst, 0) << "a scrape failed";
   EXPECT_LT(worst, kScrapeDeadlineSeconds);
@@ -270,7 +339,7 @@ TEST_F(Hostile, ThousandsOfConnections) {
           (void)send(fds[i], "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 33, MSG_NOSIGNAL);
         }
         std::this_thread::sleep_for(std::chrono::seconds(5));
-        for (int fd : fds) close(fd);
+        for (int fd : fds) Close(fd);
         std::this_thread::sleep_for(std::chrono::seconds(3));
       },
       &scrapes);

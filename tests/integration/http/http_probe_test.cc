@@ -9,6 +9,7 @@
 #include "exporter/scrape_engine.h"
 #include "gtest/gtest.h"
 #include "tests/integration/http/servers.h"
+#include "tests/test_fixtures.h"
 
 namespace thoth::http {
 namespace {
@@ -39,8 +40,7 @@ struct Outcome {
   double elapsed = 0;
 
   double Value(const std::string& name, const Labels& labels = {}) const {
-    double v = NAN;
-    return FindSample(families, name, labels, &v) ? v : NAN;
+    return thoth::Value(families, name, labels);
   }
 };
 

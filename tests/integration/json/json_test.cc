@@ -17,6 +17,7 @@
 #include "tests/integration/harness/exporter_process.h"
 #include "tests/integration/harness/http_test_server.h"
 #include "tests/integration/harness/process.h"
+#include "tests/test_fixtures.h"
 
 namespace thoth::json {
 namespace {
@@ -34,14 +35,6 @@ class Servers : public ::testing::Environment {
 };
 const auto* const kServers = ::testing::AddGlobalTestEnvironment(new Servers);
 
-std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(THOTH_FIXTURES_DIR) + "/json/" + name, std::ios::binary);
-  EXPECT_TRUE(in) << name;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 // The test server's URL that answers `body` with `extra` query parameters.
 std::string Answering(const std::string& body, const std::string& extra = "") {
   return server->Url("/respond?body=" + UrlEncode(body) + extra);
@@ -54,8 +47,7 @@ struct Scraped {
   std::vector<HealthCheck> checks;
 
   double Value(const std::string& name, const Labels& labels = {}) const {
-    double v = 0;
-    return FindSample(families, name, labels, &v) ? v : std::nan("");
+    return thoth::Value(families, name, labels);
   }
   std::string Text() const { return SerializeText(families); }
 };
@@ -110,7 +102,7 @@ void ExpectDown(const Scraped& s, const std::string& says, double within_seconds
 }
 
 TEST(JsonCollector, MemoryStatisticsBecomeGauges) {
-  Scraped s = Scrape(Answering(Fixture("memory_stats.json")));
+  Scraped s = Scrape(Answering(Fixture("json/memory_stats.json")));
   ASSERT_TRUE(s.status.ok()) << s.status.message();
   EXPECT_EQ(s.Value("json_up", {{"target", "s"}}), 1);
   EXPECT_EQ(s.Value("json_series"), 26);
@@ -134,7 +126,7 @@ TEST(JsonCollector, MemoryStatisticsBecomeGauges) {
 }
 
 TEST(JsonCollector, MappingsAndMaxSeries) {
-  Scraped s = Scrape(Answering(Fixture("memory_stats.json")), R"(    max_series: 4
+  Scraped s = Scrape(Answering(Fixture("json/memory_stats.json")), R"(    max_series: 4
     mappings:
       - {pointer: /memory/total_entities, name: entities, help: "Entities held."}
       - {pointer: /agents/*/memories, name: agent_memories, labels_from: {agent: name}}
@@ -162,7 +154,7 @@ TEST(JsonCollector, MappingsAndMaxSeries) {
 }
 
 TEST(JsonCollector, HostileKeysStillMakeAValidExposition) {
-  Scraped s = Scrape(Answering(Fixture("hostile_values.json")), R"(    mappings:
+  Scraped s = Scrape(Answering(Fixture("json/hostile_values.json")), R"(    mappings:
       - {pointer: /*, name: value, key_labels: [key]}
 )");
   ASSERT_TRUE(s.status.ok()) << s.status.message();
@@ -197,13 +189,14 @@ TEST(JsonCollector, AHungServerIsDownWithinTheScrapeDeadline) {
 
 TEST(JsonCollector, AServerThatStallsMidBodyIsDown) {
   Scraped s =
-      Scrape(Answering(Fixture("memory_stats.json"), "&stall_ms=20000"), "    timeout: 1s\n");
+      Scrape(Answering(Fixture("json/memory_stats.json"), "&stall_ms=20000"), "    timeout: 1s\n");
   ExpectDown(s, "", 2);
 }
 
 TEST(JsonCollector, LyingServersAreDown) {
-  ExpectDown(Scrape(Answering(Fixture("bad_gateway.html"), "&content_type=text/html")), "not JSON");
-  ExpectDown(Scrape(Answering(Fixture("truncated.json"))), "not JSON");
+  ExpectDown(Scrape(Answering(Fixture("json/bad_gateway.html"), "&content_type=text/html")),
+             "not JSON");
+  ExpectDown(Scrape(Answering(Fixture("json/truncated.json"))), "not JSON");
   ExpectDown(Scrape(Answering("{\"a\": \"\xff\xfe\"}")), "not JSON");
   ExpectDown(Scrape(Answering("{\"a\": NaN}")), "not JSON");
   ExpectDown(Scrape(Answering("{\"a\": 1e999}")), "not JSON");
@@ -248,7 +241,7 @@ TEST(JsonCollector, TheEmbeddedDefaultWatchesTheMemoryServiceStatistics) {
     return rows;
   };
 
-  const std::string up = Answering(Fixture("memory_stats.json"), "&path=");
+  const std::string up = Answering(Fixture("json/memory_stats.json"), "&path=");
   testing::RunResult once = testing::RunExporter(only_json, {{"LETTA_SERVER_URL", up}});
   auto rows = json_rows(once.output);
   EXPECT_EQ(rows["reachable"].second, "OK") << once.output;

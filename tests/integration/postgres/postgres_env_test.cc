@@ -5,6 +5,7 @@
 #include "collectors/postgres/postgres_collector.h"
 #include "exporter/config_reader.h"
 #include "gtest/gtest.h"
+#include "tests/test_fixtures.h"
 
 namespace thoth::testing {
 
@@ -31,14 +32,11 @@ const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new PgEnvir
 PostgresServer& Pg() { return *g_server; }
 
 double Scrape::Value(const std::string& name, const Labels& labels) const {
-  double v = 0;
-  if (!FindSample(families, name, labels, &v)) return std::nan("");
-  return v;
+  return thoth::Value(families, name, labels);
 }
 
 bool Scrape::Has(const std::string& name, const Labels& labels) const {
-  double v = 0;
-  return FindSample(families, name, labels, &v);
+  return thoth::Has(families, name, labels);
 }
 
 std::string Scrape::Text() const { return SerializeText(families); }

@@ -11,6 +11,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/integration/harness/exporter_process.h"
 #include "tests/integration/harness/redis_server.h"
+#include "tests/test_fixtures.h"
 
 namespace thoth::testing {
 namespace {
@@ -82,15 +83,11 @@ Scrape Collect(Collector& c, std::chrono::milliseconds deadline = 5000ms) {
 }
 
 double Value(const Scrape& s, const std::string& name, const Labels& labels = {}) {
-  double v = NAN;
-  EXPECT_TRUE(FindSample(s.families, name, labels, &v)) << name;
-  return v;
+  EXPECT_TRUE(thoth::Has(s.families, name, labels)) << name;
+  return thoth::Value(s.families, name, labels);
 }
 
-bool Has(const Scrape& s, const std::string& name) {
-  double v;
-  return FindSample(s.families, name, {}, &v);
-}
+bool Has(const Scrape& s, const std::string& name) { return thoth::Has(s.families, name); }
 
 std::string AdminTarget(const std::string& extra = "") {
   return "redis: [{name: cache, address: '" + g_server->address() + "', password_file: " + g_dir +

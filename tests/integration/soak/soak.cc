@@ -564,10 +564,16 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
   std::vector<ExtraSessions> pg_extra;
 
   ExporterProcess exporter;
-  ASSERT_TRUE(exporter.Start(Config(deps, 0, log_writer),
-                             {"--no-collector.container", "--no-collector.filesystem",
-                              "--no-collector.process", "--log.level=debug"}))
-      << exporter.Log();
+  std::vector<std::string> args = {"--no-collector.container", "--no-collector.filesystem",
+                                   "--no-collector.process", "--log.level=debug"};
+  // THOTH_SOAK_TLS=1: the same soak with every scrape and reload over the exporter's native TLS.
+  if (const char* tls = std::getenv("THOTH_SOAK_TLS"); tls != nullptr && std::string(tls) == "1") {
+    ASSERT_TRUE(WriteSelfSignedTlsWebConfig(exporter.dir()));
+    args.push_back("--web.config.file=" + exporter.dir() + "/web.yml");
+    exporter.UseTls(exporter.dir() + "/tls.crt");
+    std::printf("  over TLS\n");
+  }
+  ASSERT_TRUE(exporter.Start(Config(deps, 0, log_writer), args)) << exporter.Log();
 
   const WallClock clock;
   const auto origin = clock.origin();

@@ -7,34 +7,40 @@
 namespace thoth {
 namespace {
 
+// The expansion, or "error: <why>".
+std::string Expanded(std::string_view text) {
+  StatusOr<std::string> s = ExpandEnv(text);
+  return s.ok() ? s.value() : "error: " + s.status().message();
+}
+
 TEST(ExpandEnv, ExpandsSetAndDefaultedVariables) {
   setenv("THOTH_TEST_VAR", "value", 1);
   unsetenv("THOTH_TEST_UNSET");
-  EXPECT_EQ(ExpandEnv("a ${THOTH_TEST_VAR} b"), "a value b");
-  EXPECT_EQ(ExpandEnv("${THOTH_TEST_UNSET:-fallback}"), "fallback");
-  EXPECT_EQ(ExpandEnv("${THOTH_TEST_VAR:-fallback}"), "value");
-  EXPECT_EQ(ExpandEnv("cost $$5"), "cost $5");
-  EXPECT_EQ(ExpandEnv("plain $HOME"), "plain $HOME");
+  EXPECT_EQ(Expanded("a ${THOTH_TEST_VAR} b"), "a value b");
+  EXPECT_EQ(Expanded("${THOTH_TEST_UNSET:-fallback}"), "fallback");
+  EXPECT_EQ(Expanded("${THOTH_TEST_VAR:-fallback}"), "value");
+  EXPECT_EQ(Expanded("cost $$5"), "cost $5");
+  EXPECT_EQ(Expanded("plain $HOME"), "plain $HOME");
 }
 
 TEST(ExpandEnv, UnsetWithoutDefaultIsAnError) {
   unsetenv("THOTH_TEST_UNSET");
-  EXPECT_THROW(ExpandEnv("${THOTH_TEST_UNSET}"), std::invalid_argument);
-  EXPECT_THROW(ExpandEnv("${UNCLOSED"), std::invalid_argument);
+  EXPECT_FALSE(ExpandEnv("${THOTH_TEST_UNSET}").ok());
+  EXPECT_FALSE(ExpandEnv("${UNCLOSED").ok());
 }
 
 TEST(ExpandEnv, NestedDefaultsTakeTheFirstSetVariable) {
   unsetenv("THOTH_TEST_LETTA");
   unsetenv("THOTH_TEST_SERVER");
   const char* text = "${THOTH_TEST_LETTA:-${THOTH_TEST_SERVER:-http://localhost:8283}}/health";
-  EXPECT_EQ(ExpandEnv(text), "http://localhost:8283/health");
+  EXPECT_EQ(Expanded(text), "http://localhost:8283/health");
   setenv("THOTH_TEST_SERVER", "http://memory:8283", 1);
-  EXPECT_EQ(ExpandEnv(text), "http://memory:8283/health");
+  EXPECT_EQ(Expanded(text), "http://memory:8283/health");
   setenv("THOTH_TEST_LETTA", "http://letta:9000", 1);
-  EXPECT_EQ(ExpandEnv(text), "http://letta:9000/health");
+  EXPECT_EQ(Expanded(text), "http://letta:9000/health");
   // Empty counts as unset, as in the shell's ${VAR:-default}.
   setenv("THOTH_TEST_LETTA", "", 1);
-  EXPECT_EQ(ExpandEnv(text), "http://memory:8283/health");
+  EXPECT_EQ(Expanded(text), "http://memory:8283/health");
   unsetenv("THOTH_TEST_LETTA");
   unsetenv("THOTH_TEST_SERVER");
 }
@@ -42,42 +48,42 @@ TEST(ExpandEnv, NestedDefaultsTakeTheFirstSetVariable) {
 TEST(ExpandEnv, NestedDefaultsKeepTheTextAroundThem) {
   unsetenv("THOTH_TEST_UNSET");
   unsetenv("THOTH_TEST_UNSET2");
-  EXPECT_EQ(ExpandEnv("a ${THOTH_TEST_UNSET:-b ${THOTH_TEST_UNSET2:-c} d} e"), "a b c d e");
-  EXPECT_EQ(ExpandEnv("${THOTH_TEST_UNSET:-x}}"), "x}");
-  EXPECT_EQ(ExpandEnv("${THOTH_TEST_UNSET:-$$}"), "$");
-  EXPECT_EQ(ExpandEnv("${THOTH_TEST_UNSET:-}"), "");
-  EXPECT_EQ(ExpandEnv("${THOTH_TEST_UNSET:-${THOTH_TEST_UNSET2:-1}${THOTH_TEST_UNSET2:-2}}"), "12");
+  EXPECT_EQ(Expanded("a ${THOTH_TEST_UNSET:-b ${THOTH_TEST_UNSET2:-c} d} e"), "a b c d e");
+  EXPECT_EQ(Expanded("${THOTH_TEST_UNSET:-x}}"), "x}");
+  EXPECT_EQ(Expanded("${THOTH_TEST_UNSET:-$$}"), "$");
+  EXPECT_EQ(Expanded("${THOTH_TEST_UNSET:-}"), "");
+  EXPECT_EQ(Expanded("${THOTH_TEST_UNSET:-${THOTH_TEST_UNSET2:-1}${THOTH_TEST_UNSET2:-2}}"), "12");
 }
 
 TEST(ExpandEnv, AnUnusedDefaultIsNotExpanded) {
   setenv("THOTH_TEST_VAR", "value", 1);
   unsetenv("THOTH_TEST_UNSET");
   // The inner variable has no default and is unset, but the outer one is set.
-  EXPECT_EQ(ExpandEnv("${THOTH_TEST_VAR:-${THOTH_TEST_UNSET}}"), "value");
-  EXPECT_THROW(ExpandEnv("${THOTH_TEST_UNSET:-${THOTH_TEST_UNSET}}"), std::invalid_argument);
+  EXPECT_EQ(Expanded("${THOTH_TEST_VAR:-${THOTH_TEST_UNSET}}"), "value");
+  EXPECT_FALSE(ExpandEnv("${THOTH_TEST_UNSET:-${THOTH_TEST_UNSET}}").ok());
 }
 
 TEST(ExpandEnv, AValueIsNeverExpandedAgain) {
   setenv("THOTH_TEST_VAR", "${THOTH_TEST_UNSET}", 1);
   unsetenv("THOTH_TEST_UNSET");
-  EXPECT_EQ(ExpandEnv("${THOTH_TEST_VAR:-x}"), "${THOTH_TEST_UNSET}");
+  EXPECT_EQ(Expanded("${THOTH_TEST_VAR:-x}"), "${THOTH_TEST_UNSET}");
   setenv("THOTH_TEST_VAR", "value", 1);
 }
 
 TEST(ExpandEnv, MalformedNestingIsAnError) {
   unsetenv("THOTH_TEST_UNSET");
-  EXPECT_THROW(ExpandEnv("${THOTH_TEST_UNSET:-${THOTH_TEST_UNSET:-x}"), std::invalid_argument);
-  EXPECT_THROW(ExpandEnv("${${THOTH_TEST_UNSET}}"), std::invalid_argument);
-  EXPECT_THROW(ExpandEnv("${:-x}"), std::invalid_argument);
+  EXPECT_FALSE(ExpandEnv("${THOTH_TEST_UNSET:-${THOTH_TEST_UNSET:-x}").ok());
+  EXPECT_FALSE(ExpandEnv("${${THOTH_TEST_UNSET}}").ok());
+  EXPECT_FALSE(ExpandEnv("${:-x}").ok());
   // Hostile depth: bounded, an error rather than deep recursion.
   std::string deep;
   for (int i = 0; i < 10000; ++i) deep += "${THOTH_TEST_UNSET:-";
   deep += "x";
   for (int i = 0; i < 10000; ++i) deep += "}";
-  EXPECT_THROW(ExpandEnv(deep), std::invalid_argument);
+  EXPECT_FALSE(ExpandEnv(deep).ok());
   std::string ok = "x";
   for (int i = 0; i < 8; ++i) ok = "${THOTH_TEST_UNSET:-" + ok + "}";
-  EXPECT_EQ(ExpandEnv(ok), "x");
+  EXPECT_EQ(Expanded(ok), "x");
 }
 
 TEST(ParseDuration, AcceptsPrometheusDurations) {

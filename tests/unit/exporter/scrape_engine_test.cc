@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <future>
 #include <thread>
+#include <unordered_map>
 
 #include "exporter/metric_sink.h"
 #include "gtest/gtest.h"

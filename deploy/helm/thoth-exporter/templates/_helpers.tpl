@@ -51,3 +51,18 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- define "thoth-exporter.config" -}}
 {{ toYaml .Values.config }}
 {{- end -}}
+
+{{/*
+A probe from values: as given without TLS; over HTTPS with TLS; a TCP check when a client
+certificate is required (the kubelet has none). Arguments: (list probe tlsEnabled tcp).
+*/}}
+{{- define "thoth-exporter.probe" -}}
+{{- $probe := deepCopy (index . 0) -}}
+{{- if and (index . 2) (hasKey $probe "httpGet") -}}
+{{- $_ := set $probe "tcpSocket" (dict "port" $probe.httpGet.port) -}}
+{{- $_ := unset $probe "httpGet" -}}
+{{- else if and (index . 1) (hasKey $probe "httpGet") -}}
+{{- $_ := set $probe.httpGet "scheme" "HTTPS" -}}
+{{- end -}}
+{{- toYaml $probe -}}
+{{- end -}}

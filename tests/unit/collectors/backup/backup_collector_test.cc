@@ -12,6 +12,7 @@
 
 #include "collectors/backup/backup_scan.h"
 #include "exporter/config_reader.h"
+#include "tests/test_fixtures.h"
 
 namespace thoth::backup {
 namespace {
@@ -54,12 +55,6 @@ std::shared_ptr<Collector> One(const std::string& name, const std::string& glob)
 
 ScrapeContext Deadline() { return {Clock::now() + 5s}; }
 
-double Value(const MetricSink& sink, const std::string& metric, const std::string& backup) {
-  double v = -1;
-  if (!FindSample(sink.families(), metric, {{"backup", backup}}, &v)) return -1;
-  return v;
-}
-
 TEST(Backup, NewestFileOfTheGlob) {
   BackupDir d;
   d.Add("postgres_20240101.dump", 1000, 1700000000);
@@ -73,9 +68,10 @@ TEST(Backup, NewestFileOfTheGlob) {
   MetricSink sink;
   Status s = c->Collect(Deadline(), sink);
   ASSERT_TRUE(s.ok()) << s.message();
-  EXPECT_EQ(Value(sink, "thoth_backup_files", "postgres"), 3);
-  EXPECT_DOUBLE_EQ(Value(sink, "thoth_backup_last_timestamp_seconds", "postgres"), 1700086400.5);
-  EXPECT_EQ(Value(sink, "thoth_backup_last_size_bytes", "postgres"), 2500);
+  EXPECT_EQ(Value(sink, "thoth_backup_files", {{"backup", "postgres"}}), 3);
+  EXPECT_DOUBLE_EQ(Value(sink, "thoth_backup_last_timestamp_seconds", {{"backup", "postgres"}}),
+                   1700086400.5);
+  EXPECT_EQ(Value(sink, "thoth_backup_last_size_bytes", {{"backup", "postgres"}}), 2500);
   std::string text = SerializeText(sink.families());
   EXPECT_NE(text.find("thoth_backup_files{backup=\"postgres\"} 3"), std::string::npos) << text;
   EXPECT_EQ(text.find("target="), std::string::npos);
@@ -89,7 +85,7 @@ TEST(Backup, NoFileYet) {
     MetricSink sink;
     Status s = c->Collect(Deadline(), sink);
     ASSERT_TRUE(s.ok()) << glob << ": " << s.message();
-    EXPECT_EQ(Value(sink, "thoth_backup_files", "postgres"), 0);
+    EXPECT_EQ(Value(sink, "thoth_backup_files", {{"backup", "postgres"}}), 0);
     double v;
     EXPECT_FALSE(FindSample(sink.families(), "thoth_backup_last_timestamp_seconds", {}, &v));
     EXPECT_FALSE(FindSample(sink.families(), "thoth_backup_last_size_bytes", {}, &v));
@@ -190,12 +186,6 @@ TEST(Backup, Config) {
 
 // ---------------------------------------------------------------- verification
 
-std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(THOTH_FIXTURES_DIR) + "/backup/" + name, std::ios::binary);
-  EXPECT_TRUE(in.good()) << name;
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // Writes `bytes` as dir/name with mtime `mtime`.
 void Put(const BackupDir& d, const std::string& name, const std::string& bytes, time_t mtime) {
   std::string path = d.dir() + "/" + name;
@@ -220,22 +210,25 @@ const HealthCheck* Row(const std::vector<HealthCheck>& rows, const std::string& 
 TEST(BackupVerify, RealDumpAndArchiveVerify) {
   BackupDir d;
   time_t now = ::time(nullptr);
-  std::string dump = Fixture("postgres_20240115_020000.dump");
+  std::string dump = Fixture("backup/postgres_20240115_020000.dump");
   Put(d, "postgres_20240115_020000.dump", dump, now - 7200);
   Put(d, "postgres_20240115_080000.dump", dump, now - 600);
-  Put(d, "chroma_20240115_080000.tar.gz", Fixture("chroma_20240115_020000.tar.gz"), now - 600);
+  Put(d, "chroma_20240115_080000.tar.gz", Fixture("backup/chroma_20240115_020000.tar.gz"),
+      now - 600);
   auto pg = One("postgres", d.dir() + "/postgres_*.dump");
   auto chroma = One("chroma", d.dir() + "/chroma_*.tar.gz");
   MetricSink sink;
   ASSERT_TRUE(pg->Collect(Deadline(), sink).ok());
   ASSERT_TRUE(chroma->Collect(Deadline(), sink).ok());
-  EXPECT_EQ(Value(sink, "thoth_backup_verified", "postgres"), 1);
-  EXPECT_EQ(Value(sink, "thoth_backup_entries", "postgres"), 19);  // pg_restore's "TOC Entries"
-  EXPECT_EQ(Value(sink, "thoth_backup_previous_size_bytes", "postgres"), 7383);
-  EXPECT_EQ(Value(sink, "thoth_backup_verification_pending", "postgres"), 0);
-  EXPECT_EQ(Value(sink, "thoth_backup_verified", "chroma"), 1);
-  EXPECT_EQ(Value(sink, "thoth_backup_entries", "chroma"), 7);
-  EXPECT_EQ(Value(sink, "thoth_backup_previous_size_bytes", "chroma"), -1);  // only one file
+  EXPECT_EQ(Value(sink, "thoth_backup_verified", {{"backup", "postgres"}}), 1);
+  EXPECT_EQ(Value(sink, "thoth_backup_entries", {{"backup", "postgres"}}),
+            19);  // pg_restore's "TOC Entries"
+  EXPECT_EQ(Value(sink, "thoth_backup_previous_size_bytes", {{"backup", "postgres"}}), 7383);
+  EXPECT_EQ(Value(sink, "thoth_backup_verification_pending", {{"backup", "postgres"}}), 0);
+  EXPECT_EQ(Value(sink, "thoth_backup_verified", {{"backup", "chroma"}}), 1);
+  EXPECT_EQ(Value(sink, "thoth_backup_entries", {{"backup", "chroma"}}), 7);
+  EXPECT_FALSE(
+      Has(sink, "thoth_backup_previous_size_bytes", {{"backup", "chroma"}}));  // only one file
   std::string text = SerializeText(sink.families());
   EXPECT_EQ(text.find("thoth_backup_verify_failure_info"), std::string::npos) << text;
   auto rows = Rows(*pg, sink);
@@ -247,17 +240,17 @@ TEST(BackupVerify, RealDumpAndArchiveVerify) {
 TEST(BackupVerify, CorruptNewestIsZeroWithItsReasonAndCritical) {
   BackupDir d;
   time_t now = ::time(nullptr);
-  std::string dump = Fixture("postgres_20240115_020000.dump");
+  std::string dump = Fixture("backup/postgres_20240115_020000.dump");
   Put(d, "postgres_20240115_020000.dump", dump, now - 7200);
   Put(d, "postgres_20240115_080000.dump", dump.substr(0, dump.size() / 3), now - 600);
   auto pg = One("postgres", d.dir() + "/postgres_*.dump");
   MetricSink sink;
   ASSERT_TRUE(pg->Collect(Deadline(), sink).ok());
-  EXPECT_EQ(Value(sink, "thoth_backup_verified", "postgres"), 0);
-  EXPECT_EQ(Value(sink, "thoth_backup_entries", "postgres"), -1);
-  EXPECT_EQ(Value(sink, "thoth_backup_last_size_bytes", "postgres"),
+  EXPECT_EQ(Value(sink, "thoth_backup_verified", {{"backup", "postgres"}}), 0);
+  EXPECT_FALSE(Has(sink, "thoth_backup_entries", {{"backup", "postgres"}}));
+  EXPECT_EQ(Value(sink, "thoth_backup_last_size_bytes", {{"backup", "postgres"}}),
             static_cast<double>(dump.size() / 3));
-  EXPECT_EQ(Value(sink, "thoth_backup_previous_size_bytes", "postgres"), 7383);
+  EXPECT_EQ(Value(sink, "thoth_backup_previous_size_bytes", {{"backup", "postgres"}}), 7383);
   std::string text = SerializeText(sink.families());
   EXPECT_NE(
       text.find("thoth_backup_verify_failure_info{backup=\"postgres\",reason=\"truncated\"} 1"),
@@ -273,13 +266,13 @@ TEST(BackupVerify, CorruptNewestIsZeroWithItsReasonAndCritical) {
 TEST(BackupVerify, OncePerFileThenAgainWhenItChanges) {
   BackupDir d;
   time_t now = ::time(nullptr);
-  std::string gz = Fixture("chroma_20240115_020000.tar.gz");
+  std::string gz = Fixture("backup/chroma_20240115_020000.tar.gz");
   Put(d, "chroma_1.tar.gz", gz, now - 600);
   auto c = One("chroma", d.dir() + "/chroma_*.tar.gz");
   {
     MetricSink sink;
     ASSERT_TRUE(c->Collect(Deadline(), sink).ok());
-    EXPECT_EQ(Value(sink, "thoth_backup_verified", "chroma"), 1);
+    EXPECT_EQ(Value(sink, "thoth_backup_verified", {{"backup", "chroma"}}), 1);
   }
   // Same path, size and mtime, different bytes: not read again (the verdict is cached).
   std::string flipped = gz;
@@ -288,14 +281,14 @@ TEST(BackupVerify, OncePerFileThenAgainWhenItChanges) {
   {
     MetricSink sink;
     ASSERT_TRUE(c->Collect(Deadline(), sink).ok());
-    EXPECT_EQ(Value(sink, "thoth_backup_verified", "chroma"), 1);
+    EXPECT_EQ(Value(sink, "thoth_backup_verified", {{"backup", "chroma"}}), 1);
   }
   // A new mtime is a new file: read again.
   Put(d, "chroma_1.tar.gz", flipped, now - 500);
   {
     MetricSink sink;
     ASSERT_TRUE(c->Collect(Deadline(), sink).ok());
-    EXPECT_EQ(Value(sink, "thoth_backup_verified", "chroma"), 0);
+    EXPECT_EQ(Value(sink, "thoth_backup_verified", {{"backup", "chroma"}}), 0);
     EXPECT_NE(SerializeText(sink.families()).find("reason=\"crc_mismatch\""), std::string::npos);
   }
 }
@@ -303,12 +296,12 @@ TEST(BackupVerify, OncePerFileThenAgainWhenItChanges) {
 TEST(BackupVerifyConcurrency, PendingUntilSettledAndAcrossScrapes) {
   BackupDir d;
   time_t now = ::time(nullptr);
-  Put(d, "postgres_1.dump", Fixture("postgres_20240115_020000.dump"), now);
+  Put(d, "postgres_1.dump", Fixture("backup/postgres_20240115_020000.dump"), now);
   auto c = One("postgres", d.dir() + "/postgres_*.dump");
   MetricSink young;
   ASSERT_TRUE(c->Collect(Deadline(), young).ok());
-  EXPECT_EQ(Value(young, "thoth_backup_verification_pending", "postgres"), 1);
-  EXPECT_EQ(Value(young, "thoth_backup_verified", "postgres"), -1);
+  EXPECT_EQ(Value(young, "thoth_backup_verification_pending", {{"backup", "postgres"}}), 1);
+  EXPECT_FALSE(Has(young, "thoth_backup_verified", {{"backup", "postgres"}}));
   auto rows = Rows(*c, young);
   ASSERT_NE(Row(rows, "newest backup verifies"), nullptr);
   EXPECT_EQ(Row(rows, "newest backup verifies")->status, Severity::kWarning);
@@ -323,15 +316,15 @@ TEST(BackupVerifyConcurrency, PendingUntilSettledAndAcrossScrapes) {
   ASSERT_TRUE(settled->Collect({Clock::now()}, late).ok());
   EXPECT_LT(Clock::now() - start, 50ms);
   // (Pending, unless the thread finished this small file before the scrape looked.)
-  if (Value(late, "thoth_backup_verification_pending", "postgres") == 0) {
-    EXPECT_EQ(Value(late, "thoth_backup_verified", "postgres"), 1);
+  if (Value(late, "thoth_backup_verification_pending", {{"backup", "postgres"}}) == 0) {
+    EXPECT_EQ(Value(late, "thoth_backup_verified", {{"backup", "postgres"}}), 1);
   } else {
-    EXPECT_EQ(Value(late, "thoth_backup_verified", "postgres"), -1);
+    EXPECT_FALSE(Has(late, "thoth_backup_verified", {{"backup", "postgres"}}));
   }
   MetricSink next;
   ASSERT_TRUE(settled->Collect(Deadline(), next).ok());
-  EXPECT_EQ(Value(next, "thoth_backup_verification_pending", "postgres"), 0);
-  EXPECT_EQ(Value(next, "thoth_backup_verified", "postgres"), 1);
+  EXPECT_EQ(Value(next, "thoth_backup_verification_pending", {{"backup", "postgres"}}), 0);
+  EXPECT_EQ(Value(next, "thoth_backup_verified", {{"backup", "postgres"}}), 1);
 }
 
 TEST(BackupVerify, VerifyNoneAndUnknownNamesAreNotVerified) {
@@ -353,7 +346,7 @@ TEST(BackupVerify, VerifyNoneAndUnknownNamesAreNotVerified) {
           .at(0);
   MetricSink f;
   ASSERT_TRUE(forced->Collect(Deadline(), f).ok());
-  EXPECT_EQ(Value(f, "thoth_backup_verified", "redis"), 0);
+  EXPECT_EQ(Value(f, "thoth_backup_verified", {{"backup", "redis"}}), 0);
 }
 
 TEST(BackupVerify, EmptyNewestFileDoesNotVerify) {
@@ -362,7 +355,7 @@ TEST(BackupVerify, EmptyNewestFileDoesNotVerify) {
   auto c = One("chroma", d.dir() + "/chroma_*.tar.gz");
   MetricSink sink;
   ASSERT_TRUE(c->Collect(Deadline(), sink).ok());
-  EXPECT_EQ(Value(sink, "thoth_backup_verified", "chroma"), 0);
+  EXPECT_EQ(Value(sink, "thoth_backup_verified", {{"backup", "chroma"}}), 0);
   EXPECT_NE(SerializeText(sink.families()).find("reason=\"empty\""), std::string::npos);
 }
 

@@ -8,18 +8,12 @@
 #include <sstream>
 #include <string>
 
+#include "tests/test_fixtures.h"
+
 namespace thoth {
 namespace {
 
 // Made by tests/fixtures/backup/make_fixtures.sh: pg_dump -Fc against a real PostgreSQL, tar -czf.
-std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(THOTH_FIXTURES_DIR) + "/backup/" + name, std::ios::binary);
-  EXPECT_TRUE(in.good()) << name;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 VerifyResult Dump(const std::string& bytes) {
   MemorySource src(bytes);
   return VerifyPgDump(src);
@@ -64,17 +58,17 @@ TEST(VerifyPgDump, RealDumpsVerifyWithTheirTocCount) {
   // `pg_restore --list` says "TOC Entries: 19" (13 for --schema-only) for these files.
   for (const char* name :
        {"postgres_20240115_020000.dump", "postgres_uncompressed.dump", "postgres_piped.dump"}) {
-    VerifyResult r = Dump(Fixture(name));
+    VerifyResult r = Dump(Fixture(std::string("backup/") + name));
     EXPECT_TRUE(r.ok) << name << ": " << r.reason << ": " << r.detail;
     EXPECT_EQ(r.entries, 19) << name;
   }
-  VerifyResult schema = Dump(Fixture("postgres_schema_only.dump"));
+  VerifyResult schema = Dump(Fixture("backup/postgres_schema_only.dump"));
   EXPECT_TRUE(schema.ok) << schema.reason << ": " << schema.detail;
   EXPECT_EQ(schema.entries, 13);
 }
 
 TEST(VerifyPgDump, EveryTruncationFails) {
-  std::string good = Fixture("postgres_20240115_020000.dump");
+  std::string good = Fixture("backup/postgres_20240115_020000.dump");
   for (std::size_t len = 0; len < good.size(); len += (len < 200 ? 1 : 37)) {
     VerifyResult r = Dump(good.substr(0, len));
     EXPECT_FALSE(r.ok) << "cut at " << len;
@@ -85,7 +79,7 @@ TEST(VerifyPgDump, EveryTruncationFails) {
   VerifyResult r = Dump(good.substr(0, good.size() - 1));
   EXPECT_EQ(r.reason, "truncated") << r.detail;
   // The uncompressed dump too, cut at the end of a data block (a whole block missing).
-  std::string plain = Fixture("postgres_uncompressed.dump");
+  std::string plain = Fixture("backup/postgres_uncompressed.dump");
   std::size_t cut = plain.rfind(std::string("\x01\x00", 2));  // somewhere in the data
   EXPECT_FALSE(Dump(plain.substr(0, cut)).ok);
 }
@@ -94,8 +88,9 @@ TEST(VerifyPgDump, Garbage) {
   EXPECT_EQ(Dump("").reason, "empty");
   EXPECT_EQ(Dump("PGDMQ\x01\x0e\x00\x04\x08\x01").reason, "bad_magic");
   EXPECT_EQ(Dump("-- PostgreSQL database dump\n").reason, "bad_magic");
-  EXPECT_EQ(Dump(Fixture("postgres_tar_format.dump")).reason, "bad_magic");  // a tar, not -Fc
-  std::string good = Fixture("postgres_20240115_020000.dump");
+  EXPECT_EQ(Dump(Fixture("backup/postgres_tar_format.dump")).reason,
+            "bad_magic");  // a tar, not -Fc
+  std::string good = Fixture("backup/postgres_20240115_020000.dump");
   std::string v = good;
   v[5] = 9;  // version 9.x
   EXPECT_EQ(Dump(v).reason, "unsupported_version");
@@ -108,7 +103,7 @@ TEST(VerifyPgDump, Garbage) {
 }
 
 TEST(VerifyPgDump, FlippedBytesInTheTocFail) {
-  std::string good = Fixture("postgres_uncompressed.dump");
+  std::string good = Fixture("backup/postgres_uncompressed.dump");
   // The header and TOC of this dump end before its first data block, well inside 3000 bytes;
   // count how many single-byte corruptions there are caught (strings' contents are not checked,
   // so not all of them can be).
@@ -139,14 +134,14 @@ TEST(VerifyPgDump, FlippedBytesInTheTocFail) {
 }
 
 TEST(VerifyPgDump, AppendedBytesFail) {
-  std::string good = Fixture("postgres_20240115_020000.dump");
+  std::string good = Fixture("backup/postgres_20240115_020000.dump");
   EXPECT_FALSE(Dump(good + "garbage").ok);
   EXPECT_FALSE(Dump(good + std::string(1, '\0')).ok);
 }
 
 TEST(VerifyPgDump, CancelStops) {
   std::atomic<bool> cancel{true};
-  std::string good = Fixture("postgres_20240115_020000.dump");
+  std::string good = Fixture("backup/postgres_20240115_020000.dump");
   MemorySource src(good);
   EXPECT_EQ(VerifyPgDump(src, &cancel).reason, "cancelled");
 }
@@ -154,19 +149,19 @@ TEST(VerifyPgDump, CancelStops) {
 // ---------------------------------------------------------------- tar.gz
 
 TEST(VerifyTarGz, RealArchivesVerify) {
-  VerifyResult r = TarGz(Fixture("chroma_20240115_020000.tar.gz"));
+  VerifyResult r = TarGz(Fixture("backup/chroma_20240115_020000.tar.gz"));
   EXPECT_TRUE(r.ok) << r.reason << ": " << r.detail;
   // chroma/data/, chroma.sqlite3, collections/, collections/abc/, data_level0.bin, empty/, link
   EXPECT_EQ(r.entries, 7);
   for (const char* name : {"chroma_longname.tar.gz", "chroma_pax.tar.gz"}) {
-    VerifyResult l = TarGz(Fixture(name));
+    VerifyResult l = TarGz(Fixture(std::string("backup/") + name));
     EXPECT_TRUE(l.ok) << name << ": " << l.reason << ": " << l.detail;
     EXPECT_EQ(l.entries, 3) << name;  // long/, long/ddd.../, long/ddd.../fff...
   }
 }
 
 TEST(VerifyTarGz, FlippedByteInTheGzipStreamIsACrcOrDeflateError) {
-  std::string good = Fixture("chroma_20240115_020000.tar.gz");
+  std::string good = Fixture("backup/chroma_20240115_020000.tar.gz");
   // Gzip trailer: CRC-32 then ISIZE, the last 8 bytes.
   std::string crc = good;
   crc[crc.size() - 8] ^= 1;
@@ -192,7 +187,7 @@ TEST(VerifyTarGz, FlippedByteInTheGzipStreamIsACrcOrDeflateError) {
 }
 
 TEST(VerifyTarGz, TruncatedFails) {
-  std::string good = Fixture("chroma_20240115_020000.tar.gz");
+  std::string good = Fixture("backup/chroma_20240115_020000.tar.gz");
   for (std::size_t len = 1; len < good.size(); ++len) {
     VerifyResult r = TarGz(good.substr(0, len));
     EXPECT_FALSE(r.ok) << len;
@@ -201,7 +196,7 @@ TEST(VerifyTarGz, TruncatedFails) {
 }
 
 TEST(VerifyTarGz, TarStructure) {
-  std::string tar = Gunzip(Fixture("chroma_20240115_020000.tar.gz"));
+  std::string tar = Gunzip(Fixture("backup/chroma_20240115_020000.tar.gz"));
   ASSERT_EQ(tar.size() % 512, 0u);
   EXPECT_TRUE(TarGz(Gzip(tar)).ok);
   // Truncated tar inside a valid gzip: no end-of-archive blocks.
@@ -278,17 +273,18 @@ TEST(VerifyTarGz, PaxSizeRecordOverridesTheSizeField) {
 }
 
 TEST(VerifyTarGz, GzipMembersAndTrailingBytes) {
-  std::string tar = Gunzip(Fixture("chroma_20240115_020000.tar.gz"));
+  std::string tar = Gunzip(Fixture("backup/chroma_20240115_020000.tar.gz"));
   // Two gzip members (gzip -c a b): one stream to zlib and to tar.
   std::string half1 = tar.substr(0, 1024), half2 = tar.substr(1024);
   EXPECT_TRUE(TarGz(Gzip(half1) + Gzip(half2)).ok);
-  EXPECT_EQ(TarGz(Fixture("chroma_20240115_020000.tar.gz") + "junk").reason, "trailing_garbage");
+  EXPECT_EQ(TarGz(Fixture("backup/chroma_20240115_020000.tar.gz") + "junk").reason,
+            "trailing_garbage");
 }
 
 TEST(VerifyTarGz, Garbage) {
   EXPECT_EQ(TarGz("").reason, "empty");
   EXPECT_EQ(TarGz("PK\x03\x04zip").reason, "bad_magic");
-  EXPECT_EQ(TarGz(Fixture("postgres_20240115_020000.dump")).reason, "bad_magic");
+  EXPECT_EQ(TarGz(Fixture("backup/postgres_20240115_020000.dump")).reason, "bad_magic");
   // Compression method 9 (only 8, deflate, exists).
   EXPECT_EQ(TarGz(std::string("\x1f\x8b\x09\0\0\0\0\0\0\x03xxxxxxxx", 18)).reason, "bad_magic");
   EXPECT_EQ(TarGz("\x1f").reason, "truncated");

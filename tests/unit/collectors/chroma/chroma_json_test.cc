@@ -6,29 +6,23 @@
 #include <sstream>
 #include <string>
 
+#include "tests/test_fixtures.h"
+
 namespace thoth::chroma {
 namespace {
 
-std::string Fixture(const std::string& path) {
-  std::ifstream in(std::string(THOTH_FIXTURES_DIR) + "/chroma/" + path, std::ios::binary);
-  EXPECT_TRUE(in) << path;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 TEST(ChromaJsonTest, HeartbeatOfEveryVersion) {
   std::string error;
-  EXPECT_TRUE(ParseHeartbeat(Fixture("v2_1.0.0/heartbeat.json"), &error)) << error;
-  EXPECT_TRUE(ParseHeartbeat(Fixture("v1_0.4.24/heartbeat.json"), &error)) << error;
-  EXPECT_TRUE(ParseHeartbeat(Fixture("v1_0.5.5/heartbeat.json"), &error)) << error;
+  EXPECT_TRUE(ParseHeartbeat(Fixture("chroma/v2_1.0.0/heartbeat.json"), &error)) << error;
+  EXPECT_TRUE(ParseHeartbeat(Fixture("chroma/v1_0.4.24/heartbeat.json"), &error)) << error;
+  EXPECT_TRUE(ParseHeartbeat(Fixture("chroma/v1_0.5.5/heartbeat.json"), &error)) << error;
 }
 
 TEST(ChromaJsonTest, HeartbeatRejectsWhatIsNotOne) {
   std::string error;
-  EXPECT_FALSE(ParseHeartbeat(Fixture("v2_1.0.0/v1_heartbeat_410.json"), &error));
+  EXPECT_FALSE(ParseHeartbeat(Fixture("chroma/v2_1.0.0/v1_heartbeat_410.json"), &error));
   EXPECT_NE(error.find("nanosecond heartbeat"), std::string::npos) << error;
-  EXPECT_FALSE(ParseHeartbeat(Fixture("hostile/bad_gateway.html"), &error));
+  EXPECT_FALSE(ParseHeartbeat(Fixture("chroma/hostile/bad_gateway.html"), &error));
   EXPECT_NE(error.find("not JSON"), std::string::npos) << error;
   EXPECT_NE(error.find("<html>"), std::string::npos) << error;
   EXPECT_FALSE(ParseHeartbeat("", &error));
@@ -40,9 +34,9 @@ TEST(ChromaJsonTest, HeartbeatRejectsWhatIsNotOne) {
 
 TEST(ChromaJsonTest, Version) {
   std::string error;
-  EXPECT_EQ(ParseVersion(Fixture("v2_1.0.0/version.json"), &error), "1.0.0");
-  EXPECT_EQ(ParseVersion(Fixture("v1_0.4.24/version.json"), &error), "0.4.24");
-  EXPECT_EQ(ParseVersion(Fixture("v1_0.5.5/version.json"), &error), "0.5.5");
+  EXPECT_EQ(ParseVersion(Fixture("chroma/v2_1.0.0/version.json"), &error), "1.0.0");
+  EXPECT_EQ(ParseVersion(Fixture("chroma/v1_0.4.24/version.json"), &error), "0.4.24");
+  EXPECT_EQ(ParseVersion(Fixture("chroma/v1_0.5.5/version.json"), &error), "0.5.5");
   EXPECT_FALSE(ParseVersion("1.0.0", &error));  // not a JSON string
   EXPECT_FALSE(ParseVersion(R"("")", &error));
   EXPECT_FALSE(ParseVersion("\"" + std::string(100, 'x') + "\"", &error));
@@ -54,7 +48,8 @@ TEST(ChromaJsonTest, Version) {
 TEST(ChromaJsonTest, CollectionsOfChroma1) {
   std::vector<CollectionInfo> got;
   std::string error;
-  ASSERT_TRUE(ParseCollectionsPage(Fixture("v2_1.0.0/collections.json"), &got, &error)) << error;
+  ASSERT_TRUE(ParseCollectionsPage(Fixture("chroma/v2_1.0.0/collections.json"), &got, &error))
+      << error;
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].id, "88337e9e-4f13-416c-b411-619ec6a84570");
   EXPECT_EQ(got[0].name, "alpha");
@@ -66,7 +61,8 @@ TEST(ChromaJsonTest, CollectionsOfChroma1) {
 TEST(ChromaJsonTest, CollectionsOfChroma04HaveNoDimension) {
   std::vector<CollectionInfo> got;
   std::string error;
-  ASSERT_TRUE(ParseCollectionsPage(Fixture("v1_0.4.24/collections.json"), &got, &error)) << error;
+  ASSERT_TRUE(ParseCollectionsPage(Fixture("chroma/v1_0.4.24/collections.json"), &got, &error))
+      << error;
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[0].name, "memories");
   EXPECT_EQ(got[0].id, "3c1ae0b2-6d1f-4b8e-9a57-2f0e1c9d4a11");
@@ -76,7 +72,8 @@ TEST(ChromaJsonTest, CollectionsOfChroma04HaveNoDimension) {
 TEST(ChromaJsonTest, CollectionsOfChroma05) {
   std::vector<CollectionInfo> got;
   std::string error;
-  ASSERT_TRUE(ParseCollectionsPage(Fixture("v1_0.5.5/collections.json"), &got, &error)) << error;
+  ASSERT_TRUE(ParseCollectionsPage(Fixture("chroma/v1_0.5.5/collections.json"), &got, &error))
+      << error;
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[0].dimension, 1536);
   EXPECT_EQ(got[1].dimension, 384);
@@ -94,14 +91,15 @@ TEST(ChromaJsonTest, CollectionsAppendToWhatIsThere) {
 TEST(ChromaJsonTest, CollectionsRejectHostileShapes) {
   std::string error;
   std::vector<CollectionInfo> got;
-  EXPECT_FALSE(ParseCollectionsPage(Fixture("hostile/truncated_collections.json"), &got, &error));
+  EXPECT_FALSE(
+      ParseCollectionsPage(Fixture("chroma/hostile/truncated_collections.json"), &got, &error));
   EXPECT_NE(error.find("not JSON"), std::string::npos) << error;
-  EXPECT_FALSE(ParseCollectionsPage(Fixture("hostile/wrong_types.json"), &got, &error));
+  EXPECT_FALSE(ParseCollectionsPage(Fixture("chroma/hostile/wrong_types.json"), &got, &error));
   EXPECT_NE(error.find("no string id"), std::string::npos) << error;
-  EXPECT_FALSE(ParseCollectionsPage(Fixture("hostile/login_page.html"), &got, &error));
-  EXPECT_FALSE(ParseCollectionsPage(Fixture("hostile/internal_error.json"), &got, &error));
+  EXPECT_FALSE(ParseCollectionsPage(Fixture("chroma/hostile/login_page.html"), &got, &error));
+  EXPECT_FALSE(ParseCollectionsPage(Fixture("chroma/hostile/internal_error.json"), &got, &error));
   EXPECT_NE(error.find("database is locked"), std::string::npos) << error;
-  EXPECT_FALSE(ParseCollectionsPage(Fixture("v1_0.4.24/not_found.json"), &got, &error));
+  EXPECT_FALSE(ParseCollectionsPage(Fixture("chroma/v1_0.4.24/not_found.json"), &got, &error));
   EXPECT_NE(error.find("Not Found"), std::string::npos) << error;
   EXPECT_FALSE(ParseCollectionsPage("", &got, &error));
   EXPECT_FALSE(ParseCollectionsPage("null", &got, &error));
@@ -149,9 +147,9 @@ TEST(ChromaJsonTest, DeeplyNestedInputNeitherCrashesNorParses) {
 
 TEST(ChromaJsonTest, Counts) {
   std::string error;
-  EXPECT_EQ(ParseCount(Fixture("v2_1.0.0/count.json"), &error), 2);
-  EXPECT_EQ(ParseCount(Fixture("v2_1.0.0/collections_count.json"), &error), 2);
-  EXPECT_EQ(ParseCount(Fixture("v1_0.5.5/count_memories.json"), &error), 2000017);
+  EXPECT_EQ(ParseCount(Fixture("chroma/v2_1.0.0/count.json"), &error), 2);
+  EXPECT_EQ(ParseCount(Fixture("chroma/v2_1.0.0/collections_count.json"), &error), 2);
+  EXPECT_EQ(ParseCount(Fixture("chroma/v1_0.5.5/count_memories.json"), &error), 2000017);
   EXPECT_EQ(ParseCount("0", &error), 0);
   EXPECT_EQ(ParseCount("12.0", &error), 12);
   EXPECT_EQ(ParseCount(" 7 \n", &error), 7);
@@ -162,19 +160,19 @@ TEST(ChromaJsonTest, Counts) {
   EXPECT_FALSE(ParseCount("\"12\"", &error));
   EXPECT_FALSE(ParseCount("NaN", &error));
   EXPECT_FALSE(ParseCount("12 13", &error));
-  EXPECT_FALSE(ParseCount(Fixture("v2_1.0.0/count_404.json"), &error));
+  EXPECT_FALSE(ParseCount(Fixture("chroma/v2_1.0.0/count_404.json"), &error));
   EXPECT_NE(error.find("not a non-negative integer"), std::string::npos) << error;
 }
 
 TEST(ChromaJsonTest, EmbeddingProbe) {
   std::string error;
-  EmbeddingProbe p = ParseEmbeddingProbe(Fixture("v2_1.0.0/get_embeddings.json"), &error);
+  EmbeddingProbe p = ParseEmbeddingProbe(Fixture("chroma/v2_1.0.0/get_embeddings.json"), &error);
   EXPECT_TRUE(p.ok && p.found) << error;
   EXPECT_EQ(p.dimension, 3);
-  p = ParseEmbeddingProbe(Fixture("v1_0.4.24/get_memories.json"), &error);
+  p = ParseEmbeddingProbe(Fixture("chroma/v1_0.4.24/get_memories.json"), &error);
   EXPECT_TRUE(p.ok && p.found) << error;
   EXPECT_EQ(p.dimension, 8);
-  p = ParseEmbeddingProbe(Fixture("v2_1.0.0/get_embeddings_empty.json"), &error);
+  p = ParseEmbeddingProbe(Fixture("chroma/v2_1.0.0/get_embeddings_empty.json"), &error);
   EXPECT_TRUE(p.ok);
   EXPECT_FALSE(p.found);
   p = ParseEmbeddingProbe(R"({"ids":["a"],"embeddings":null})", &error);
@@ -190,7 +188,7 @@ TEST(ChromaJsonTest, EmbeddingProbe) {
   EXPECT_FALSE(ParseEmbeddingProbe(R"({"embeddings":[[[1,2]]]})", &error).ok);
   EXPECT_FALSE(ParseEmbeddingProbe(R"({"embeddings":{"0":[1]}})", &error).ok);
   EXPECT_FALSE(ParseEmbeddingProbe(R"([[1,2]])", &error).ok);
-  EXPECT_FALSE(ParseEmbeddingProbe(Fixture("hostile/bad_gateway.html"), &error).ok);
+  EXPECT_FALSE(ParseEmbeddingProbe(Fixture("chroma/hostile/bad_gateway.html"), &error).ok);
 }
 
 TEST(ChromaJsonTest, DescribeAnswerQuotesSafely) {

@@ -5,15 +5,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/test_fixtures.h"
+
 namespace thoth {
 namespace {
-
-std::string Fixture(const std::string& rel) {
-  std::ifstream in(std::string(THOTH_FIXTURES_DIR) + "/container/" + rel);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 TEST(CgroupParser, SingleNumbers) {
   EXPECT_EQ(ParseCgroupUnsigned("5132288\n"), 5132288u);
@@ -67,7 +62,7 @@ TEST(CgroupParser, V2LimitsAndCpuMax) {
 }
 
 TEST(CgroupParser, ProcCgroupV1AndV2) {
-  ProcCgroups v1 = ParseProcCgroup(Fixture("v1/proc/self/cgroup"));
+  ProcCgroups v1 = ParseProcCgroup(Fixture("container/v1/proc/self/cgroup"));
   EXPECT_EQ(v1.v1.at("memory"), "/thoth/exporter");
   EXPECT_EQ(v1.v1.at("cpu"), "/thoth/exporter");
   EXPECT_EQ(v1.v1.at("cpuacct"), "/thoth/exporter");
@@ -75,7 +70,7 @@ TEST(CgroupParser, ProcCgroupV1AndV2) {
   ASSERT_TRUE(v1.unified);
   EXPECT_EQ(*v1.unified, "/thoth/exporter");
 
-  ProcCgroups v2 = ParseProcCgroup(Fixture("v2/proc/self/cgroup"));
+  ProcCgroups v2 = ParseProcCgroup(Fixture("container/v2/proc/self/cgroup"));
   EXPECT_TRUE(v2.v1.empty());
   ASSERT_TRUE(v2.unified);
   EXPECT_EQ(*v2.unified, "/system.slice/thoth-exporter.service");
@@ -113,7 +108,8 @@ TEST(CgroupParser, SafePaths) {
 }
 
 TEST(CgroupParser, DetectsV1FromFixtureMounts) {
-  auto layout = DetectCgroupLayout(ParseMountInfo(Fixture("v1/proc/self/mountinfo")), "tmpfs");
+  auto layout =
+      DetectCgroupLayout(ParseMountInfo(Fixture("container/v1/proc/self/mountinfo")), "tmpfs");
   ASSERT_TRUE(layout);
   EXPECT_FALSE(layout->v2);  // hybrid: a cgroup2 mount exists, but /sys/fs/cgroup is tmpfs
   EXPECT_EQ(layout->v1.at("cpu").mount_point, "/sys/fs/cgroup/cpu,cpuacct");
@@ -123,12 +119,13 @@ TEST(CgroupParser, DetectsV1FromFixtureMounts) {
 }
 
 TEST(CgroupParser, DetectsV2FromFixtureMounts) {
-  auto layout = DetectCgroupLayout(ParseMountInfo(Fixture("v2/proc/self/mountinfo")), "cgroup2");
+  auto layout =
+      DetectCgroupLayout(ParseMountInfo(Fixture("container/v2/proc/self/mountinfo")), "cgroup2");
   ASSERT_TRUE(layout);
   EXPECT_TRUE(layout->v2);
   EXPECT_EQ(layout->unified.mount_point, "/sys/fs/cgroup");
   // Told cgroup2 but no cgroup2 mount: nothing to read.
-  auto mounts = ParseMountInfo(Fixture("v1/proc/self/mountinfo"));
+  auto mounts = ParseMountInfo(Fixture("container/v1/proc/self/mountinfo"));
   std::erase_if(mounts, [](const MountInfo& m) { return m.fstype == "cgroup2"; });
   EXPECT_FALSE(DetectCgroupLayout(mounts, "cgroup2"));
   EXPECT_FALSE(DetectCgroupLayout({}, "tmpfs"));

@@ -9,6 +9,7 @@
 
 #include "exporter/config_reader.h"
 #include "exporter/http_client.h"
+#include "tests/test_fixtures.h"
 #include "tests/unit/collectors/container/fake_docker_api.h"
 
 namespace thoth::container {
@@ -39,17 +40,6 @@ class SocketDir {
  private:
   std::string dir_;
 };
-
-double Value(const MetricSink& sink, const std::string& name, const std::string& container) {
-  double v = -1;
-  if (!FindSample(sink.families(), name, {{"name", container}}, &v)) return -1;
-  return v;
-}
-
-bool Has(const MetricSink& sink, const std::string& name, const std::string& container) {
-  double v;
-  return FindSample(sink.families(), name, {{"name", container}}, &v);
-}
 
 ScrapeContext Deadline(std::chrono::milliseconds ms) { return {Clock::now() + ms}; }
 
@@ -100,36 +90,38 @@ TEST_F(ContainerCollectorTest, V1FixtureTreeWithDockerBothDrivers) {
   ASSERT_TRUE(s.ok()) << s.message();
 
   // Own container, from the fixture's /proc/self/cgroup.
-  EXPECT_DOUBLE_EQ(Value(sink, "container_cpu_usage_seconds_total", "self"), 12.5);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_cpu_usage_seconds_total", {{"name", "self"}}), 12.5);
   double hz = static_cast<double>(::sysconf(_SC_CLK_TCK));
-  EXPECT_DOUBLE_EQ(Value(sink, "container_cpu_user_seconds_total", "self"), 800 / hz);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_usage_bytes", "self"), 104857600);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_working_set_bytes", "self"), 83886080);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_spec_memory_limit_bytes", "self"), 0);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_spec_cpu_quota", "self"), 0);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_cpu_user_seconds_total", {{"name", "self"}}), 800 / hz);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_usage_bytes", {{"name", "self"}}), 104857600);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_working_set_bytes", {{"name", "self"}}), 83886080);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_spec_memory_limit_bytes", {{"name", "self"}}), 0);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_spec_cpu_quota", {{"name", "self"}}), 0);
 
   // Docker, cgroupfs driver, through the pid's cgroup file.
-  EXPECT_DOUBLE_EQ(Value(sink, "container_cpu_usage_seconds_total", "web"), 3);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_cpu_cfs_throttled_periods_total", "web"), 25);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_cpu_cfs_throttled_seconds_total", "web"), 1.5);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_spec_cpu_quota", "web"), 50000);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_spec_cpu_period", "web"), 100000);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_spec_memory_limit_bytes", "web"), 536870912);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_working_set_bytes", "web"), 0);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_oom_events_total", "web"), 2);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_cpu_usage_seconds_total", {{"name", "web"}}), 3);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_cpu_cfs_throttled_periods_total", {{"name", "web"}}), 25);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_cpu_cfs_throttled_seconds_total", {{"name", "web"}}),
+                   1.5);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_spec_cpu_quota", {{"name", "web"}}), 50000);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_spec_cpu_period", {{"name", "web"}}), 100000);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_spec_memory_limit_bytes", {{"name", "web"}}), 536870912);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_working_set_bytes", {{"name", "web"}}), 0);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_oom_events_total", {{"name", "web"}}), 2);
 
   // Docker, systemd driver, by its scope path.
-  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_usage_bytes", "db"), 1073741824);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_working_set_bytes", "db"), 1000000000);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_rss", "db"), 900000000);
-  EXPECT_FALSE(Has(sink, "container_oom_events_total", "db"));  // old kernel: no oom_kill
+  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_usage_bytes", {{"name", "db"}}), 1073741824);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_working_set_bytes", {{"name", "db"}}), 1000000000);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_rss", {{"name", "db"}}), 900000000);
+  EXPECT_FALSE(
+      Has(sink, "container_oom_events_total", {{"name", "db"}}));  // old kernel: no oom_kill
 
   // Configured cgroup with damaged files: what is readable, nothing invented.
-  EXPECT_DOUBLE_EQ(Value(sink, "container_cpu_usage_seconds_total", "postgres"), 1);
-  EXPECT_FALSE(Has(sink, "container_memory_rss", "postgres"));
+  EXPECT_DOUBLE_EQ(Value(sink, "container_cpu_usage_seconds_total", {{"name", "postgres"}}), 1);
+  EXPECT_FALSE(Has(sink, "container_memory_rss", {{"name", "postgres"}}));
 
-  EXPECT_FALSE(Has(sink, "container_memory_usage_bytes", "ghost"));
-  EXPECT_FALSE(Has(sink, "container_memory_usage_bytes", "evil"));
+  EXPECT_FALSE(Has(sink, "container_memory_usage_bytes", {{"name", "ghost"}}));
+  EXPECT_FALSE(Has(sink, "container_memory_usage_bytes", {{"name", "evil"}}));
   for (const auto& r : docker.Requests()) EXPECT_EQ(r.find(".."), std::string::npos) << r;
 
   // A second scrape lists again but inspects only what it has not resolved yet (ghost).
@@ -140,7 +132,7 @@ TEST_F(ContainerCollectorTest, V1FixtureTreeWithDockerBothDrivers) {
   std::vector<std::string> second(requests.begin() + static_cast<long>(before), requests.end());
   EXPECT_EQ(second,
             (std::vector<std::string>{"/containers/json", "/containers/" + Id("e5") + "/json"}));
-  EXPECT_DOUBLE_EQ(Value(again, "container_cpu_usage_seconds_total", "web"), 3);
+  EXPECT_DOUBLE_EQ(Value(again, "container_cpu_usage_seconds_total", {{"name", "web"}}), 3);
 }
 
 TEST_F(ContainerCollectorTest, V2FixtureTreeWithDockerBothDrivers) {
@@ -164,22 +156,27 @@ TEST_F(ContainerCollectorTest, V2FixtureTreeWithDockerBothDrivers) {
   Status s = c->Collect(Deadline(5s), sink);
   ASSERT_TRUE(s.ok()) << s.message();
 
-  EXPECT_DOUBLE_EQ(Value(sink, "container_cpu_usage_seconds_total", "thoth-exporter"), 2.5);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_cpu_system_seconds_total", "thoth-exporter"), 0.5);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_spec_memory_limit_bytes", "thoth-exporter"), 0);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_working_set_bytes", "thoth-exporter"),
+  EXPECT_DOUBLE_EQ(Value(sink, "container_cpu_usage_seconds_total", {{"name", "thoth-exporter"}}),
+                   2.5);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_cpu_system_seconds_total", {{"name", "thoth-exporter"}}),
+                   0.5);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_spec_memory_limit_bytes", {{"name", "thoth-exporter"}}),
+                   0);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_working_set_bytes", {{"name", "thoth-exporter"}}),
                    67108864 - 8388608);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_cache", "thoth-exporter"), 25165824);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_cache", {{"name", "thoth-exporter"}}), 25165824);
 
-  EXPECT_DOUBLE_EQ(Value(sink, "container_spec_memory_limit_bytes", "cache"), 268435456);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_spec_cpu_quota", "cache"), 50000);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_cpu_cfs_throttled_seconds_total", "cache"), 0.25);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_swap", "cache"), 1048576);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_oom_events_total", "cache"), 1);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_spec_memory_limit_bytes", {{"name", "cache"}}),
+                   268435456);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_spec_cpu_quota", {{"name", "cache"}}), 50000);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_cpu_cfs_throttled_seconds_total", {{"name", "cache"}}),
+                   0.25);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_swap", {{"name", "cache"}}), 1048576);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_oom_events_total", {{"name", "cache"}}), 1);
 
-  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_usage_bytes", "api"), 10485760);
-  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_working_set_bytes", "api"), 9485760);
-  EXPECT_FALSE(Has(sink, "container_memory_swap", "api"));  // no memory.swap.current
+  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_usage_bytes", {{"name", "api"}}), 10485760);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_working_set_bytes", {{"name", "api"}}), 9485760);
+  EXPECT_FALSE(Has(sink, "container_memory_swap", {{"name", "api"}}));  // no memory.swap.current
 
   std::string text = SerializeText(sink.families());
   EXPECT_NE(text.find("# TYPE container_cpu_usage_seconds_total counter"), std::string::npos);
@@ -195,7 +192,7 @@ TEST_F(ContainerCollectorTest, NoDockerSocketStillReportsTheRest) {
     MetricSink sink;
     Status s = c->Collect(Deadline(5s), sink);
     ASSERT_TRUE(s.ok()) << s.message();
-    EXPECT_DOUBLE_EQ(Value(sink, "container_memory_usage_bytes", "self"), 104857600);
+    EXPECT_DOUBLE_EQ(Value(sink, "container_memory_usage_bytes", {{"name", "self"}}), 104857600);
   }
 }
 
@@ -211,7 +208,7 @@ TEST_F(ContainerCollectorTest, LyingDockerStillReportsTheRest) {
     MetricSink sink;
     Status s = c->Collect(Deadline(5s), sink);
     ASSERT_TRUE(s.ok()) << s.message();
-    EXPECT_DOUBLE_EQ(Value(sink, "container_memory_usage_bytes", "self"), 104857600);
+    EXPECT_DOUBLE_EQ(Value(sink, "container_memory_usage_bytes", {{"name", "self"}}), 104857600);
     for (const auto& f : sink.families()) {  // self only
       for (size_t i = 0; i < f.size(); ++i)
         EXPECT_EQ(f.SampleLabels(i).at(0).second, "self") << f.name;
@@ -236,7 +233,7 @@ TEST_F(ContainerCollectorTest, HungDockerDoesNotHoldTheScrapePastItsDeadline) {
   EXPECT_LT(took, 800ms);  // Docker had about half of it
   EXPECT_GE(took, 300ms);
   EXPECT_TRUE(s.ok()) << s.message();
-  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_usage_bytes", "self"), 104857600);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_usage_bytes", {{"name", "self"}}), 104857600);
 }
 
 TEST_F(ContainerCollectorTest, UnreadableConfiguredCgroupFailsButReportsOthers) {
@@ -248,7 +245,7 @@ TEST_F(ContainerCollectorTest, UnreadableConfiguredCgroupFailsButReportsOthers) 
   Status s = c->Collect(Deadline(5s), sink);
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("gone"), std::string::npos) << s.message();
-  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_usage_bytes", "self"), 104857600);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_memory_usage_bytes", {{"name", "self"}}), 104857600);
 
   // Hostile v2 files: nothing usable, a failure naming it, no invented numbers.
   config.cgroups = {{"postgres", "/system.slice/postgresql.service"}};
@@ -257,7 +254,7 @@ TEST_F(ContainerCollectorTest, UnreadableConfiguredCgroupFailsButReportsOthers) 
   s = v2->Collect(Deadline(5s), sink2);
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("postgres"), std::string::npos) << s.message();
-  EXPECT_FALSE(Has(sink2, "container_cpu_user_seconds_total", "postgres"));
+  EXPECT_FALSE(Has(sink2, "container_cpu_user_seconds_total", {{"name", "postgres"}}));
 }
 
 TEST_F(ContainerCollectorTest, SameNameFromTwoSourcesIsReportedOnce) {
@@ -279,7 +276,7 @@ TEST_F(ContainerCollectorTest, SameNameFromTwoSourcesIsReportedOnce) {
   }
   EXPECT_EQ(count, 1);
   // The configured one comes first.
-  EXPECT_DOUBLE_EQ(Value(sink, "container_cpu_usage_seconds_total", "web"), 1);
+  EXPECT_DOUBLE_EQ(Value(sink, "container_cpu_usage_seconds_total", {{"name", "web"}}), 1);
 }
 
 TEST_F(ContainerCollectorTest, ChecksGradeWorkingSetAgainstLimitOrHostMemory) {

@@ -5,18 +5,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/test_fixtures.h"
+
 namespace thoth {
 namespace {
 
-std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(THOTH_FIXTURES_DIR) + "/filesystem/proc/" + name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 TEST(MountInfo, ParsesAndSkipsMalformedLines) {
-  auto mounts = ParseMountInfo(Fixture("self/mountinfo"));
+  auto mounts = ParseMountInfo(Fixture("filesystem/proc/self/mountinfo"));
   ASSERT_EQ(mounts.size(), 8u);
   EXPECT_EQ(mounts[1].mount_point, "/");
   EXPECT_EQ(mounts[1].source, "/dev/vda1");
@@ -33,7 +28,7 @@ TEST(MountInfo, ParsesAndSkipsMalformedLines) {
 }
 
 TEST(MountInfo, LongestPrefixAndLaterMountWins) {
-  auto mounts = ParseMountInfo(Fixture("self/mountinfo"));
+  auto mounts = ParseMountInfo(Fixture("filesystem/proc/self/mountinfo"));
   EXPECT_EQ(FindMountFor(mounts, "/")->source, "/dev/vda1");
   EXPECT_EQ(FindMountFor(mounts, "/home/x")->source, "/dev/vda1");
   // Mounted twice on the same place: the later one hides the first.
@@ -58,7 +53,7 @@ TEST(MountInfo, HostileText) {
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(m[0].mount_point, "/a\\04");
   EXPECT_EQ(m[0].source, "/dev/x\\");
-  std::string text = Fixture("self/mountinfo");
+  std::string text = Fixture("filesystem/proc/self/mountinfo");
   for (std::size_t cut = 0; cut < text.size(); cut += 7) {
     auto partial = ParseMountInfo(text.substr(0, cut));
     EXPECT_LE(partial.size(), 8u);

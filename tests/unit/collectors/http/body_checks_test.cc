@@ -4,16 +4,10 @@
 #include <sstream>
 
 #include "gtest/gtest.h"
+#include "tests/test_fixtures.h"
 
 namespace thoth::http {
 namespace {
-
-std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(THOTH_FIXTURES_DIR) + "/http/" + name, std::ios::binary);
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
 
 nlohmann::json Expect(const std::string& json) { return nlohmann::json::parse(json); }
 
@@ -37,13 +31,13 @@ TEST(StatusExpected, ListedCodesOnly) {
 
 TEST(JsonSubsetMismatch, StackHealthResponses) {
   const auto want = Expect(R"({"status": "healthy"})");
-  EXPECT_EQ(JsonSubsetMismatch(want, Expect(Fixture("api_health_healthy.json"))), "");
-  EXPECT_EQ(JsonSubsetMismatch(want, Expect(Fixture("api_health_degraded.json"))),
+  EXPECT_EQ(JsonSubsetMismatch(want, Expect(Fixture("http/api_health_healthy.json"))), "");
+  EXPECT_EQ(JsonSubsetMismatch(want, Expect(Fixture("http/api_health_degraded.json"))),
             "$.status is \"degraded\", expected \"healthy\"");
 }
 
 TEST(JsonSubsetMismatch, NestedObjectsNameThePath) {
-  const auto doc = Expect(Fixture("api_health_degraded.json"));
+  const auto doc = Expect(Fixture("http/api_health_degraded.json"));
   EXPECT_EQ(JsonSubsetMismatch(Expect(R"({"checks": {"database": {"status": "healthy"}}})"), doc),
             "");
   EXPECT_EQ(JsonSubsetMismatch(Expect(R"({"checks": {"redis": {"status": "healthy"}}})"), doc),
@@ -91,21 +85,22 @@ TEST(JsonSubsetMismatch, LongValuesAreShortened) {
 TEST(CheckBody, JsonExpectations) {
   BodyExpectations expect;
   expect.json = Expect(R"({"status": "healthy"})");
-  EXPECT_EQ(CheckBody(Fixture("api_health_healthy.json"), false, expect), "");
-  EXPECT_EQ(CheckBody(Fixture("api_health_degraded.json"), false, expect),
+  EXPECT_EQ(CheckBody(Fixture("http/api_health_healthy.json"), false, expect), "");
+  EXPECT_EQ(CheckBody(Fixture("http/api_health_degraded.json"), false, expect),
             "JSON $.status is \"degraded\", expected \"healthy\"");
-  EXPECT_EQ(CheckBody(Fixture("nginx_502.html"), false, expect), "body is not valid JSON");
-  EXPECT_EQ(CheckBody(Fixture("api_health_truncated.json"), true, expect),
+  EXPECT_EQ(CheckBody(Fixture("http/nginx_502.html"), false, expect), "body is not valid JSON");
+  EXPECT_EQ(CheckBody(Fixture("http/api_health_truncated.json"), true, expect),
             "body is not valid JSON (body cut at the size limit)");
   EXPECT_EQ(CheckBody("", false, expect), "body is empty, expected JSON");
-  EXPECT_EQ(CheckBody(Fixture("chroma_heartbeat.json"), false, expect), "JSON $.status is missing");
+  EXPECT_EQ(CheckBody(Fixture("http/chroma_heartbeat.json"), false, expect),
+            "JSON $.status is missing");
   EXPECT_EQ(CheckBody("[1,2]", false, expect), "JSON $ is an array, expected an object");
 }
 
 TEST(CheckBody, HostileBodiesNeverThrow) {
   BodyExpectations expect;
   expect.json = Expect(R"({"status": "healthy"})");
-  EXPECT_EQ(CheckBody(Fixture("hostile_bytes.json"), false, expect), "body is not valid JSON");
+  EXPECT_EQ(CheckBody(Fixture("http/hostile_bytes.json"), false, expect), "body is not valid JSON");
   // Deep nesting: the parser and the comparison must not recurse on the document's depth.
   const std::string deep = std::string(200000, '[') + std::string(200000, ']');
   EXPECT_EQ(CheckBody(deep, false, expect), "JSON $ is an array, expected an object");
@@ -128,8 +123,8 @@ TEST(BodyRegex, SearchesAnywhereIncludingPastNulAndNewlines) {
   std::string error;
   auto re = BodyRegex::Compile("^\\{\"status\": *\"healthy\"", &error);
   ASSERT_NE(re, nullptr) << error;
-  EXPECT_TRUE(re->Search(Fixture("api_health_healthy.json")));
-  EXPECT_FALSE(re->Search(Fixture("api_health_degraded.json")));
+  EXPECT_TRUE(re->Search(Fixture("http/api_health_healthy.json")));
+  EXPECT_FALSE(re->Search(Fixture("http/api_health_degraded.json")));
   auto anywhere = BodyRegex::Compile("\"status\": *\"healthy\"", &error);
   static constexpr char kWithNul[] = "\0\0 x \"status\": \"healthy\"";
   EXPECT_TRUE(anywhere->Search(std::string(kWithNul, sizeof kWithNul - 1)));
@@ -137,10 +132,10 @@ TEST(BodyRegex, SearchesAnywhereIncludingPastNulAndNewlines) {
   // As in Go: `.` stops at a newline unless (?s) says otherwise.
   auto single = BodyRegex::Compile("^<html>.*nginx", &error);
   ASSERT_NE(single, nullptr);
-  EXPECT_FALSE(single->Search(Fixture("nginx_502.html")));
+  EXPECT_FALSE(single->Search(Fixture("http/nginx_502.html")));
   auto multi = BodyRegex::Compile("(?s)^<html>.*nginx", &error);
   ASSERT_NE(multi, nullptr);
-  EXPECT_TRUE(multi->Search(Fixture("nginx_502.html")));
+  EXPECT_TRUE(multi->Search(Fixture("http/nginx_502.html")));
   // A string_view that is not NUL-terminated is bounded by its size.
   const std::string text = "healthyXYZ";
   auto tail = BodyRegex::Compile("XYZ", &error);
@@ -164,13 +159,13 @@ TEST(CheckBody, RegexExpectation) {
   std::string error;
   BodyExpectations expect;
   expect.regex = BodyRegex::Compile("healthy", &error);
-  EXPECT_EQ(CheckBody(Fixture("api_health_healthy.json"), false, expect), "");
-  EXPECT_EQ(CheckBody(Fixture("nginx_502.html"), false, expect),
+  EXPECT_EQ(CheckBody(Fixture("http/api_health_healthy.json"), false, expect), "");
+  EXPECT_EQ(CheckBody(Fixture("http/nginx_502.html"), false, expect),
             "body does not match expect_regex \"healthy\"");
   EXPECT_EQ(CheckBody("xx", true, expect),
             "body does not match expect_regex \"healthy\" (body cut at the size limit)");
   expect.json = Expect(R"({"status": "degraded"})");
-  EXPECT_EQ(CheckBody(Fixture("api_health_healthy.json"), false, expect),
+  EXPECT_EQ(CheckBody(Fixture("http/api_health_healthy.json"), false, expect),
             "JSON $.status is \"healthy\", expected \"degraded\"");
 }
 

@@ -9,6 +9,7 @@
 #include "collectors/http/http_collector.h"
 #include "exporter/memory_errors.h"
 #include "gtest/gtest.h"
+#include "tests/test_fixtures.h"
 
 namespace thoth::http {
 namespace {
@@ -23,12 +24,6 @@ std::string ConfigErrorOf(const std::string& yaml) {
     return e.what();
   }
   return "";
-}
-
-double Value(const MetricSink& sink, const std::string& name, const Labels& labels = {}) {
-  double v = NAN;
-  if (!FindSample(sink.families(), name, labels, &v)) return NAN;
-  return v;
 }
 
 HttpResponse Response(int status, std::string body) {

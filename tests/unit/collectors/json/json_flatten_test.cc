@@ -9,16 +9,10 @@
 #include <sstream>
 #include <string>
 
+#include "tests/test_fixtures.h"
+
 namespace thoth::json {
 namespace {
-
-std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(THOTH_FIXTURES_DIR) + "/json/" + name, std::ios::binary);
-  EXPECT_TRUE(in) << name;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 // name{labels} -> value, labels as k=v joined by ",".
 std::map<std::string, double> ByKey(const Flattened& f) {
@@ -55,7 +49,7 @@ Mapping MakeMapping(const std::string& pointer, const std::string& name) {
 
 TEST(JsonFlattenTest, EveryNumberAndBooleanOfMemoryStatsBecomesAGauge) {
   FlattenOptions options{"letta_memory_stats", {}, 200};
-  Flattened f = MustFlatten(Fixture("memory_stats.json"), options);
+  Flattened f = MustFlatten(Fixture("json/memory_stats.json"), options);
   const auto got = ByKey(f);
   const std::map<std::string, double> want = {
       {"letta_memory_stats_cache_enabled", 0},
@@ -97,7 +91,7 @@ TEST(JsonFlattenTest, EveryNumberAndBooleanOfMemoryStatsBecomesAGauge) {
 
 TEST(JsonFlattenTest, MaxSeriesKeepsTheFirstInKeyOrderAndCountsTheRest) {
   FlattenOptions options{"m", {}, 5};
-  Flattened f = MustFlatten(Fixture("memory_stats.json"), options);
+  Flattened f = MustFlatten(Fixture("json/memory_stats.json"), options);
   ASSERT_EQ(f.samples.size(), 5u);
   EXPECT_EQ(f.samples[0].name, "m_cache_enabled");
   EXPECT_EQ(f.samples[4].name, "m_database_healthy");
@@ -111,7 +105,7 @@ TEST(JsonFlattenTest, MaxSeriesKeepsTheFirstInKeyOrderAndCountsTheRest) {
 }
 
 TEST(JsonFlattenTest, HostileValuesAndKeys) {
-  Flattened f = MustFlatten(Fixture("hostile_values.json"), {"p", {}, 200});
+  Flattened f = MustFlatten(Fixture("json/hostile_values.json"), {"p", {}, 200});
   const auto got = ByKey(f);
   // No string becomes a number without a mapping; keys that sanitize alike keep the first;
   // "max" (DBL_MAX) is skipped: written with 16 digits it would exceed a double.
@@ -172,8 +166,8 @@ TEST(JsonFlattenTest, GarbageIsRefusedWithAReason) {
   };
   const std::vector<Case> cases = {
       {"", "empty body"},
-      {Fixture("bad_gateway.html"), "not JSON"},
-      {Fixture("truncated.json"), "not JSON"},
+      {Fixture("json/bad_gateway.html"), "not JSON"},
+      {Fixture("json/truncated.json"), "not JSON"},
       {R"({"a": NaN})", "not JSON"},
       {R"({"a": Infinity})", "not JSON"},
       {R"({"a": 1e999})", "not JSON"},  // beyond a double: the whole answer is refused
@@ -253,7 +247,7 @@ TEST(JsonFlattenTest, MappingsSelectNameAndLabel) {
   Mapping second = MakeMapping("/agents/1/memories", "letta_second_agent_memories");
   options.mappings = {total, by_type, agents, hits, missing, text, second};
 
-  Flattened f = MustFlatten(Fixture("memory_stats.json"), options);
+  Flattened f = MustFlatten(Fixture("json/memory_stats.json"), options);
   const std::map<std::string, double> want = {
       {"letta_entities{source=letta}", 15234},
       {"letta_entities_by_type{type=fact}", 8120},
@@ -287,7 +281,7 @@ TEST(JsonFlattenTest, MappingsReadNumericStringsStrictly) {
        {"nan_string", "inf_string", "big_string", "hex", "padded", "unit", "plain", "negative"}) {
     options.mappings.push_back(MakeMapping(std::string("/") + key, std::string("p_") + key));
   }
-  Flattened f = MustFlatten(Fixture("hostile_values.json"), options);
+  Flattened f = MustFlatten(Fixture("json/hostile_values.json"), options);
   EXPECT_EQ(ByKey(f), (std::map<std::string, double>{{"p_plain", 42}, {"p_negative", -0.5}}));
   EXPECT_EQ(f.unmatched_mappings, 6u);
 }

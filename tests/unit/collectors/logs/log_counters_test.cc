@@ -7,30 +7,20 @@
 
 #include "exporter/memory_errors.h"
 #include "exporter/metric_sink.h"
+#include "tests/test_fixtures.h"
 
 namespace thoth::logs {
 namespace {
 
-std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(THOTH_FIXTURES_DIR) + "/logs/" + name, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 LogCounters Nginx(MemoryErrors* errors) {
   return LogCounters("nginx", LogFormat::kNginx, NginxLineParser::Default(), std::nullopt, errors);
-}
-
-double Value(const MetricSink& sink, std::string_view name, const Labels& labels) {
-  double v = -1;
-  EXPECT_TRUE(FindSample(sink.families(), name, labels, &v)) << name;
-  return v;
 }
 
 TEST(LogCounters, NginxRequestsStatusesAndMemCodes) {
   MemoryErrors errors;
   LogCounters c = Nginx(&errors);
   LineAssembler a(65536);
-  a.Feed(Fixture("nginx_access.log"), c);
+  a.Feed(Fixture("logs/nginx_access.log"), c);
   a.Feed("not an access line\n\n", c);
   c.Flush();
   EXPECT_EQ(c.lines(), 16u);
@@ -85,7 +75,7 @@ TEST(LogCounters, ErrorCodesOncePerCodePerLineUnknownAsOther) {
   c.RegisterCodes();
   EXPECT_EQ(errors.Get("MEM-008", "memory-service"), 0u);
   LineAssembler a(65536);
-  a.Feed(Fixture("memory_service.log"), c);
+  a.Feed(Fixture("logs/memory_service.log"), c);
   c.Flush();
   EXPECT_EQ(c.lines(), 7u);
   EXPECT_EQ(c.parse_errors(), 0u);
@@ -109,7 +99,7 @@ TEST(LogCounters, JsonLogsWithARegex) {
   LogCounters c("api", LogFormat::kErrorCodes, std::nullopt,
                 CodeRegex::Compile(R"re("code":\s*"(?P<code>[^"]*)")re", &error), &errors);
   LineAssembler a(65536);
-  a.Feed(Fixture("memory_service.jsonl"), c);
+  a.Feed(Fixture("logs/memory_service.jsonl"), c);
   c.Flush();
   EXPECT_EQ(errors.Get("MEM-001", "api"), 1u);  // the message's MEM-001 is not the field
   EXPECT_EQ(errors.Get("MEM-003", "api"), 1u);

@@ -144,3 +144,33 @@ TEST(PgQuoteLiteral, EscapesQuotesAndBackslashes) {
 
 }  // namespace
 }  // namespace thoth::postgres
+
+namespace thoth::postgres {
+namespace {
+
+TEST(PgConfig, CachesAndBloatMethod) {
+  auto d = Parse("  - {name: a, dsn: \"host=h\"}\n");
+  EXPECT_EQ(d[0].database_sizes_ttl_seconds, 60);
+  EXPECT_EQ(d[0].settings_ttl_seconds, 600);
+  EXPECT_EQ(d[0].bloat_method, BloatMethod::kAuto);
+  EXPECT_EQ(d[0].bloat_tables, 20);
+  EXPECT_EQ(d[0].bloat_budget_seconds, 2);
+  auto t = Parse(
+      "  - {name: a, dsn: \"host=h\", database_sizes: {ttl: 0s}, settings: {ttl: 1h}, "
+      "bloat: {method: estimate, tables: 5, budget: 500ms}}\n");
+  EXPECT_EQ(t[0].database_sizes_ttl_seconds, 0);
+  EXPECT_EQ(t[0].settings_ttl_seconds, 3600);
+  EXPECT_EQ(t[0].bloat_method, BloatMethod::kEstimate);
+  EXPECT_EQ(t[0].bloat_tables, 5);
+  EXPECT_EQ(t[0].bloat_budget_seconds, 0.5);
+  EXPECT_THAT(Error("  - {name: a, dsn: \"host=h\", bloat: {method: exact}}\n"),
+              HasSubstr("method"));
+  EXPECT_THAT(Error("  - {name: a, dsn: \"host=h\", bloat: {tables: 0}}\n"), HasSubstr("tables"));
+  EXPECT_THAT(Error("  - {name: a, dsn: \"host=h\", bloat: {budget: 0s}}\n"), HasSubstr("budget"));
+  EXPECT_THAT(Error("  - {name: a, dsn: \"host=h\", database_sizes: {ttl: -1s}}\n"),
+              HasSubstr("ttl"));
+  EXPECT_THAT(Error("  - {name: a, dsn: \"host=h\", settings: {tll: 1m}}\n"), HasSubstr("tll"));
+}
+
+}  // namespace
+}  // namespace thoth::postgres

@@ -9,6 +9,9 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+// A DSN as messages show it: every password DsnSecrets finds, scrubbed.
+std::string RedactDsn(const std::string& dsn) { return Scrub(dsn, DsnSecrets(dsn)); }
+
 TEST(PgRedactDsn, HidesUriUserInfoPassword) {
   EXPECT_EQ(RedactDsn("postgresql://exporter:s3cr3t@db:5432/memory"),
             "postgresql://exporter:***@db:5432/memory");

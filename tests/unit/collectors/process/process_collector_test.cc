@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "exporter/config_reader.h"
+#include "tests/test_fixtures.h"
 
 namespace thoth::process {
 namespace {
@@ -39,12 +40,6 @@ std::string Stat(int pid, int utime, int stime, int start) {
   return std::to_string(pid) + " (x) S 1 1 1 0 -1 0 0 0 0 0 " + std::to_string(utime) + " " +
          std::to_string(stime) + " 0 0 20 0 2 0 " + std::to_string(start) +
          " 52428800 1280 0 0 0\n";
-}
-
-double Value(const MetricSink& sink, const std::string& name, const Labels& labels) {
-  double v = -1;
-  if (!FindSample(sink.families(), name, labels, &v)) return -1;
-  return v;
 }
 
 ScrapeContext Deadline() { return {Clock::now() + 5s}; }
@@ -111,9 +106,8 @@ TEST(ProcessCollector, FirstMatchingGroupWins) {
   EXPECT_EQ(Value(sink, "namedprocess_namegroup_num_procs", {{"groupname", "everything"}}), 4);
   EXPECT_EQ(Value(sink, "namedprocess_namegroup_num_procs", {{"groupname", "chroma"}}), 0);
   // An empty group has no oldest process.
-  EXPECT_EQ(
-      Value(sink, "namedprocess_namegroup_oldest_start_time_seconds", {{"groupname", "chroma"}}),
-      -1);
+  EXPECT_FALSE(
+      Has(sink, "namedprocess_namegroup_oldest_start_time_seconds", {{"groupname", "chroma"}}));
 }
 
 TEST(ProcessCollector, CountersNeverGoDownWhenProcessesExit) {

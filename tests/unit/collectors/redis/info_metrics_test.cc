@@ -6,32 +6,15 @@
 #include <set>
 #include <sstream>
 
+#include "tests/test_fixtures.h"
+
 namespace thoth::redis {
 namespace {
 
-std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(THOTH_FIXTURES_DIR) + "/redis/" + name, std::ios::binary);
-  EXPECT_TRUE(in) << name;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 Families Metrics(const std::string& fixture) {
   MetricSink sink("cache");
-  WriteInfoMetrics(ParseInfo(Fixture(fixture)), sink);
+  WriteInfoMetrics(ParseInfo(Fixture("redis/" + fixture)), sink);
   return sink.Take();
-}
-
-double Value(const Families& f, const std::string& name, const Labels& labels = {}) {
-  double v = -12345;
-  EXPECT_TRUE(FindSample(f, name, labels, &v)) << name;
-  return v;
-}
-
-bool Has(const Families& f, const std::string& name) {
-  double v;
-  return FindSample(f, name, {}, &v);
 }
 
 const Family* FindFamily(const Families& f, const std::string& name) {

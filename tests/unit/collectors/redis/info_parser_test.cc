@@ -5,19 +5,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/test_fixtures.h"
+
 namespace thoth::redis {
 namespace {
 
-std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(THOTH_FIXTURES_DIR) + "/redis/" + name, std::ios::binary);
-  EXPECT_TRUE(in) << name;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 TEST(RedisInfoParser, Redis70MasterRecorded) {
-  const RedisInfo info = ParseInfo(Fixture("info_all_7.0_master.txt"));
+  const RedisInfo info = ParseInfo(Fixture("redis/info_all_7.0_master.txt"));
   EXPECT_FALSE(info.truncated);
   EXPECT_EQ(info.malformed_lines, 0);
   EXPECT_EQ(*info.Find("redis_version"), "7.0.15");
@@ -74,7 +68,7 @@ TEST(RedisInfoParser, Redis70MasterRecorded) {
 }
 
 TEST(RedisInfoParser, Redis70ReplicaRecorded) {
-  const RedisInfo info = ParseInfo(Fixture("info_all_7.0_replica.txt"));
+  const RedisInfo info = ParseInfo(Fixture("redis/info_all_7.0_replica.txt"));
   EXPECT_EQ(info.malformed_lines, 0);
   EXPECT_EQ(*info.Find("role"), "slave");
   EXPECT_EQ(*info.Find("master_link_status"), "up");
@@ -83,7 +77,7 @@ TEST(RedisInfoParser, Redis70ReplicaRecorded) {
 }
 
 TEST(RedisInfoParser, Redis60ShapeHasNoExtendedCommandStats) {
-  const RedisInfo info = ParseInfo(Fixture("info_all_6.0_shape.txt"));
+  const RedisInfo info = ParseInfo(Fixture("redis/info_all_6.0_shape.txt"));
   EXPECT_EQ(info.malformed_lines, 0);
   EXPECT_FALSE(info.Find("maxclients"));
   ASSERT_EQ(info.commands.size(), 3u);
@@ -95,7 +89,7 @@ TEST(RedisInfoParser, Redis60ShapeHasNoExtendedCommandStats) {
 }
 
 TEST(RedisInfoParser, Redis26ShapeOldReplicaLineIsMalformedNotFatal) {
-  const RedisInfo info = ParseInfo(Fixture("info_2.6_shape.txt"));
+  const RedisInfo info = ParseInfo(Fixture("redis/info_2.6_shape.txt"));
   EXPECT_EQ(info.malformed_lines, 1);  // slave0:127.0.0.1,6380,online
   EXPECT_TRUE(info.replicas.empty());
   ASSERT_EQ(info.keyspace.size(), 1u);
@@ -105,7 +99,7 @@ TEST(RedisInfoParser, Redis26ShapeOldReplicaLineIsMalformedNotFatal) {
 }
 
 TEST(RedisInfoParser, MissingSectionsAndUnknownFields) {
-  const RedisInfo info = ParseInfo(Fixture("info_missing_sections.txt"));
+  const RedisInfo info = ParseInfo(Fixture("redis/info_missing_sections.txt"));
   EXPECT_EQ(info.malformed_lines, 0);
   EXPECT_EQ(info.sections, (std::vector<std::string>{"Server", "Keyspace"}));
   EXPECT_EQ(*info.Find("some_future_field"), "hello");
@@ -116,7 +110,7 @@ TEST(RedisInfoParser, MissingSectionsAndUnknownFields) {
 }
 
 TEST(RedisInfoParser, NonNumericValuesAreNotNumbers) {
-  const RedisInfo info = ParseInfo(Fixture("info_non_numeric.txt"));
+  const RedisInfo info = ParseInfo(Fixture("redis/info_non_numeric.txt"));
   EXPECT_FALSE(info.Number("uptime_in_seconds"));
   EXPECT_FALSE(info.Number("used_memory"));
   EXPECT_FALSE(info.Number("used_memory_rss"));
@@ -140,7 +134,7 @@ TEST(RedisInfoParser, NonNumericValuesAreNotNumbers) {
 }
 
 TEST(RedisInfoParser, TruncatedReplyDropsTheCutLine) {
-  const RedisInfo info = ParseInfo(Fixture("info_truncated.txt"));
+  const RedisInfo info = ParseInfo(Fixture("redis/info_truncated.txt"));
   EXPECT_TRUE(info.truncated);
   EXPECT_FALSE(info.Find("used_memory"));
   EXPECT_EQ(*info.Find("redis_version"), "7.0.15");

@@ -10,19 +10,12 @@
 #include <thread>
 
 #include "collectors/redis/key_counter.h"
+#include "tests/test_fixtures.h"
 
 namespace thoth::redis {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(THOTH_FIXTURES_DIR) + "/redis/" + name, std::ios::binary);
-  EXPECT_TRUE(in) << name;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 bool Glob(const std::string& pattern, const std::string& key) {
   // Enough for the tests: "prefix*" or an exact name.
@@ -34,7 +27,7 @@ bool Glob(const std::string& pattern, const std::string& key) {
 
 // A scripted Redis server shared by every connection the fake connector opens.
 struct FakeServer {
-  std::string info = Fixture("info_all_7.0_master.txt");
+  std::string info = Fixture("redis/info_all_7.0_master.txt");
   bool reachable = true;
   std::string password;  // empty: no AUTH needed
   std::string user = "default";
@@ -165,15 +158,11 @@ Result Collect(RedisCollector& c, std::chrono::milliseconds budget = 5000ms) {
 }
 
 double Value(const Result& r, const std::string& name, const Labels& labels = {}) {
-  double v = -12345;
-  EXPECT_TRUE(FindSample(r.families, name, labels, &v)) << name;
-  return v;
+  EXPECT_TRUE(thoth::Has(r.families, name, labels)) << name;
+  return thoth::Value(r.families, name, labels);
 }
 
-bool Has(const Result& r, const std::string& name) {
-  double v;
-  return FindSample(r.families, name, {}, &v);
-}
+bool Has(const Result& r, const std::string& name) { return thoth::Has(r.families, name); }
 
 std::vector<std::string> Keys(const std::string& prefix, int n) {
   std::vector<std::string> out;
@@ -221,7 +210,7 @@ TEST(RedisCollector, HappyPath) {
 
 TEST(RedisCollector, ConfigRefusedIsSkippedOnceAndNotRetried) {
   FakeServer s;
-  s.info = Fixture("info_all_6.0_shape.txt");  // no maxclients in INFO
+  s.info = Fixture("redis/info_all_6.0_shape.txt");  // no maxclients in INFO
   s.refused = {"CONFIG"};
   auto c = MakeFake(&s, "{name: cache}");
   for (int i = 0; i < 3; ++i) {
@@ -235,7 +224,7 @@ TEST(RedisCollector, ConfigRefusedIsSkippedOnceAndNotRetried) {
 
 TEST(RedisCollector, ConfigGetWhenInfoLacksMaxclients) {
   FakeServer s;
-  s.info = Fixture("info_all_6.0_shape.txt");
+  s.info = Fixture("redis/info_all_6.0_shape.txt");
   auto c = MakeFake(&s, "{name: cache}");
   Result r = Collect(*c);
   ASSERT_TRUE(r.status.ok());
@@ -245,7 +234,7 @@ TEST(RedisCollector, ConfigGetWhenInfoLacksMaxclients) {
 
 TEST(RedisCollector, RenamedConfigCommand) {
   FakeServer s;
-  s.info = Fixture("info_all_6.0_shape.txt");
+  s.info = Fixture("redis/info_all_6.0_shape.txt");
   auto c = MakeFake(&s, "{name: cache, config_command: MYCONFIG}");
   Result r = Collect(*c);
   ASSERT_TRUE(r.status.ok());
@@ -435,7 +424,7 @@ Severity Row(const std::vector<HealthCheck>& rows, const std::string& check) {
 
 TEST(RedisCollector, OnceChecks) {
   FakeServer s;
-  s.info = Fixture("info_all_6.0_shape.txt");  // 768 MiB of 1 GiB maxmemory, 42 evictions
+  s.info = Fixture("redis/info_all_6.0_shape.txt");  // 768 MiB of 1 GiB maxmemory, 42 evictions
   auto c = MakeFake(&s, "{name: cache}");
   Result r = Collect(*c);
   std::vector<HealthCheck> rows;
@@ -444,7 +433,7 @@ TEST(RedisCollector, OnceChecks) {
   EXPECT_EQ(Row(rows, "memory vs maxmemory"), Severity::kWarning);  // 75% > 70%
   EXPECT_EQ(Row(rows, "evictions"), Severity::kWarning);
 
-  s.info = Fixture("info_all_7.0_master.txt");  // no maxmemory, tiny vs host, no evictions
+  s.info = Fixture("redis/info_all_7.0_master.txt");  // no maxmemory, tiny vs host, no evictions
   r = Collect(*c);
   rows.clear();
   c->Checks(r.families, r.status.ok(), Thresholds{}, rows);
