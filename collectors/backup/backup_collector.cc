@@ -108,8 +108,8 @@ class BackupCollector : public Collector {
     return Status::Ok();
   }
 
-  void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-              const Thresholds& thresholds, std::vector<HealthCheck>& out) const override {
+  void Checks(const Families& families, bool success, const Thresholds& thresholds,
+              std::vector<HealthCheck>& out) const override {
     if (!success) {
       Collector::Checks(families, success, thresholds, out);
       return;
@@ -248,8 +248,7 @@ class BackupCollector : public Collector {
     }
   }
 
-  void VerifyCheck(const std::vector<prometheus::MetricFamily>& families,
-                   std::vector<HealthCheck>& out) const {
+  void VerifyCheck(const Families& families, std::vector<HealthCheck>& out) const {
     Labels labels = {{"backup", name_}};
     double pending = 0;
     if (!FindSample(families, "thoth_backup_verification_pending", labels, &pending)) return;
@@ -271,14 +270,8 @@ class BackupCollector : public Collector {
     std::string reason = "unknown";
     for (const auto& family : families) {
       if (family.name != "thoth_backup_verify_failure_info") continue;
-      for (const auto& metric : family.metric) {
-        bool mine = false;
-        std::string r;
-        for (const auto& label : metric.label) {
-          if (label.name == "backup" && label.value == name_) mine = true;
-          if (label.name == "reason") r = label.value;
-        }
-        if (mine) reason = r;
+      for (std::size_t i = 0; i < family.size(); ++i) {
+        if (family.LabelValue(i, "backup") == name_) reason = family.LabelValue(i, "reason");
       }
     }
     out.push_back({kKind, name_, "newest backup verifies", "no: " + reason, "must verify",

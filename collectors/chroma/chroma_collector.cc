@@ -116,8 +116,8 @@ class ChromaCollector final : public Collector {
     return status;
   }
 
-  void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-              const Thresholds& thresholds, std::vector<HealthCheck>& out) const override;
+  void Checks(const Families& families, bool success, const Thresholds& thresholds,
+              std::vector<HealthCheck>& out) const override;
 
  private:
   struct Listing {
@@ -603,8 +603,8 @@ void ChromaCollector::ForgetGone(const std::set<std::string>& listed,
 // Past this many collections the --once report lists only those over a threshold.
 constexpr std::size_t kMaxCollectionRows = 50;
 
-void ChromaCollector::Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-                             const Thresholds& thresholds, std::vector<HealthCheck>& out) const {
+void ChromaCollector::Checks(const Families& families, bool success, const Thresholds& thresholds,
+                             std::vector<HealthCheck>& out) const {
   double up = 0;
   const bool reachable = FindSample(families, "chroma_up", {}, &up) && up == 1;
   out.push_back({Kind(), cfg_.name, "reachable", reachable ? "yes" : "no", "",
@@ -614,28 +614,21 @@ void ChromaCollector::Checks(const std::vector<prometheus::MetricFamily>& famili
     out.push_back({Kind(), cfg_.name, "collected", "no (see the log)", "", Severity::kCritical});
   }
 
-  auto label = [](const prometheus::ClientMetric& m, const std::string& name) -> std::string {
-    for (const auto& l : m.label) {
-      if (l.name == name) return l.value;
-    }
-    return "";
-  };
-  auto where = [&](const prometheus::ClientMetric& m) {
-    return label(m, "tenant") + "/" + label(m, "database") + "/" + label(m, "collection");
+  auto where = [](const Family& f, std::size_t i) {
+    return f.LabelValue(i, "tenant") + "/" + f.LabelValue(i, "database") + "/" +
+           f.LabelValue(i, "collection");
   };
 
   const Level& level = thresholds.chroma_collection_vectors;
   const std::string threshold =
       "> " + FormatNumber(level.warning) + " warn, > " + FormatNumber(level.critical) + " crit";
-  std::vector<const prometheus::ClientMetric*> records;
+  static const Family kNoFamily;
+  const Family* found = families.Find("chroma_collection_records");
+  const Family& records = found != nullptr ? *found : kNoFamily;
   std::vector<std::string> mismatches;
-  for (const auto& family : families) {
-    if (family.name == "chroma_collection_records") {
-      for (const auto& m : family.metric) records.push_back(&m);
-    } else if (family.name == "chroma_collection_dimension_mismatch") {
-      for (const auto& m : family.metric) {
-        if (m.gauge.value == 1) mismatches.push_back(where(m));
-      }
+  if (const Family* f = families.Find("chroma_collection_dimension_mismatch")) {
+    for (std::size_t i = 0; i < f->size(); ++i) {
+      if (f->Value(i) == 1) mismatches.push_back(where(*f, i));
     }
   }
 
@@ -643,18 +636,19 @@ void ChromaCollector::Checks(const std::vector<prometheus::MetricFamily>& famili
   std::size_t quiet = 0;
   double largest_quiet = -1;
   std::string largest_quiet_name;
-  for (const auto* m : records) {
-    const double v = m->gauge.value;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const double v = records.Value(i);
     const Severity s = Grade(v, level);
     if (records.size() > kMaxCollectionRows && s == Severity::kOk) {
       ++quiet;
       if (v > largest_quiet) {
         largest_quiet = v;
-        largest_quiet_name = where(*m);
+        largest_quiet_name = where(records, i);
       }
       continue;
     }
-    out.push_back({Kind(), cfg_.name, "records " + where(*m), FormatNumber(v), threshold, s});
+    out.push_back(
+        {Kind(), cfg_.name, "records " + where(records, i), FormatNumber(v), threshold, s});
   }
   if (quiet > 0) {
     out.push_back({Kind(), cfg_.name, "records of " + std::to_string(quiet) + " more collections",

@@ -33,8 +33,8 @@ class FilesystemCollector : public Collector {
     return CollectImpl(ctx, sink);
   }
 
-  void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-              const Thresholds& thresholds, std::vector<HealthCheck>& out) const override {
+  void Checks(const Families& families, bool success, const Thresholds& thresholds,
+              std::vector<HealthCheck>& out) const override {
     if (!success) {
       Collector::Checks(families, success, thresholds, out);
       return;
@@ -129,21 +129,18 @@ std::string Percent(double ratio) { return FormatNumber(std::round(1000 * ratio)
 
 }  // namespace
 
-void FilesystemChecks(const std::vector<prometheus::MetricFamily>& families,
-                      const Thresholds& thresholds, std::vector<HealthCheck>& out) {
+void FilesystemChecks(const Families& families, const Thresholds& thresholds,
+                      std::vector<HealthCheck>& out) {
   const Level& disk = thresholds.disk_free_ratio;
   const std::string disk_threshold =
       "< " + Percent(disk.warning) + " free warn, < " + Percent(disk.critical) + " free crit";
   bool any_mount = false;
   for (const auto& family : families) {
     if (family.name != "node_filesystem_size_bytes") continue;
-    for (const auto& metric : family.metric) {
-      std::string mountpoint;
-      for (const auto& l : metric.label) {
-        if (l.name == "mountpoint") mountpoint = l.value;
-      }
+    for (std::size_t i = 0; i < family.size(); ++i) {
+      const std::string mountpoint = family.LabelValue(i, "mountpoint");
       any_mount = true;
-      const double size = metric.gauge.value;
+      const double size = family.Value(i);
       double avail = 0;
       Labels at = {{"mountpoint", mountpoint}};
       if (!FindSample(families, "node_filesystem_avail_bytes", at, &avail) || size <= 0) {
@@ -162,12 +159,9 @@ void FilesystemChecks(const std::vector<prometheus::MetricFamily>& families,
   double device_error = 0;
   for (const auto& family : families) {
     if (family.name != "node_filesystem_device_error") continue;
-    for (const auto& metric : family.metric) {
-      if (metric.gauge.value != 1) continue;
-      std::string mountpoint;
-      for (const auto& l : metric.label) {
-        if (l.name == "mountpoint") mountpoint = l.value;
-      }
+    for (std::size_t i = 0; i < family.size(); ++i) {
+      if (family.Value(i) != 1) continue;
+      const std::string mountpoint = family.LabelValue(i, "mountpoint");
       device_error = 1;
       out.push_back({kKind, mountpoint, "space", "statfs failed: space unknown", disk_threshold,
                      Severity::kCritical});

@@ -86,8 +86,8 @@ class PostgresCollector : public Collector {
     error = Scrub(error, secrets_);
   }
 
-  void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-              const Thresholds& thresholds, std::vector<HealthCheck>& out) const override {
+  void Checks(const Families& families, bool success, const Thresholds& thresholds,
+              std::vector<HealthCheck>& out) const override {
     PostgresChecks(Kind(), Target(), families, success, thresholds, out);
   }
 
