@@ -112,7 +112,8 @@ class ChromaCollector final : public Collector {
     Scrape scrape{ctx};
     Status status = CollectOrFail(scrape, sink);
     // One MEM-007 per scrape that was refused, however many of its requests were.
-    if (scrape.auth_failed && memory_errors_ != nullptr) memory_errors_->Add("MEM-007", "chroma");
+    if (scrape.auth_failed && memory_errors_ != nullptr)
+      memory_errors_->Add(MemCode::kAuthFailed, "chroma");
     return status;
   }
 
@@ -572,7 +573,7 @@ void ChromaCollector::EmitCollections(const std::vector<DatabaseState>& dbs, Met
         spdlog::warn(
             "chroma target {}: collection {} of {} has dimension {}, expected {} (MEM-005)",
             cfg_.name, cs.info->name, ds.db->Key(), *cs.dimension, cfg_.expected_dimension);
-        if (memory_errors_ != nullptr) memory_errors_->Add("MEM-005", "chroma");
+        if (memory_errors_ != nullptr) memory_errors_->Add(MemCode::kDimensionMismatch, "chroma");
       }
     }
   }

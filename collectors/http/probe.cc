@@ -435,8 +435,8 @@ ProbeResult RunProbe(const ProbeSpec& spec, const std::string& url, const Scrape
     }
     if (memory_errors != nullptr) {
       const int status = result.response.status;
-      if (status == 401 || status == 403) memory_errors->Add("MEM-007", "http");
-      if (status == 429) memory_errors->Add("MEM-006", "http");
+      if (status == 401 || status == 403) memory_errors->Add(MemCode::kAuthFailed, "http");
+      if (status == 429) memory_errors->Add(MemCode::kRateLimited, "http");
     }
   } catch (const std::exception& e) {
     result.success = false;

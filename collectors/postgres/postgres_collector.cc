@@ -128,9 +128,9 @@ class PostgresCollector : public Collector {
   void CountConnectFailure(ConnectFailure why) {
     if (memory_errors_ == nullptr) return;
     if (why == ConnectFailure::kUnreachable || why == ConnectFailure::kTimeout) {
-      memory_errors_->Add("MEM-001", "postgres");
+      memory_errors_->Add(MemCode::kDatabaseTimeout, "postgres");
     } else if (why == ConnectFailure::kAuth) {
-      memory_errors_->Add("MEM-007", "postgres");
+      memory_errors_->Add(MemCode::kAuthFailed, "postgres");
     }
   }
 
