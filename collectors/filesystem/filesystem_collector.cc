@@ -69,35 +69,46 @@ class FilesystemCollector : public Collector {
       if (!seen_mounts.insert(mount->mount_point).second) continue;
       Labels labels = {
           {"device", mount->source}, {"fstype", mount->fstype}, {"mountpoint", mount->mount_point}};
-      struct statvfs st;
-      // statvfs on the configured path itself: the mount point may be hidden from this mount
-      // namespace while the path is not.
-      if (::statvfs(resolved, &st) != 0) {
-        sink.Gauge("node_filesystem_device_error",
-                   "Whether an error occurred while getting statistics for the given device.",
-                   labels, 1);
-        continue;
-      }
-      double frsize = static_cast<double>(st.f_frsize != 0 ? st.f_frsize : st.f_bsize);
-      sink.Gauge("node_filesystem_size_bytes", "Filesystem size in bytes.", labels,
-                 static_cast<double>(st.f_blocks) * frsize);
-      sink.Gauge("node_filesystem_free_bytes", "Filesystem free space in bytes.", labels,
-                 static_cast<double>(st.f_bfree) * frsize);
-      sink.Gauge("node_filesystem_avail_bytes",
-                 "Filesystem space available to non-root users in bytes.", labels,
-                 static_cast<double>(st.f_bavail) * frsize);
-      sink.Gauge("node_filesystem_files", "Filesystem total file nodes.", labels,
-                 static_cast<double>(st.f_files));
-      sink.Gauge("node_filesystem_files_free", "Filesystem total free file nodes.", labels,
-                 static_cast<double>(st.f_ffree));
-      sink.Gauge("node_filesystem_readonly", "Filesystem read-only status.", labels,
-                 (st.f_flag & ST_RDONLY) != 0 ? 1 : 0);
-      sink.Gauge("node_filesystem_device_error",
-                 "Whether an error occurred while getting statistics for the given device.", labels,
-                 0);
+      WriteFilesystem(resolved, labels, sink);
     }
 
-    err = ReadSmallFile(proc_root_ + "/meminfo", &text);
+    return CollectMemInfo(sink);
+  }
+
+  // The node_filesystem_* rows of one mount, from statvfs on the configured (resolved) path.
+  static void WriteFilesystem(const char* resolved, const Labels& labels, MetricSink& sink) {
+    struct statvfs st;
+    // statvfs on the configured path itself: the mount point may be hidden from this mount
+    // namespace while the path is not.
+    if (::statvfs(resolved, &st) != 0) {
+      sink.Gauge("node_filesystem_device_error",
+                 "Whether an error occurred while getting statistics for the given device.", labels,
+                 1);
+      return;
+    }
+    double frsize = static_cast<double>(st.f_frsize != 0 ? st.f_frsize : st.f_bsize);
+    sink.Gauge("node_filesystem_size_bytes", "Filesystem size in bytes.", labels,
+               static_cast<double>(st.f_blocks) * frsize);
+    sink.Gauge("node_filesystem_free_bytes", "Filesystem free space in bytes.", labels,
+               static_cast<double>(st.f_bfree) * frsize);
+    sink.Gauge("node_filesystem_avail_bytes",
+               "Filesystem space available to non-root users in bytes.", labels,
+               static_cast<double>(st.f_bavail) * frsize);
+    sink.Gauge("node_filesystem_files", "Filesystem total file nodes.", labels,
+               static_cast<double>(st.f_files));
+    sink.Gauge("node_filesystem_files_free", "Filesystem total free file nodes.", labels,
+               static_cast<double>(st.f_ffree));
+    sink.Gauge("node_filesystem_readonly", "Filesystem read-only status.", labels,
+               (st.f_flag & ST_RDONLY) != 0 ? 1 : 0);
+    sink.Gauge("node_filesystem_device_error",
+               "Whether an error occurred while getting statistics for the given device.", labels,
+               0);
+  }
+
+  // node_memory_MemTotal_bytes and node_memory_MemAvailable_bytes.
+  Status CollectMemInfo(MetricSink& sink) const {
+    std::string text;
+    const int err = ReadSmallFile(proc_root_ + "/meminfo", &text);
     if (err != 0) {
       return Status::Error("cannot read " + proc_root_ + "/meminfo: " + std::strerror(err));
     }
