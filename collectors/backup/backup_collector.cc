@@ -185,6 +185,11 @@ class BackupCollector : public Collector {
                       result.entries, result.bytes_read, seconds);
       }
     }
+    WriteVerdict(labels, sink);
+  }
+
+  // The cached verdict of the newest file.
+  void WriteVerdict(const Labels& labels, MetricSink& sink) const {
     sink.Gauge("thoth_backup_verification_pending",
                "1 while the newest backup file has not been verified yet.", labels, 0);
     sink.Gauge("thoth_backup_verified",

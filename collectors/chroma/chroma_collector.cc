@@ -604,6 +604,42 @@ void ChromaCollector::ForgetGone(const std::set<std::string>& listed,
 // Past this many collections the --once report lists only those over a threshold.
 constexpr std::size_t kMaxCollectionRows = 50;
 
+// "tenant/database/collection" of row i.
+std::string CollectionWhere(const Family& f, std::size_t i) {
+  return f.LabelValue(i, "tenant") + "/" + f.LabelValue(i, "database") + "/" +
+         f.LabelValue(i, "collection");
+}
+
+// One "records" row per collection; past kMaxCollectionRows, the collections within the
+// thresholds share one row.
+void RecordChecks(const Family& records, const Level& level, const std::string& kind,
+                  const std::string& target, std::vector<HealthCheck>& out) {
+  const std::string threshold =
+      "> " + FormatNumber(level.warning) + " warn, > " + FormatNumber(level.critical) + " crit";
+  std::size_t quiet = 0;
+  double largest_quiet = -1;
+  std::string largest_quiet_name;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const double v = records.Value(i);
+    const Severity s = Grade(v, level);
+    if (records.size() > kMaxCollectionRows && s == Severity::kOk) {
+      ++quiet;
+      if (v > largest_quiet) {
+        largest_quiet = v;
+        largest_quiet_name = CollectionWhere(records, i);
+      }
+      continue;
+    }
+    out.push_back(
+        {kind, target, "records " + CollectionWhere(records, i), FormatNumber(v), threshold, s});
+  }
+  if (quiet > 0) {
+    out.push_back({kind, target, "records of " + std::to_string(quiet) + " more collections",
+                   "largest " + FormatNumber(largest_quiet) + " (" + largest_quiet_name + ")",
+                   threshold, Severity::kOk});
+  }
+}
+
 void ChromaCollector::Checks(const Families& families, bool success, const Thresholds& thresholds,
                              std::vector<HealthCheck>& out) const {
   double up = 0;
@@ -615,47 +651,16 @@ void ChromaCollector::Checks(const Families& families, bool success, const Thres
     out.push_back({Kind(), cfg_.name, "collected", "no (see the log)", "", Severity::kCritical});
   }
 
-  auto where = [](const Family& f, std::size_t i) {
-    return f.LabelValue(i, "tenant") + "/" + f.LabelValue(i, "database") + "/" +
-           f.LabelValue(i, "collection");
-  };
-
-  const Level& level = thresholds.chroma_collection_vectors;
-  const std::string threshold =
-      "> " + FormatNumber(level.warning) + " warn, > " + FormatNumber(level.critical) + " crit";
   static const Family kNoFamily;
   const Family* found = families.Find("chroma_collection_records");
-  const Family& records = found != nullptr ? *found : kNoFamily;
   std::vector<std::string> mismatches;
   if (const Family* f = families.Find("chroma_collection_dimension_mismatch")) {
     for (std::size_t i = 0; i < f->size(); ++i) {
-      if (f->Value(i) == 1) mismatches.push_back(where(*f, i));
+      if (f->Value(i) == 1) mismatches.push_back(CollectionWhere(*f, i));
     }
   }
-
-  // Past kMaxCollectionRows, the collections within the thresholds share one row.
-  std::size_t quiet = 0;
-  double largest_quiet = -1;
-  std::string largest_quiet_name;
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const double v = records.Value(i);
-    const Severity s = Grade(v, level);
-    if (records.size() > kMaxCollectionRows && s == Severity::kOk) {
-      ++quiet;
-      if (v > largest_quiet) {
-        largest_quiet = v;
-        largest_quiet_name = where(records, i);
-      }
-      continue;
-    }
-    out.push_back(
-        {Kind(), cfg_.name, "records " + where(records, i), FormatNumber(v), threshold, s});
-  }
-  if (quiet > 0) {
-    out.push_back({Kind(), cfg_.name, "records of " + std::to_string(quiet) + " more collections",
-                   "largest " + FormatNumber(largest_quiet) + " (" + largest_quiet_name + ")",
-                   threshold, Severity::kOk});
-  }
+  RecordChecks(found != nullptr ? *found : kNoFamily, thresholds.chroma_collection_vectors, Kind(),
+               cfg_.name, out);
 
   if (cfg_.expected_dimension > 0) {
     std::string value = std::to_string(mismatches.size());
