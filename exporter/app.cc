@@ -264,7 +264,7 @@ int App::RunOnce(const std::string& format, std::ostream& out, bool color) {
   for (const auto& r : results) {
     auto it = collectors.find({r.collector, r.target});
     if (it == collectors.end()) continue;
-    static const std::vector<prometheus::MetricFamily> kNone;
+    static const Families kNone;
     try {
       it->second->Checks(r.families ? *r.families : kNone, r.success, cfg->thresholds, checks);
     } catch (const std::exception& e) {

@@ -9,7 +9,6 @@
 #include "exporter/metric_sink.h"
 #include "exporter/status.h"
 #include "exporter/thresholds.h"
-#include "prometheus/metric_family.h"
 
 namespace thoth {
 
@@ -146,8 +145,8 @@ class Collector {
 
   // --once rows judged from this target's last collection (its families and success). May run
   // beside a late Collect() (see the contract above).
-  virtual void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-                      const Thresholds& thresholds, std::vector<HealthCheck>& out) const {
+  virtual void Checks(const Families& families, bool success, const Thresholds& thresholds,
+                      std::vector<HealthCheck>& out) const {
     (void)families;
     (void)thresholds;
     out.push_back({Kind(), Target(), "collected", success ? "yes" : "no", "",

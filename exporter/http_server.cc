@@ -188,29 +188,9 @@ class HttpServer::Handler : public CivetHandler {
         path == "/" || path == server_.telemetry_path_ || path == "/probe" || path == "/-/reload";
     if (!known) return Send(conn, 404, "Not Found", "text/plain; charset=utf-8", "not found\n");
 
-    if (web.auth && web.auth->enabled()) {
-      const char* peer = info->remote_addr;
-      auto result = web.auth->Check(mg_get_header(conn, "Authorization"), peer);
-      if (result == BasicAuth::Result::kRateLimited) {
-        return Send(conn, 429, "Too Many Requests", "text/plain; charset=utf-8",
-                    "too many failed logins, try again later\n", {"Retry-After: 1"});
-      }
-      if (result == BasicAuth::Result::kDenied) {
-        return Send(conn, 401, "Unauthorized", "text/plain; charset=utf-8", "unauthorized\n",
-                    {"WWW-Authenticate: Basic realm=\"thoth-exporter\""});
-      }
-    }
+    if (AnsweredByAuth(conn, info, web)) return;
 
-    if (path == "/-/reload") {
-      if (method != "POST" && method != "PUT") return MethodNotAllowed(conn, "POST");
-      Status s = app.Reload();
-      if (s.ok()) s = server_.ReloadWebConfig();
-      if (!s.ok()) {
-        return Send(conn, 500, "Internal Server Error", "text/plain; charset=utf-8",
-                    "reload failed, the running configuration stays: " + s.message() + "\n");
-      }
-      return Send(conn, 200, "OK", "text/plain; charset=utf-8", "reloaded\n");
-    }
+    if (path == "/-/reload") return Reload(conn, method);
     if (method != "GET" && method != "HEAD") return MethodNotAllowed(conn, "GET");
 
     if (path == "/") {
@@ -225,7 +205,43 @@ class HttpServer::Handler : public CivetHandler {
                   method);
       return TrimFreedMemory();
     }
-    // /probe
+    Probe(conn, info, method, deadline, gzip);
+  }
+
+  // Basic auth, when configured: true when the request was answered (401 or 429).
+  bool AnsweredByAuth(mg_connection* conn, const mg_request_info* info, const WebState& web) {
+    if (!web.auth || !web.auth->enabled()) return false;
+    const char* peer = info->remote_addr;
+    auto result = web.auth->Check(mg_get_header(conn, "Authorization"), peer);
+    if (result == BasicAuth::Result::kRateLimited) {
+      Send(conn, 429, "Too Many Requests", "text/plain; charset=utf-8",
+           "too many failed logins, try again later\n", {"Retry-After: 1"});
+      return true;
+    }
+    if (result == BasicAuth::Result::kDenied) {
+      Send(conn, 401, "Unauthorized", "text/plain; charset=utf-8", "unauthorized\n",
+           {"WWW-Authenticate: Basic realm=\"thoth-exporter\""});
+      return true;
+    }
+    return false;
+  }
+
+  // POST/PUT /-/reload: the configuration and the web configuration, or the reason not.
+  void Reload(mg_connection* conn, const std::string& method) {
+    if (method != "POST" && method != "PUT") return MethodNotAllowed(conn, "POST");
+    Status s = server_.app_.Reload();
+    if (s.ok()) s = server_.ReloadWebConfig();
+    if (!s.ok()) {
+      return Send(conn, 500, "Internal Server Error", "text/plain; charset=utf-8",
+                  "reload failed, the running configuration stays: " + s.message() + "\n");
+    }
+    return Send(conn, 200, "OK", "text/plain; charset=utf-8", "reloaded\n");
+  }
+
+  // /probe?target=...[&collector=...|&module=...]: a configured target, or an ad-hoc HTTP probe.
+  void Probe(mg_connection* conn, const mg_request_info* info, const std::string& method,
+             Clock::time_point deadline, bool gzip) {
+    App& app = server_.app_;
     ProbeQuery q = ParseProbeQuery(info->query_string);
     const bool has_target = q.has_target, has_collector = q.has_collector,
                has_module = q.has_module;

@@ -49,10 +49,6 @@ void MemoryErrors::Add(MemCode code, std::string_view source, std::uint64_t n) {
   counts_[std::move(key)] += n;
 }
 
-void MemoryErrors::Add(std::string_view code, std::string_view source, std::uint64_t n) {
-  Add(ParseMemCode(code), source, n);
-}
-
 std::uint64_t MemoryErrors::Get(std::string_view code, std::string_view source) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = counts_.find(std::make_pair(std::string(code), std::string(source)));

@@ -57,8 +57,6 @@ std::string_view NormalizeErrorCode(std::string_view code);
 class MemoryErrors {
  public:
   void Add(MemCode code, std::string_view source, std::uint64_t n = 1);
-  // A code as written ("MEM-005"); one outside the table is counted as `other`.
-  void Add(std::string_view code, std::string_view source, std::uint64_t n = 1);
   std::uint64_t Get(std::string_view code, std::string_view source) const;
   // Writes thoth_memory_errors_total and thoth_error_code_info.
   void Emit(MetricSink& sink) const;

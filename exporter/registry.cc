@@ -29,6 +29,24 @@ CollectorFactory Factory(Status (*parse)(const ConfigNode&, Config*), Make make)
   };
 }
 
+// One row of the registration list: enabled by default; a prober only for kinds that answer
+// /probe?target=URL.
+CollectorKind Kind(std::string name, std::vector<std::string> sections, std::string help,
+                   CollectorFactory make, std::string target_key, ProberFactory prober = nullptr) {
+  return {std::move(name),      true,
+          std::move(sections),  std::move(help),
+          std::move(make),      std::move(prober),
+          std::move(target_key)};
+}
+
+Status MakeHttpProber(const ConfigNode& section, const CollectorEnv& env,
+                      std::shared_ptr<AdHocProber>* out) {
+  http::ProberConfig config;
+  Status status = http::ParseProberConfig(section, &config);
+  if (status.ok()) *out = http::MakeProber(std::move(config), env);
+  return status;
+}
+
 const CollectorKind& FindKind(std::string_view name) {
   for (const auto& kind : CollectorKinds()) {
     if (kind.name == name) return kind;
@@ -40,81 +58,27 @@ const CollectorKind& FindKind(std::string_view name) {
 
 const std::vector<CollectorKind>& CollectorKinds() {
   static const std::vector<CollectorKind> kKinds = {
-      {"postgres",
-       true,
-       {"postgres"},
-       "PostgreSQL statistics (postgres_exporter names)",
-       Factory(postgres::ParseConfig, postgres::MakeCollectors),
-       nullptr,
-       "name"},
-      {"redis",
-       true,
-       {"redis"},
-       "Redis INFO, keyspace and key counts (redis_exporter names)",
-       Factory(redis::ParseConfig, redis::MakeCollectors),
-       nullptr,
-       "name"},
-      {"chroma",
-       true,
-       {"chroma"},
-       "ChromaDB collections, record counts and dimensions",
-       Factory(chroma::ParseConfig, chroma::MakeCollectors),
-       nullptr,
-       "name"},
-      {"http",
-       true,
-       {"http", "probe"},
-       "HTTP health probes (blackbox_exporter names)",
-       Factory(http::ParseConfig, http::MakeCollectors),
-       [](const ConfigNode& section, const CollectorEnv& env, std::shared_ptr<AdHocProber>* out) {
-         http::ProberConfig config;
-         Status status = http::ParseProberConfig(section, &config);
-         if (status.ok()) *out = http::MakeProber(std::move(config), env);
-         return status;
-       },
-       "service"},
-      {"container",
-       true,
-       {"container"},
-       "cgroup v1/v2 and Docker containers (cAdvisor names)",
-       Factory(container::ParseConfig, container::MakeCollectors),
-       nullptr,
-       ""},
-      {"process",
-       true,
-       {"process"},
-       "process groups from /proc (process-exporter names)",
-       Factory(process::ParseConfig, process::MakeCollectors),
-       nullptr,
-       "name"},
-      {"filesystem",
-       true,
-       {"filesystem"},
-       "filesystem space and host memory (node_exporter names)",
-       Factory(filesystem::ParseConfig, filesystem::MakeCollectors),
-       nullptr,
-       ""},
-      {"backup",
-       true,
-       {"backup"},
-       "age, size, count and verification of backup files",
-       Factory(backup::ParseConfig, backup::MakeCollectors),
-       nullptr,
-       "name"},
-      {"logs",
-       true,
-       {"logs"},
-       "MEM-00x error codes and nginx access logs, tailed",
-       Factory(logs::ParseConfig, logs::MakeCollectors),
-       nullptr,
-       "name"},
-      {"json",
-       true,
-       {"json"},
-       "numbers and booleans of JSON documents over HTTP (json_exporter's job)",
-       Factory(json::ParseConfig, json::MakeCollectors),
-       nullptr,
-       "name"},
+      Kind("postgres", {"postgres"}, "PostgreSQL statistics (postgres_exporter names)",
+           Factory(postgres::ParseConfig, postgres::MakeCollectors), "name"),
+      Kind("redis", {"redis"}, "Redis INFO, keyspace and key counts (redis_exporter names)",
+           Factory(redis::ParseConfig, redis::MakeCollectors), "name"),
+      Kind("chroma", {"chroma"}, "ChromaDB collections, record counts and dimensions",
+           Factory(chroma::ParseConfig, chroma::MakeCollectors), "name"),
+      Kind("http", {"http", "probe"}, "HTTP health probes (blackbox_exporter names)",
+           Factory(http::ParseConfig, http::MakeCollectors), "service", MakeHttpProber),
+      Kind("container", {"container"}, "cgroup v1/v2 and Docker containers (cAdvisor names)",
+           Factory(container::ParseConfig, container::MakeCollectors), ""),
+      Kind("process", {"process"}, "process groups from /proc (process-exporter names)",
+           Factory(process::ParseConfig, process::MakeCollectors), "name"),
+      Kind("filesystem", {"filesystem"}, "filesystem space and host memory (node_exporter names)",
+           Factory(filesystem::ParseConfig, filesystem::MakeCollectors), ""),
+      Kind("backup", {"backup"}, "age, size, count and verification of backup files",
+           Factory(backup::ParseConfig, backup::MakeCollectors), "name"),
+      Kind("logs", {"logs"}, "MEM-00x error codes and nginx access logs, tailed",
+           Factory(logs::ParseConfig, logs::MakeCollectors), "name"),
+      Kind("json", {"json"},
+           "numbers and booleans of JSON documents over HTTP (json_exporter's job)",
+           Factory(json::ParseConfig, json::MakeCollectors), "name"),
   };
   return kKinds;
 }

@@ -32,12 +32,14 @@ void AfterThrow(Collector& collector, MetricSink& sink, std::string& error) {
   }
 }
 
-// Runs one collection; never throws. The one exception boundary of every collector.
-TargetResult RunCollection(Collector& collector, Clock::time_point deadline) {
+// Runs one collection into `buffers` (cleared first); never throws. The one exception boundary
+// of every collector.
+TargetResult RunCollection(Collector& collector, Clock::time_point deadline,
+                           std::shared_ptr<Families> buffers) {
   TargetResult r;
   r.collector = collector.Kind();
   r.target = collector.Target();
-  MetricSink sink(collector.TargetLabel());
+  MetricSink sink(collector.TargetLabel(), std::move(*buffers));
   const auto start = Clock::now();
   try {
     ScrapeContext ctx{deadline};
@@ -55,7 +57,8 @@ TargetResult RunCollection(Collector& collector, Clock::time_point deadline) {
   }
   r.duration_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   r.cache_age_seconds = sink.cache_age_seconds();
-  r.families = std::make_shared<const std::vector<prometheus::MetricFamily>>(sink.Take());
+  *buffers = sink.Take();
+  r.families = std::move(buffers);
   return r;
 }
 
@@ -154,10 +157,21 @@ std::shared_ptr<ScrapeEngine::Inflight> ScrapeEngine::StartOrJoin(const std::sha
   if (slot->current) return slot->current;
   auto inflight = std::make_shared<Inflight>();
   slot->current = inflight;
+  // The last collection's buffers are ours again when nothing else holds them (no scrape is
+  // still writing them out): nobody can take a new reference to them then, since every other
+  // holder is gone.
+  std::shared_ptr<Families> buffers;
+  if (slot->buffers && slot->buffers.use_count() == 1) {
+    buffers = std::move(slot->buffers);
+  } else {
+    buffers = std::make_shared<Families>();
+  }
+  slot->buffers = buffers;
   // The thread owns everything it touches, so it may outlive this scrape, a reload and the
   // engine itself.
-  std::thread([collector = slot->latest, slot, inflight, deadline]() mutable {
-    TargetResult r = RunCollection(*collector, deadline);
+  std::thread([collector = slot->latest, slot, inflight, deadline,
+               buffers = std::move(buffers)]() mutable {
+    TargetResult r = RunCollection(*collector, deadline, std::move(buffers));
     // Let go of the collector before the slot is free: a replaced instance then closes its
     // connections before its successor can open any.
     collector.reset();
@@ -220,7 +234,7 @@ std::vector<TargetResult> ScrapeEngine::Collect(Clock::time_point deadline, cons
       latest->TimedOut(sink);
     } catch (...) {
     }
-    r.families = std::make_shared<const std::vector<prometheus::MetricFamily>>(sink.Take());
+    r.families = std::make_shared<const Families>(sink.Take());
     results.push_back(std::move(r));
   }
   for (const auto& r : results) Remember(r);
@@ -261,109 +275,39 @@ std::vector<TargetResult> ScrapeEngine::LastResults() const {
   return out;
 }
 
-namespace {
-
-// One family's text as the serializer wrote it: its `# HELP`/`# TYPE` lines, then its samples.
-struct TextBlock {
-  std::string_view name;
-  std::string_view type;
-  std::string_view header;
-  std::string_view samples;
-  bool has_help = false;
-  bool has_type = false;
-};
-
-// The `<name>` and the rest of a `# HELP <name> ...` or `# TYPE <name> <type>` line.
-bool HeaderLine(std::string_view line, std::string_view* name, std::string_view* rest) {
-  if (line.rfind("# HELP ", 0) != 0 && line.rfind("# TYPE ", 0) != 0) return false;
-  std::string_view tail = line.substr(7);
-  size_t space = tail.find(' ');
-  *name = tail.substr(0, space);
-  *rest = space == std::string_view::npos ? std::string_view() : tail.substr(space + 1);
-  return true;
-}
-
-// Splits the serializer's output into families. Header lines start with "# "; sample lines
-// never do. A family starts at a header line that follows a sample or names another family.
-std::vector<TextBlock> SplitBlocks(std::string_view text) {
-  std::vector<TextBlock> blocks;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    end = end == std::string_view::npos ? text.size() : end + 1;
-    std::string_view line = text.substr(pos, end - pos);
-    std::string_view name, rest;
-    if (HeaderLine(line, &name, &rest)) {
-      const bool help = line[2] == 'H';
-      if (blocks.empty() || !blocks.back().samples.empty() || blocks.back().name != name ||
-          blocks.back().has_type || (help && blocks.back().has_help)) {
-        blocks.push_back({name, {}, text.substr(pos, 0), text.substr(end, 0)});
-      }
-      TextBlock& b = blocks.back();
-      if (help) {
-        b.has_help = true;
-      } else {
-        b.has_type = true;
-        b.type = rest;
-        while (!b.type.empty() && b.type.back() == '\n') b.type.remove_suffix(1);
-      }
-      b.header = std::string_view(b.header.data(), b.header.size() + line.size());
-      b.samples = text.substr(end, 0);
-    } else if (!blocks.empty()) {
-      TextBlock& b = blocks.back();
-      b.samples = std::string_view(b.samples.data(), b.samples.size() + line.size());
-    }
-    pos = end;
-  }
-  return blocks;
-}
-
-}  // namespace
-
-std::string SerializeResults(const std::vector<TargetResult>& results,
-                             const std::vector<prometheus::MetricFamily>& extra) {
-  std::vector<std::string> texts;
-  texts.reserve(results.size() + 1);
-  for (const auto& r : results) {
-    if (!r.families || r.families->empty()) continue;
-    texts.emplace_back();
-    AppendText(*r.families, &texts.back());
-  }
-  if (!extra.empty()) {
-    texts.emplace_back();
-    AppendText(extra, &texts.back());
-  }
+std::string SerializeResults(const std::vector<TargetResult>& results, const Families& extra) {
+  // Every family of every part, grouped by name; the parts outlive this call, so their names
+  // key the index.
   struct Group {
-    std::string_view type;
-    std::string_view header;
-    std::vector<std::string_view> samples;
+    const Family* first;
+    std::vector<const Family*> more;
   };
   std::vector<Group> groups;
-  std::unordered_map<std::string_view, size_t> index;
-  size_t total = 0;
-  bool regrouped = false;
-  for (const auto& text : texts) {
-    for (const TextBlock& b : SplitBlocks(text)) {
-      auto [it, inserted] = index.try_emplace(b.name, groups.size());
+  std::unordered_map<std::string_view, std::size_t> index;
+  std::size_t total = 0;
+  auto add = [&](const Families& part) {
+    for (const Family& f : part) {
+      auto [it, inserted] = index.try_emplace(f.name, groups.size());
       if (inserted) {
-        groups.push_back({b.type, b.header, {b.samples}});
-        total += b.header.size() + b.samples.size();
+        groups.push_back({&f, {}});
+        total += f.text.size() + 2 * f.name.size() + f.help.size() + 32;
         continue;
       }
-      regrouped = true;
       Group& g = groups[it->second];
-      if (g.type != b.type) continue;  // a family of another type: the first type wins
-      g.samples.push_back(b.samples);
-      total += b.samples.size();
+      if (g.first->type != f.type) continue;  // the first type wins
+      g.more.push_back(&f);
+      total += f.text.size();
     }
+  };
+  for (const auto& r : results) {
+    if (r.families) add(*r.families);
   }
-  // One part whose family names are all distinct is already the answer.
-  if (texts.size() == 1 && !regrouped) return std::move(texts.front());
+  add(extra);
   std::string out;
   out.reserve(total);
   for (const Group& g : groups) {
-    out.append(g.header);
-    for (std::string_view s : g.samples) out.append(s);
+    AppendText(*g.first, &out);
+    for (const Family* f : g.more) out.append(f->text);
   }
   return out;
 }

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "exporter/collector.h"
-#include "prometheus/metric_family.h"
+#include "exporter/metric_sink.h"
 
 namespace thoth {
 
@@ -21,7 +21,7 @@ struct TargetResult {
   double duration_seconds = 0;
   double cache_age_seconds = 0;
   std::string error;  // empty on success; never contains a secret
-  std::shared_ptr<const std::vector<prometheus::MetricFamily>> families;
+  std::shared_ptr<const Families> families;
 };
 
 // Runs collectors concurrently under a deadline.
@@ -65,6 +65,9 @@ class ScrapeEngine {
     std::mutex mu;  // guards latest and current
     std::shared_ptr<Collector> latest;
     std::shared_ptr<Inflight> current;
+    // The families of the last collection: refilled by the next one once nobody reads them
+    // any more, so that steady scraping reuses the same buffers.
+    std::shared_ptr<Families> buffers;
   };
   struct Entry {
     std::shared_ptr<Collector> collector;
@@ -87,11 +90,10 @@ class ScrapeEngine {
   std::map<std::pair<std::string, std::string>, TargetResult> last_;
 };
 
-// The text exposition of every result's families followed by `extra`, one family per name: the
-// first HELP and TYPE win, samples follow in first-seen order, and the samples of a family
-// whose type conflicts with the first are dropped. Copies no sample: each result's families are
-// serialized as they are and the text is then grouped by family name.
-std::string SerializeResults(const std::vector<TargetResult>& results,
-                             const std::vector<prometheus::MetricFamily>& extra);
+// The text exposition of every result's families followed by `extra`: one family per name (the
+// first HELP and TYPE win) in first-seen order, its samples in result order; samples of a family
+// whose type conflicts with the first are dropped. Each family's text is copied once, into an
+// output sized beforehand.
+std::string SerializeResults(const std::vector<TargetResult>& results, const Families& extra);
 
 }  // namespace thoth

@@ -128,28 +128,29 @@ struct TlsServer::State {
     return Stamp(c.cert_file) + "|" + Stamp(c.key_file) + "|" + Stamp(c.client_ca_file);
   }
 
-  // Reads every file; the error names where the file was configured.
-  static Status Load(const TlsServerConfig& c, std::shared_ptr<State>* out) {
-    auto s = std::make_shared<State>();
-    s->config = c;
-    s->stamp = StampOf(c);
+  // The certificate and the chain after it.
+  static Status LoadCert(const TlsServerConfig& c, State* s) {
     std::string text, error;
     if (!ReadFile(c.cert_file, &text, &error)) {
       return Status::Error(c.cert_file_at + ": cannot read " + c.cert_file + ": " + error);
     }
-    {
-      std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(text.data(), int(text.size())));
-      s->cert = PEM_read_bio_X509_AUX(bio.get(), nullptr, nullptr, nullptr);
-      if (s->cert == nullptr) {
-        return Status::Error(c.cert_file_at + ": " + c.cert_file +
-                             ": no certificate: " + OpenSslError());
-      }
-      s->chain = sk_X509_new_null();
-      while (X509* extra = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
-        sk_X509_push(s->chain, extra);
-      }
-      ERR_clear_error();  // the end of the file reads as an error
+    std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(text.data(), int(text.size())));
+    s->cert = PEM_read_bio_X509_AUX(bio.get(), nullptr, nullptr, nullptr);
+    if (s->cert == nullptr) {
+      return Status::Error(c.cert_file_at + ": " + c.cert_file +
+                           ": no certificate: " + OpenSslError());
     }
+    s->chain = sk_X509_new_null();
+    while (X509* extra = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+      sk_X509_push(s->chain, extra);
+    }
+    ERR_clear_error();  // the end of the file reads as an error
+    return Status::Ok();
+  }
+
+  // The private key, which must be the certificate's.
+  static Status LoadKey(const TlsServerConfig& c, State* s) {
+    std::string text, error;
     if (!ReadFile(c.key_file, &text, &error)) {
       return Status::Error(c.key_file_at + ": cannot read " + c.key_file + ": " + error);
     }
@@ -167,29 +168,45 @@ struct TlsServer::State {
       return Status::Error(c.key_file_at + ": " + c.key_file +
                            " is not the private key of the certificate in " + c.cert_file);
     }
-    if (!c.client_ca_file.empty()) {
-      if (!ReadFile(c.client_ca_file, &text, &error)) {
-        return Status::Error(c.client_ca_file_at + ": cannot read " + c.client_ca_file + ": " +
-                             error);
-      }
-      std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(text.data(), int(text.size())));
-      s->ca_store = X509_STORE_new();
-      s->ca_names = sk_X509_NAME_new_null();
-      int count = 0;
-      while (X509* ca = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
-        X509_STORE_add_cert(s->ca_store, ca);
-        if (X509_NAME* name = X509_NAME_dup(X509_get_subject_name(ca))) {
-          sk_X509_NAME_push(s->ca_names, name);
-        }
-        X509_free(ca);
-        ++count;
-      }
-      ERR_clear_error();
-      if (count == 0) {
-        return Status::Error(c.client_ca_file_at + ": " + c.client_ca_file +
-                             ": no PEM certificate in it");
-      }
+    return Status::Ok();
+  }
+
+  // The CAs that sign client certificates, when configured.
+  static Status LoadClientCa(const TlsServerConfig& c, State* s) {
+    if (c.client_ca_file.empty()) return Status::Ok();
+    std::string text, error;
+    if (!ReadFile(c.client_ca_file, &text, &error)) {
+      return Status::Error(c.client_ca_file_at + ": cannot read " + c.client_ca_file + ": " +
+                           error);
     }
+    std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(text.data(), int(text.size())));
+    s->ca_store = X509_STORE_new();
+    s->ca_names = sk_X509_NAME_new_null();
+    int count = 0;
+    while (X509* ca = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+      X509_STORE_add_cert(s->ca_store, ca);
+      if (X509_NAME* name = X509_NAME_dup(X509_get_subject_name(ca))) {
+        sk_X509_NAME_push(s->ca_names, name);
+      }
+      X509_free(ca);
+      ++count;
+    }
+    ERR_clear_error();
+    if (count == 0) {
+      return Status::Error(c.client_ca_file_at + ": " + c.client_ca_file +
+                           ": no PEM certificate in it");
+    }
+    return Status::Ok();
+  }
+
+  // Reads every file; the error names where the file was configured.
+  static Status Load(const TlsServerConfig& c, std::shared_ptr<State>* out) {
+    auto s = std::make_shared<State>();
+    s->config = c;
+    s->stamp = StampOf(c);
+    if (Status st = LoadCert(c, s.get()); !st.ok()) return st;
+    if (Status st = LoadKey(c, s.get()); !st.ok()) return st;
+    if (Status st = LoadClientCa(c, s.get()); !st.ok()) return st;
     for (const auto& suite : c.cipher_suites) {
       s->cipher_list += (s->cipher_list.empty() ? "" : ":") + suite;
     }

@@ -45,19 +45,8 @@ bool HasControlCharacter(std::string_view v) {
   return false;
 }
 
-TlsServerConfig ParseTls(const ConfigNode& tls, const std::string& name) {
-  tls.ExpectKeys({"cert_file", "key_file", "client_auth_type", "client_ca_file", "min_version",
-                  "max_version", "cipher_suites", "curve_preferences",
-                  "prefer_server_cipher_suites", "cert", "key", "client_ca",
-                  "client_allowed_sans"});
-  for (const char* key : {"cert", "key", "client_ca", "client_allowed_sans"}) {
-    if (!tls.Child(key).IsNull()) {
-      tls.FailKey(key,
-                  "not supported by this exporter; give certificates and keys as files "
-                  "(cert_file, key_file, client_ca_file)");
-    }
-  }
-  TlsServerConfig c;
+// cert_file, key_file, client_ca_file: resolved against the web config's directory.
+void ParseTlsFiles(const ConfigNode& tls, const std::string& name, TlsServerConfig& c) {
   auto path = [&](const char* key, std::string* out, std::string* at) {
     ConfigNode node = tls.Child(key);
     if (node.IsNull()) return;
@@ -71,7 +60,10 @@ TlsServerConfig ParseTls(const ConfigNode& tls, const std::string& name) {
   path("client_ca_file", &c.client_ca_file, &c.client_ca_file_at);
   if (c.cert_file.empty()) tls.Fail("cert_file is required to serve TLS");
   if (c.key_file.empty()) tls.Fail("key_file is required to serve TLS");
+}
 
+// client_auth_type, and whether the client CA agrees with it.
+void ParseClientAuth(const ConfigNode& tls, TlsServerConfig& c) {
   const std::string auth = tls.String("client_auth_type", "");
   if (auth.empty() || auth == "NoClientCert") {
     c.client_auth = TlsServerConfig::ClientAuth::kNone;
@@ -99,7 +91,10 @@ TlsServerConfig ParseTls(const ConfigNode& tls, const std::string& name) {
   if (verifies && c.client_ca_file.empty()) {
     tls.FailKey("client_auth_type", auth + " needs client_ca_file (the CA that signs clients)");
   }
+}
 
+// min_version, max_version, cipher_suites, curve_preferences.
+void ParseTlsVersionsAndCiphers(const ConfigNode& tls, TlsServerConfig& c) {
   auto version = [&](const char* key, int def) {
     ConfigNode node = tls.Child(key);
     if (node.IsNull()) return def;
@@ -132,6 +127,24 @@ TlsServerConfig ParseTls(const ConfigNode& tls, const std::string& name) {
       item.Fail("unknown curve (expected CurveP256, CurveP384, CurveP521 or X25519)");
     c.groups += (c.groups.empty() ? "" : ":") + group;
   }
+}
+
+TlsServerConfig ParseTls(const ConfigNode& tls, const std::string& name) {
+  tls.ExpectKeys({"cert_file", "key_file", "client_auth_type", "client_ca_file", "min_version",
+                  "max_version", "cipher_suites", "curve_preferences",
+                  "prefer_server_cipher_suites", "cert", "key", "client_ca",
+                  "client_allowed_sans"});
+  for (const char* key : {"cert", "key", "client_ca", "client_allowed_sans"}) {
+    if (!tls.Child(key).IsNull()) {
+      tls.FailKey(key,
+                  "not supported by this exporter; give certificates and keys as files "
+                  "(cert_file, key_file, client_ca_file)");
+    }
+  }
+  TlsServerConfig c;
+  ParseTlsFiles(tls, name, c);
+  ParseClientAuth(tls, c);
+  ParseTlsVersionsAndCiphers(tls, c);
   (void)tls.Bool("prefer_server_cipher_suites", true);  // the server's order is always used
   return c;
 }

@@ -12,7 +12,6 @@
 
 #include "exporter/metric_sink.h"
 #include "gtest/gtest.h"
-#include "prometheus/metric_family.h"
 
 namespace thoth {
 
@@ -26,8 +25,7 @@ inline std::string Fixture(const std::string& path) {
 
 // The value of the first sample of family `name` that carries every label of `labels` (others
 // may be there too); NaN when there is none.
-inline double Value(const std::vector<prometheus::MetricFamily>& families, std::string_view name,
-                    const Labels& labels = {}) {
+inline double Value(const Families& families, std::string_view name, const Labels& labels = {}) {
   double v = NAN;
   return FindSample(families, name, labels, &v) ? v : NAN;
 }
@@ -36,8 +34,7 @@ inline double Value(const MetricSink& sink, std::string_view name, const Labels&
 }
 
 // Whether such a sample is there.
-inline bool Has(const std::vector<prometheus::MetricFamily>& families, std::string_view name,
-                const Labels& labels = {}) {
+inline bool Has(const Families& families, std::string_view name, const Labels& labels = {}) {
   return !std::isnan(Value(families, name, labels));
 }
 inline bool Has(const MetricSink& sink, std::string_view name, const Labels& labels = {}) {

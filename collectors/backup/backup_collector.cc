@@ -108,8 +108,8 @@ class BackupCollector : public Collector {
     return Status::Ok();
   }
 
-  void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-              const Thresholds& thresholds, std::vector<HealthCheck>& out) const override {
+  void Checks(const Families& families, bool success, const Thresholds& thresholds,
+              std::vector<HealthCheck>& out) const override {
     if (!success) {
       Collector::Checks(families, success, thresholds, out);
       return;
@@ -185,6 +185,11 @@ class BackupCollector : public Collector {
                       result.entries, result.bytes_read, seconds);
       }
     }
+    WriteVerdict(labels, sink);
+  }
+
+  // The cached verdict of the newest file.
+  void WriteVerdict(const Labels& labels, MetricSink& sink) const {
     sink.Gauge("thoth_backup_verification_pending",
                "1 while the newest backup file has not been verified yet.", labels, 0);
     sink.Gauge("thoth_backup_verified",
@@ -248,8 +253,7 @@ class BackupCollector : public Collector {
     }
   }
 
-  void VerifyCheck(const std::vector<prometheus::MetricFamily>& families,
-                   std::vector<HealthCheck>& out) const {
+  void VerifyCheck(const Families& families, std::vector<HealthCheck>& out) const {
     Labels labels = {{"backup", name_}};
     double pending = 0;
     if (!FindSample(families, "thoth_backup_verification_pending", labels, &pending)) return;
@@ -271,14 +275,8 @@ class BackupCollector : public Collector {
     std::string reason = "unknown";
     for (const auto& family : families) {
       if (family.name != "thoth_backup_verify_failure_info") continue;
-      for (const auto& metric : family.metric) {
-        bool mine = false;
-        std::string r;
-        for (const auto& label : metric.label) {
-          if (label.name == "backup" && label.value == name_) mine = true;
-          if (label.name == "reason") r = label.value;
-        }
-        if (mine) reason = r;
+      for (std::size_t i = 0; i < family.size(); ++i) {
+        if (family.LabelValue(i, "backup") == name_) reason = family.LabelValue(i, "reason");
       }
     }
     out.push_back({kKind, name_, "newest backup verifies", "no: " + reason, "must verify",

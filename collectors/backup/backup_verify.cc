@@ -224,70 +224,75 @@ class PgDumpParser {
     reason_ = "bad_toc";
     std::int64_t count = Int("the TOC entry count");
     if (count < 0) Fail("bad_toc", "negative TOC entry count");
-    std::string desc;
-    std::string number;
-    for (std::int64_t i = 0; i < count; ++i) {
-      std::int64_t id = Int("a TOC entry id");
-      if (id <= 0) {
-        Fail("bad_toc", "entry " + std::to_string(i + 1) + " has id " + std::to_string(id) +
-                            " (perhaps a corrupt TOC)");
-      }
-      max_dump_id_ = std::max(max_dump_id_, id);
-      std::int64_t had_dumper = Int("a TOC entry");
-      if (had_dumper != 0 && had_dumper != 1) Fail("bad_toc", "entry hadDumper is not 0 or 1");
-      if (version_ >= kVers1_8) {
-        for (int k = 0; k < 2; ++k) {  // table oid, oid: decimal strings
-          if (!Str("a TOC entry's catalog id", &number, 16) || number.empty() ||
-              number.size() > 10 || !std::all_of(number.begin(), number.end(), [](char c) {
-                return c >= '0' && c <= '9';
-              })) {
-            Fail("bad_toc",
-                 "entry " + std::to_string(id) + " has a catalog id that is not a number");
-          }
-        }
-      }
-      Str("a TOC entry's tag");
-      if (!Str("a TOC entry's description", &desc, 64) || desc.empty()) {
-        Fail("bad_toc", "entry " + std::to_string(id) + " has no description");
-      }
-      if (version_ >= kVers1_11) {
-        std::int64_t section = Int("a TOC entry's section");
-        if (section < 1 || section > 4) {
-          Fail("bad_toc",
-               "entry " + std::to_string(id) + " has unknown section " + std::to_string(section));
-        }
-      }
-      Str("a TOC entry's definition");
-      Str("a TOC entry's drop statement");
-      if (version_ >= kVers1_3) Str("a TOC entry's COPY statement");
-      if (version_ >= kVers1_6) Str("a TOC entry's schema");
-      if (version_ >= kVers1_10) Str("a TOC entry's tablespace");
-      if (version_ >= kVers1_14) Str("a TOC entry's table access method");
-      if (version_ >= kVers1_16) Int("a TOC entry's relkind");
-      Str("a TOC entry's owner");
-      if (version_ >= kVers1_9) Str("a TOC entry's WITH OIDS flag");
-      if (version_ >= kVers1_5) {
-        while (Str("a TOC entry's dependencies", &number, 16)) {
-        }
-      }
-      // pg_backup_custom.c _ReadExtraToc: where the entry's data block is.
-      int flag = r_.Byte("a TOC entry's data offset");
-      std::uint64_t offset = 0;
-      for (int b = 0; b < off_size_; ++b) {
-        offset |= static_cast<std::uint64_t>(r_.Byte("a TOC entry's data offset")) << (8 * b);
-      }
-      if (flag == kOffsetPosSet) {
-        ++data_positioned_;
-        max_offset_ = std::max(max_offset_, offset);
-      } else if (flag == kOffsetPosNotSet) {
-        ++data_unpositioned_;
-      } else if (flag != kOffsetNoData) {
-        Fail("bad_toc",
-             "entry " + std::to_string(id) + " has data offset flag " + std::to_string(flag));
-      }
-    }
+    for (std::int64_t i = 0; i < count; ++i) ReadDataOffset(ReadTocEntry(i));
     toc_end_ = r_.pos();
     return count;
+  }
+
+  // One TOC entry (the i-th, from 0) up to its data offset; returns its dump id.
+  std::int64_t ReadTocEntry(std::int64_t i) {
+    std::string desc;
+    std::string number;
+    std::int64_t id = Int("a TOC entry id");
+    if (id <= 0) {
+      Fail("bad_toc", "entry " + std::to_string(i + 1) + " has id " + std::to_string(id) +
+                          " (perhaps a corrupt TOC)");
+    }
+    max_dump_id_ = std::max(max_dump_id_, id);
+    std::int64_t had_dumper = Int("a TOC entry");
+    if (had_dumper != 0 && had_dumper != 1) Fail("bad_toc", "entry hadDumper is not 0 or 1");
+    if (version_ >= kVers1_8) {
+      for (int k = 0; k < 2; ++k) {  // table oid, oid: decimal strings
+        if (!Str("a TOC entry's catalog id", &number, 16) || number.empty() || number.size() > 10 ||
+            !std::all_of(number.begin(), number.end(),
+                         [](char c) { return c >= '0' && c <= '9'; })) {
+          Fail("bad_toc", "entry " + std::to_string(id) + " has a catalog id that is not a number");
+        }
+      }
+    }
+    Str("a TOC entry's tag");
+    if (!Str("a TOC entry's description", &desc, 64) || desc.empty()) {
+      Fail("bad_toc", "entry " + std::to_string(id) + " has no description");
+    }
+    if (version_ >= kVers1_11) {
+      std::int64_t section = Int("a TOC entry's section");
+      if (section < 1 || section > 4) {
+        Fail("bad_toc",
+             "entry " + std::to_string(id) + " has unknown section " + std::to_string(section));
+      }
+    }
+    Str("a TOC entry's definition");
+    Str("a TOC entry's drop statement");
+    if (version_ >= kVers1_3) Str("a TOC entry's COPY statement");
+    if (version_ >= kVers1_6) Str("a TOC entry's schema");
+    if (version_ >= kVers1_10) Str("a TOC entry's tablespace");
+    if (version_ >= kVers1_14) Str("a TOC entry's table access method");
+    if (version_ >= kVers1_16) Int("a TOC entry's relkind");
+    Str("a TOC entry's owner");
+    if (version_ >= kVers1_9) Str("a TOC entry's WITH OIDS flag");
+    if (version_ >= kVers1_5) {
+      while (Str("a TOC entry's dependencies", &number, 16)) {
+      }
+    }
+    return id;
+  }
+
+  // pg_backup_custom.c _ReadExtraToc: where the data block of entry `id` is.
+  void ReadDataOffset(std::int64_t id) {
+    int flag = r_.Byte("a TOC entry's data offset");
+    std::uint64_t offset = 0;
+    for (int b = 0; b < off_size_; ++b) {
+      offset |= static_cast<std::uint64_t>(r_.Byte("a TOC entry's data offset")) << (8 * b);
+    }
+    if (flag == kOffsetPosSet) {
+      ++data_positioned_;
+      max_offset_ = std::max(max_offset_, offset);
+    } else if (flag == kOffsetPosNotSet) {
+      ++data_unpositioned_;
+    } else if (flag != kOffsetNoData) {
+      Fail("bad_toc",
+           "entry " + std::to_string(id) + " has data offset flag " + std::to_string(flag));
+    }
   }
 
   // The data blocks after the TOC (pg_backup_custom.c): a block type, the owning entry's id,

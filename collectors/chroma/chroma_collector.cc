@@ -112,12 +112,13 @@ class ChromaCollector final : public Collector {
     Scrape scrape{ctx};
     Status status = CollectOrFail(scrape, sink);
     // One MEM-007 per scrape that was refused, however many of its requests were.
-    if (scrape.auth_failed && memory_errors_ != nullptr) memory_errors_->Add("MEM-007", "chroma");
+    if (scrape.auth_failed && memory_errors_ != nullptr)
+      memory_errors_->Add(MemCode::kAuthFailed, "chroma");
     return status;
   }
 
-  void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-              const Thresholds& thresholds, std::vector<HealthCheck>& out) const override;
+  void Checks(const Families& families, bool success, const Thresholds& thresholds,
+              std::vector<HealthCheck>& out) const override;
 
  private:
   struct Listing {
@@ -572,7 +573,7 @@ void ChromaCollector::EmitCollections(const std::vector<DatabaseState>& dbs, Met
         spdlog::warn(
             "chroma target {}: collection {} of {} has dimension {}, expected {} (MEM-005)",
             cfg_.name, cs.info->name, ds.db->Key(), *cs.dimension, cfg_.expected_dimension);
-        if (memory_errors_ != nullptr) memory_errors_->Add("MEM-005", "chroma");
+        if (memory_errors_ != nullptr) memory_errors_->Add(MemCode::kDimensionMismatch, "chroma");
       }
     }
   }
@@ -603,8 +604,44 @@ void ChromaCollector::ForgetGone(const std::set<std::string>& listed,
 // Past this many collections the --once report lists only those over a threshold.
 constexpr std::size_t kMaxCollectionRows = 50;
 
-void ChromaCollector::Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-                             const Thresholds& thresholds, std::vector<HealthCheck>& out) const {
+// "tenant/database/collection" of row i.
+std::string CollectionWhere(const Family& f, std::size_t i) {
+  return f.LabelValue(i, "tenant") + "/" + f.LabelValue(i, "database") + "/" +
+         f.LabelValue(i, "collection");
+}
+
+// One "records" row per collection; past kMaxCollectionRows, the collections within the
+// thresholds share one row.
+void RecordChecks(const Family& records, const Level& level, const std::string& kind,
+                  const std::string& target, std::vector<HealthCheck>& out) {
+  const std::string threshold =
+      "> " + FormatNumber(level.warning) + " warn, > " + FormatNumber(level.critical) + " crit";
+  std::size_t quiet = 0;
+  double largest_quiet = -1;
+  std::string largest_quiet_name;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const double v = records.Value(i);
+    const Severity s = Grade(v, level);
+    if (records.size() > kMaxCollectionRows && s == Severity::kOk) {
+      ++quiet;
+      if (v > largest_quiet) {
+        largest_quiet = v;
+        largest_quiet_name = CollectionWhere(records, i);
+      }
+      continue;
+    }
+    out.push_back(
+        {kind, target, "records " + CollectionWhere(records, i), FormatNumber(v), threshold, s});
+  }
+  if (quiet > 0) {
+    out.push_back({kind, target, "records of " + std::to_string(quiet) + " more collections",
+                   "largest " + FormatNumber(largest_quiet) + " (" + largest_quiet_name + ")",
+                   threshold, Severity::kOk});
+  }
+}
+
+void ChromaCollector::Checks(const Families& families, bool success, const Thresholds& thresholds,
+                             std::vector<HealthCheck>& out) const {
   double up = 0;
   const bool reachable = FindSample(families, "chroma_up", {}, &up) && up == 1;
   out.push_back({Kind(), cfg_.name, "reachable", reachable ? "yes" : "no", "",
@@ -614,53 +651,16 @@ void ChromaCollector::Checks(const std::vector<prometheus::MetricFamily>& famili
     out.push_back({Kind(), cfg_.name, "collected", "no (see the log)", "", Severity::kCritical});
   }
 
-  auto label = [](const prometheus::ClientMetric& m, const std::string& name) -> std::string {
-    for (const auto& l : m.label) {
-      if (l.name == name) return l.value;
-    }
-    return "";
-  };
-  auto where = [&](const prometheus::ClientMetric& m) {
-    return label(m, "tenant") + "/" + label(m, "database") + "/" + label(m, "collection");
-  };
-
-  const Level& level = thresholds.chroma_collection_vectors;
-  const std::string threshold =
-      "> " + FormatNumber(level.warning) + " warn, > " + FormatNumber(level.critical) + " crit";
-  std::vector<const prometheus::ClientMetric*> records;
+  static const Family kNoFamily;
+  const Family* found = families.Find("chroma_collection_records");
   std::vector<std::string> mismatches;
-  for (const auto& family : families) {
-    if (family.name == "chroma_collection_records") {
-      for (const auto& m : family.metric) records.push_back(&m);
-    } else if (family.name == "chroma_collection_dimension_mismatch") {
-      for (const auto& m : family.metric) {
-        if (m.gauge.value == 1) mismatches.push_back(where(m));
-      }
+  if (const Family* f = families.Find("chroma_collection_dimension_mismatch")) {
+    for (std::size_t i = 0; i < f->size(); ++i) {
+      if (f->Value(i) == 1) mismatches.push_back(CollectionWhere(*f, i));
     }
   }
-
-  // Past kMaxCollectionRows, the collections within the thresholds share one row.
-  std::size_t quiet = 0;
-  double largest_quiet = -1;
-  std::string largest_quiet_name;
-  for (const auto* m : records) {
-    const double v = m->gauge.value;
-    const Severity s = Grade(v, level);
-    if (records.size() > kMaxCollectionRows && s == Severity::kOk) {
-      ++quiet;
-      if (v > largest_quiet) {
-        largest_quiet = v;
-        largest_quiet_name = where(*m);
-      }
-      continue;
-    }
-    out.push_back({Kind(), cfg_.name, "records " + where(*m), FormatNumber(v), threshold, s});
-  }
-  if (quiet > 0) {
-    out.push_back({Kind(), cfg_.name, "records of " + std::to_string(quiet) + " more collections",
-                   "largest " + FormatNumber(largest_quiet) + " (" + largest_quiet_name + ")",
-                   threshold, Severity::kOk});
-  }
+  RecordChecks(found != nullptr ? *found : kNoFamily, thresholds.chroma_collection_vectors, Kind(),
+               cfg_.name, out);
 
   if (cfg_.expected_dimension > 0) {
     std::string value = std::to_string(mismatches.size());

@@ -71,8 +71,8 @@ class ContainerCollector : public Collector {
     return CollectImpl(ctx, sink);
   }
 
-  void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-              const Thresholds& thresholds, std::vector<HealthCheck>& out) const override {
+  void Checks(const Families& families, bool success, const Thresholds& thresholds,
+              std::vector<HealthCheck>& out) const override {
     if (!success) {
       Collector::Checks(families, success, thresholds, out);
     }
@@ -82,12 +82,9 @@ class ContainerCollector : public Collector {
     double host_total = host_mem_total_.load();
     for (const auto& family : families) {
       if (family.name != "container_memory_working_set_bytes") continue;
-      for (const auto& metric : family.metric) {
-        std::string name;
-        for (const auto& l : metric.label) {
-          if (l.name == "name") name = l.value;
-        }
-        double ws = metric.gauge.value;
+      for (std::size_t i = 0; i < family.size(); ++i) {
+        const std::string name = family.LabelValue(i, "name");
+        double ws = family.Value(i);
         double limit = 0;
         FindSample(families, "container_spec_memory_limit_bytes", {{"name", name}}, &limit);
         std::string of = "limit";

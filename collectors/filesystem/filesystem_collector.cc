@@ -33,8 +33,8 @@ class FilesystemCollector : public Collector {
     return CollectImpl(ctx, sink);
   }
 
-  void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-              const Thresholds& thresholds, std::vector<HealthCheck>& out) const override {
+  void Checks(const Families& families, bool success, const Thresholds& thresholds,
+              std::vector<HealthCheck>& out) const override {
     if (!success) {
       Collector::Checks(families, success, thresholds, out);
       return;
@@ -69,35 +69,46 @@ class FilesystemCollector : public Collector {
       if (!seen_mounts.insert(mount->mount_point).second) continue;
       Labels labels = {
           {"device", mount->source}, {"fstype", mount->fstype}, {"mountpoint", mount->mount_point}};
-      struct statvfs st;
-      // statvfs on the configured path itself: the mount point may be hidden from this mount
-      // namespace while the path is not.
-      if (::statvfs(resolved, &st) != 0) {
-        sink.Gauge("node_filesystem_device_error",
-                   "Whether an error occurred while getting statistics for the given device.",
-                   labels, 1);
-        continue;
-      }
-      double frsize = static_cast<double>(st.f_frsize != 0 ? st.f_frsize : st.f_bsize);
-      sink.Gauge("node_filesystem_size_bytes", "Filesystem size in bytes.", labels,
-                 static_cast<double>(st.f_blocks) * frsize);
-      sink.Gauge("node_filesystem_free_bytes", "Filesystem free space in bytes.", labels,
-                 static_cast<double>(st.f_bfree) * frsize);
-      sink.Gauge("node_filesystem_avail_bytes",
-                 "Filesystem space available to non-root users in bytes.", labels,
-                 static_cast<double>(st.f_bavail) * frsize);
-      sink.Gauge("node_filesystem_files", "Filesystem total file nodes.", labels,
-                 static_cast<double>(st.f_files));
-      sink.Gauge("node_filesystem_files_free", "Filesystem total free file nodes.", labels,
-                 static_cast<double>(st.f_ffree));
-      sink.Gauge("node_filesystem_readonly", "Filesystem read-only status.", labels,
-                 (st.f_flag & ST_RDONLY) != 0 ? 1 : 0);
-      sink.Gauge("node_filesystem_device_error",
-                 "Whether an error occurred while getting statistics for the given device.", labels,
-                 0);
+      WriteFilesystem(resolved, labels, sink);
     }
 
-    err = ReadSmallFile(proc_root_ + "/meminfo", &text);
+    return CollectMemInfo(sink);
+  }
+
+  // The node_filesystem_* rows of one mount, from statvfs on the configured (resolved) path.
+  static void WriteFilesystem(const char* resolved, const Labels& labels, MetricSink& sink) {
+    struct statvfs st;
+    // statvfs on the configured path itself: the mount point may be hidden from this mount
+    // namespace while the path is not.
+    if (::statvfs(resolved, &st) != 0) {
+      sink.Gauge("node_filesystem_device_error",
+                 "Whether an error occurred while getting statistics for the given device.", labels,
+                 1);
+      return;
+    }
+    double frsize = static_cast<double>(st.f_frsize != 0 ? st.f_frsize : st.f_bsize);
+    sink.Gauge("node_filesystem_size_bytes", "Filesystem size in bytes.", labels,
+               static_cast<double>(st.f_blocks) * frsize);
+    sink.Gauge("node_filesystem_free_bytes", "Filesystem free space in bytes.", labels,
+               static_cast<double>(st.f_bfree) * frsize);
+    sink.Gauge("node_filesystem_avail_bytes",
+               "Filesystem space available to non-root users in bytes.", labels,
+               static_cast<double>(st.f_bavail) * frsize);
+    sink.Gauge("node_filesystem_files", "Filesystem total file nodes.", labels,
+               static_cast<double>(st.f_files));
+    sink.Gauge("node_filesystem_files_free", "Filesystem total free file nodes.", labels,
+               static_cast<double>(st.f_ffree));
+    sink.Gauge("node_filesystem_readonly", "Filesystem read-only status.", labels,
+               (st.f_flag & ST_RDONLY) != 0 ? 1 : 0);
+    sink.Gauge("node_filesystem_device_error",
+               "Whether an error occurred while getting statistics for the given device.", labels,
+               0);
+  }
+
+  // node_memory_MemTotal_bytes and node_memory_MemAvailable_bytes.
+  Status CollectMemInfo(MetricSink& sink) const {
+    std::string text;
+    const int err = ReadSmallFile(proc_root_ + "/meminfo", &text);
     if (err != 0) {
       return Status::Error("cannot read " + proc_root_ + "/meminfo: " + std::strerror(err));
     }
@@ -129,21 +140,18 @@ std::string Percent(double ratio) { return FormatNumber(std::round(1000 * ratio)
 
 }  // namespace
 
-void FilesystemChecks(const std::vector<prometheus::MetricFamily>& families,
-                      const Thresholds& thresholds, std::vector<HealthCheck>& out) {
+void FilesystemChecks(const Families& families, const Thresholds& thresholds,
+                      std::vector<HealthCheck>& out) {
   const Level& disk = thresholds.disk_free_ratio;
   const std::string disk_threshold =
       "< " + Percent(disk.warning) + " free warn, < " + Percent(disk.critical) + " free crit";
   bool any_mount = false;
   for (const auto& family : families) {
     if (family.name != "node_filesystem_size_bytes") continue;
-    for (const auto& metric : family.metric) {
-      std::string mountpoint;
-      for (const auto& l : metric.label) {
-        if (l.name == "mountpoint") mountpoint = l.value;
-      }
+    for (std::size_t i = 0; i < family.size(); ++i) {
+      const std::string mountpoint = family.LabelValue(i, "mountpoint");
       any_mount = true;
-      const double size = metric.gauge.value;
+      const double size = family.Value(i);
       double avail = 0;
       Labels at = {{"mountpoint", mountpoint}};
       if (!FindSample(families, "node_filesystem_avail_bytes", at, &avail) || size <= 0) {
@@ -162,12 +170,9 @@ void FilesystemChecks(const std::vector<prometheus::MetricFamily>& families,
   double device_error = 0;
   for (const auto& family : families) {
     if (family.name != "node_filesystem_device_error") continue;
-    for (const auto& metric : family.metric) {
-      if (metric.gauge.value != 1) continue;
-      std::string mountpoint;
-      for (const auto& l : metric.label) {
-        if (l.name == "mountpoint") mountpoint = l.value;
-      }
+    for (std::size_t i = 0; i < family.size(); ++i) {
+      if (family.Value(i) != 1) continue;
+      const std::string mountpoint = family.LabelValue(i, "mountpoint");
       device_error = 1;
       out.push_back({kKind, mountpoint, "space", "statfs failed: space unknown", disk_threshold,
                      Severity::kCritical});

@@ -25,7 +25,7 @@ std::shared_ptr<Collector> MakeFilesystemCollector(std::vector<std::string> path
 // of DiskSpaceLow); a mount whose statfs failed is CRITICAL. Host `memory` graded on
 // 1 - MemAvailable / MemTotal against thresholds.memory_usage_ratio (above 70 % WARNING, above
 // 90 % CRITICAL: HostMemoryHigh). What cannot be judged is UNKNOWN, never OK.
-void FilesystemChecks(const std::vector<prometheus::MetricFamily>& families,
-                      const Thresholds& thresholds, std::vector<HealthCheck>& out);
+void FilesystemChecks(const Families& families, const Thresholds& thresholds,
+                      std::vector<HealthCheck>& out);
 
 }  // namespace thoth::filesystem

@@ -63,8 +63,8 @@ class HttpCollector : public Collector {
     return Status::Error(result.detail);
   }
 
-  void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-              const Thresholds& thresholds, std::vector<HealthCheck>& out) const override {
+  void Checks(const Families& families, bool success, const Thresholds& thresholds,
+              std::vector<HealthCheck>& out) const override {
     double up = 0;
     const bool probed = FindSample(families, "probe_success", {}, &up);
     const bool ok = success && probed && up == 1;

@@ -142,8 +142,8 @@ nlohmann::json ExpectedJsonFromConfig(const ConfigNode& node) {
   return node.AsString();
 }
 
-ProbeSpec ParseProbeSpec(const ConfigNode& node, double default_timeout_seconds) {
-  ProbeSpec spec;
+// method, upper-cased and one of the known ones.
+static void ParseMethod(const ConfigNode& node, ProbeSpec& spec) {
   spec.method = node.String("method", "GET");
   std::transform(spec.method.begin(), spec.method.end(), spec.method.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
@@ -152,7 +152,10 @@ ProbeSpec ParseProbeSpec(const ConfigNode& node, double default_timeout_seconds)
   if (std::find(kMethods.begin(), kMethods.end(), spec.method) == kMethods.end()) {
     node.FailKey("method", "expected GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS");
   }
+}
 
+// headers: and bearer_token(_file): the request's extra header lines.
+static void ParseHeaders(const ConfigNode& node, ProbeSpec& spec) {
   bool has_authorization = false;
   const ConfigNode headers = node.Child("headers");
   if (!headers.IsNull()) {
@@ -175,8 +178,10 @@ ProbeSpec ParseProbeSpec(const ConfigNode& node, double default_timeout_seconds)
     }
     spec.headers.push_back("Authorization: Bearer " + *token);
   }
-  spec.body = node.String("body", "");
+}
 
+// expect_status: one status or a list.
+static void ParseExpectStatus(const ConfigNode& node, ProbeSpec& spec) {
   const ConfigNode statuses = node.Child("expect_status");
   if (statuses.IsScalar()) {
     spec.expect_status.push_back(static_cast<int>(statuses.AsInteger()));
@@ -190,7 +195,10 @@ ProbeSpec ParseProbeSpec(const ConfigNode& node, double default_timeout_seconds)
   for (int s : spec.expect_status) {
     if (s < 100 || s > 599) statuses.Fail("an HTTP status is between 100 and 599");
   }
+}
 
+// expect_json, expect_regex: what the body must hold.
+static void ParseExpectBody(const ConfigNode& node, ProbeSpec& spec) {
   const ConfigNode json = node.Child("expect_json");
   if (!json.IsNull()) {
     if (!json.IsMap() && !json.IsSequence()) {
@@ -203,13 +211,17 @@ ProbeSpec ParseProbeSpec(const ConfigNode& node, double default_timeout_seconds)
     std::string error;
     spec.expect_body.regex = BodyRegex::Compile(regex, &error);
     if (!spec.expect_body.regex) {
-      node.FailKey("expect_regex", "not a POSIX extended regular expression: " + error);
+      node.FailKey("expect_regex", "not a valid regular expression (RE2 syntax): " + error);
     }
   }
   if (spec.method == "HEAD" && !spec.expect_body.empty()) {
     node.FailKey("method", "a HEAD response has no body for expect_json/expect_regex to check");
   }
+}
 
+// timeout, redirects, TLS.
+static void ParseTransport(const ConfigNode& node, double default_timeout_seconds,
+                           ProbeSpec& spec) {
   spec.timeout_seconds = node.Duration("timeout", default_timeout_seconds);
   if (spec.timeout_seconds <= 0) node.FailKey("timeout", "must be above 0");
   spec.follow_redirects = node.Bool("follow_redirects", false);
@@ -228,6 +240,16 @@ ProbeSpec ParseProbeSpec(const ConfigNode& node, double default_timeout_seconds)
   if (spec.tls_insecure && !spec.ca_file.empty()) {
     node.FailKey("ca_file", "give either tls_insecure or ca_file, not both");
   }
+}
+
+ProbeSpec ParseProbeSpec(const ConfigNode& node, double default_timeout_seconds) {
+  ProbeSpec spec;
+  ParseMethod(node, spec);
+  ParseHeaders(node, spec);
+  spec.body = node.String("body", "");
+  ParseExpectStatus(node, spec);
+  ParseExpectBody(node, spec);
+  ParseTransport(node, default_timeout_seconds, spec);
   return spec;
 }
 
@@ -321,6 +343,120 @@ void AdjustRequestForRedirect(int status, HttpRequest& req) {
   }
 }
 
+// The request of the first hop, before its URL, headers and timeouts.
+static HttpRequest BaseRequest(const ProbeSpec& spec, const ProbeGuard* guard) {
+  HttpRequest req;
+  req.method = spec.method;
+  req.body = spec.body;
+  req.verify_tls = !spec.tls_insecure;
+  req.ca_file = spec.ca_file;
+  // A new connection every time, as blackbox_exporter does: the connect and TLS phases are
+  // measured on every probe and a dead listener cannot hide behind a kept-alive socket.
+  req.fresh_connection = true;
+  req.max_body_bytes = kProbeMaxBodyBytes;
+  if (guard != nullptr) {
+    req.resolve = guard->resolve;
+    req.connect_refusal = [guard](const sockaddr* a) { return guard->ConnectRefusal(a); };
+  }
+  return req;
+}
+
+// What the hops of one probe ended with.
+struct Hops {
+  HttpResponse resp;    // the last hop's
+  ProbePhases earlier;  // the phases of the hops before it, summed
+  int redirects = 0;
+  std::string refusal;  // why the probe was refused, or ""
+  bool timed_out = false;
+};
+
+static void AddPhases(const ProbePhases& p, ProbePhases& sum) {
+  sum.resolve += p.resolve;
+  sum.connect += p.connect;
+  sum.tls += p.tls;
+  sum.processing += p.processing;
+  sum.transfer += p.transfer;
+}
+
+// Fetches `first`, then follows redirects when the spec allows, within `timeout` seconds of
+// `elapsed()`.
+template <typename Elapsed>
+static Hops FetchHops(const ProbeSpec& spec, const ProbeUrl& first, const ProbeGuard* guard,
+                      double timeout, Elapsed elapsed) {
+  HttpRequest req = BaseRequest(spec, guard);
+  ProbeUrl current = first;
+  Hops hops;
+  std::string error;
+  for (;;) {
+    if (guard != nullptr && !guard->Allows(current)) {
+      hops.refusal = "target refused: the URL matches no entry of probe.allowed_targets";
+      break;
+    }
+    const double remaining = timeout - elapsed();
+    if (remaining < kMinProbeSeconds) {  // the redirects used up the time
+      hops.resp = HttpResponse{};
+      hops.timed_out = true;
+      break;
+    }
+    req.url = current.normalized;
+    req.headers = HeadersForHop(spec.headers, first, current);
+    req.connect_timeout_seconds = remaining;
+    req.timeout_seconds = remaining;
+    req.want_cert_info = current.scheme == "https";
+    HttpClient client;
+    hops.resp = client.Fetch(req);
+    if (!hops.resp.connect_refused.empty()) {
+      hops.refusal = hops.resp.connect_refused;
+      break;
+    }
+    if (hops.resp.timed_out) hops.timed_out = true;
+    if (!spec.follow_redirects || !hops.resp.transport_ok || !IsRedirect(hops.resp.status) ||
+        hops.resp.location.empty()) {
+      break;
+    }
+    if (hops.redirects >= spec.max_redirects) {
+      hops.refusal = "redirect refused: more than " + std::to_string(spec.max_redirects) +
+                     " redirects (max_redirects)";
+      break;
+    }
+    auto next = ResolveRedirect(current, hops.resp.location, &error);
+    if (!next) {
+      hops.refusal = "redirect refused: " + error;
+      break;
+    }
+    if (guard != nullptr && !guard->Allows(*next)) {
+      hops.refusal = "redirect refused: " + Origin(*next) +
+                     (next->has_credentials ? " (with credentials in the URL)" : "") +
+                     " matches no entry of probe.allowed_targets";
+      break;
+    }
+    AddPhases(PhasesFromTimings(hops.resp.timings, hops.resp.tls), hops.earlier);
+    ++hops.redirects;
+    AdjustRequestForRedirect(hops.resp.status, req);
+    current = std::move(*next);
+  }
+  return hops;
+}
+
+// A refusal or a timeout overrides what the response alone said.
+static void ApplyRefusalOrTimeout(const Hops& hops, const ProbeSpec& spec, double timeout,
+                                  ProbeResult& result) {
+  if (!hops.refusal.empty()) {
+    result.success = false;
+    result.failed_due_to_body = false;
+    result.refused = true;
+    result.detail = hops.refusal;
+  } else if (hops.timed_out) {
+    const std::string why =
+        FormatNumber(timeout) + " s" +
+        (timeout < spec.timeout_seconds ? " (cut short by the scrape deadline)" : " (timeout)");
+    result.success = false;
+    result.detail = result.response.status > 0 ? "HTTP " + std::to_string(result.response.status) +
+                                                     " but the body did not complete within " + why
+                                               : "no complete response within " + why;
+  }
+}
+
 ProbeResult RunProbe(const ProbeSpec& spec, const std::string& url, const ScrapeContext& ctx,
                      MemoryErrors* memory_errors, const ProbeGuard* guard) {
   ProbeResult result;
@@ -339,104 +475,18 @@ ProbeResult RunProbe(const ProbeSpec& spec, const std::string& url, const Scrape
       result.detail = "not a URL that can be probed: " + error;
       return result;
     }
-    HttpRequest req;
-    req.method = spec.method;
-    req.body = spec.body;
-    req.verify_tls = !spec.tls_insecure;
-    req.ca_file = spec.ca_file;
-    // A new connection every time, as blackbox_exporter does: the connect and TLS phases are
-    // measured on every probe and a dead listener cannot hide behind a kept-alive socket.
-    req.fresh_connection = true;
-    req.max_body_bytes = kProbeMaxBodyBytes;
-    if (guard != nullptr) {
-      req.resolve = guard->resolve;
-      req.connect_refusal = [guard](const sockaddr* a) { return guard->ConnectRefusal(a); };
-    }
-
-    ProbeUrl current = *first;
-    HttpResponse resp;
-    ProbePhases earlier;
-    int redirects = 0;
-    std::string refusal;
-    bool timed_out = false;
     const auto start = Clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
-    for (;;) {
-      if (guard != nullptr && !guard->Allows(current)) {
-        refusal = "target refused: the URL matches no entry of probe.allowed_targets";
-        break;
-      }
-      const double remaining = timeout - elapsed();
-      if (remaining < kMinProbeSeconds) {  // the redirects used up the time
-        resp = HttpResponse{};
-        timed_out = true;
-        break;
-      }
-      req.url = current.normalized;
-      req.headers = HeadersForHop(spec.headers, *first, current);
-      req.connect_timeout_seconds = remaining;
-      req.timeout_seconds = remaining;
-      req.want_cert_info = current.scheme == "https";
-      HttpClient client;
-      resp = client.Fetch(req);
-      if (!resp.connect_refused.empty()) {
-        refusal = resp.connect_refused;
-        break;
-      }
-      if (resp.timed_out) timed_out = true;
-      if (!spec.follow_redirects || !resp.transport_ok || !IsRedirect(resp.status) ||
-          resp.location.empty()) {
-        break;
-      }
-      if (redirects >= spec.max_redirects) {
-        refusal = "redirect refused: more than " + std::to_string(spec.max_redirects) +
-                  " redirects (max_redirects)";
-        break;
-      }
-      auto next = ResolveRedirect(current, resp.location, &error);
-      if (!next) {
-        refusal = "redirect refused: " + error;
-        break;
-      }
-      if (guard != nullptr && !guard->Allows(*next)) {
-        refusal = "redirect refused: " + Origin(*next) +
-                  (next->has_credentials ? " (with credentials in the URL)" : "") +
-                  " matches no entry of probe.allowed_targets";
-        break;
-      }
-      const ProbePhases p = PhasesFromTimings(resp.timings, resp.tls);
-      earlier.resolve += p.resolve;
-      earlier.connect += p.connect;
-      earlier.tls += p.tls;
-      earlier.processing += p.processing;
-      earlier.transfer += p.transfer;
-      ++redirects;
-      AdjustRequestForRedirect(resp.status, req);
-      current = std::move(*next);
-    }
+    Hops hops = FetchHops(spec, *first, guard, timeout, elapsed);
     const double duration = elapsed();
-    result = EvaluateResponse(spec, std::move(resp), duration);
-    result.redirects = redirects;
-    result.earlier_hops = earlier;
-    if (!refusal.empty()) {
-      result.success = false;
-      result.failed_due_to_body = false;
-      result.refused = true;
-      result.detail = refusal;
-    } else if (timed_out) {
-      const std::string why =
-          FormatNumber(timeout) + " s" +
-          (timeout < spec.timeout_seconds ? " (cut short by the scrape deadline)" : " (timeout)");
-      result.success = false;
-      result.detail = result.response.status > 0
-                          ? "HTTP " + std::to_string(result.response.status) +
-                                " but the body did not complete within " + why
-                          : "no complete response within " + why;
-    }
+    result = EvaluateResponse(spec, std::move(hops.resp), duration);
+    result.redirects = hops.redirects;
+    result.earlier_hops = hops.earlier;
+    ApplyRefusalOrTimeout(hops, spec, timeout, result);
     if (memory_errors != nullptr) {
       const int status = result.response.status;
-      if (status == 401 || status == 403) memory_errors->Add("MEM-007", "http");
-      if (status == 429) memory_errors->Add("MEM-006", "http");
+      if (status == 401 || status == 403) memory_errors->Add(MemCode::kAuthFailed, "http");
+      if (status == 429) memory_errors->Add(MemCode::kRateLimited, "http");
     }
   } catch (const std::exception& e) {
     result.success = false;

@@ -150,6 +150,53 @@ std::optional<ProbeUrl> ResolveRedirect(const ProbeUrl& from, std::string_view l
   return out;
 }
 
+// Splits an authority into host and port ("" when absent), a [v6] host unbracketed; the
+// problem, or nullptr.
+static const char* SplitAuthority(std::string_view authority, std::string_view* host,
+                                  std::string_view* port) {
+  *host = authority;
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return "unclosed [ in the host";
+    *host = authority.substr(1, close - 1);
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return "unexpected text after the host";
+      *port = after.substr(1);
+      if (port->empty()) return "empty port";
+    }
+  } else if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+    *host = authority.substr(0, colon);
+    *port = authority.substr(colon + 1);
+    if (port->empty()) return "empty port";
+  }
+  if (host->empty()) return "the pattern has no host";
+  if (*host == "*") return "a bare * host would allow every host; name the hosts";
+  const auto star = host->find('*');
+  if (star != std::string_view::npos && (star != 0 || host->size() < 3 || (*host)[1] != '.' ||
+                                         host->find('*', 1) != std::string_view::npos)) {
+    return "* in a host is only allowed as a leading label, as in *.example.com";
+  }
+  return nullptr;
+}
+
+// The port of a pattern: the scheme's default when absent, 0 for *; the problem, or nullptr.
+static const char* ParsePatternPort(std::string_view port, const std::string& scheme, int* out) {
+  if (port.empty()) {
+    *out = DefaultPort(scheme);
+  } else if (port == "*") {
+    *out = 0;
+  } else {
+    if (port.size() > 5 || !std::all_of(port.begin(), port.end(),
+                                        [](unsigned char c) { return std::isdigit(c) != 0; })) {
+      return "the port must be a number or *";
+    }
+    *out = std::stoi(std::string(port));
+    if (*out < 1 || *out > 65535) return "the port must be between 1 and 65535";
+  }
+  return nullptr;
+}
+
 std::optional<UrlPattern> UrlPattern::Parse(std::string_view text, std::string* error) {
   auto fail = [&](const std::string& why) -> std::optional<UrlPattern> {
     if (error != nullptr) *error = why;
@@ -175,44 +222,11 @@ std::optional<UrlPattern> UrlPattern::Parse(std::string_view text, std::string* 
   }
   if (path.find('#') != std::string_view::npos) return fail("a URL pattern cannot have a fragment");
 
-  std::string_view host = authority;
+  std::string_view host;
   std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return fail("unclosed [ in the host");
-    host = authority.substr(1, close - 1);
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return fail("unexpected text after the host");
-      port = after.substr(1);
-      if (port.empty()) return fail("empty port");
-    }
-  } else if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-    if (port.empty()) return fail("empty port");
-  }
-  if (host.empty()) return fail("the pattern has no host");
-  if (host == "*") return fail("a bare * host would allow every host; name the hosts");
-  const auto star = host.find('*');
-  if (star != std::string_view::npos && (star != 0 || host.size() < 3 || host[1] != '.' ||
-                                         host.find('*', 1) != std::string_view::npos)) {
-    return fail("* in a host is only allowed as a leading label, as in *.example.com");
-  }
+  if (const char* why = SplitAuthority(authority, &host, &port)) return fail(why);
   p.host_ = Lower(host);
-
-  if (port.empty()) {
-    p.port_ = DefaultPort(p.scheme_);
-  } else if (port == "*") {
-    p.port_ = 0;
-  } else {
-    if (port.size() > 5 || !std::all_of(port.begin(), port.end(),
-                                        [](unsigned char c) { return std::isdigit(c) != 0; })) {
-      return fail("the port must be a number or *");
-    }
-    p.port_ = std::stoi(std::string(port));
-    if (p.port_ < 1 || p.port_ > 65535) return fail("the port must be between 1 and 65535");
-  }
+  if (const char* why = ParsePatternPort(port, p.scheme_, &p.port_)) return fail(why);
 
   if (path.empty()) {
     p.path_glob_ = "/*";

@@ -62,8 +62,8 @@ class JsonCollector final : public Collector {
     last_error_ = error;
   }
 
-  void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-              const Thresholds& thresholds, std::vector<HealthCheck>& out) const override {
+  void Checks(const Families& families, bool success, const Thresholds& thresholds,
+              std::vector<HealthCheck>& out) const override {
     (void)thresholds;
     double up = 0;
     const bool reachable = success && FindSample(families, "json_up", {}, &up) && up == 1;

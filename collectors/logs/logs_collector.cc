@@ -184,8 +184,8 @@ double LogCollector::SpanMinutes(const std::optional<WindowResult>& window,
   return static_cast<double>(kOnceWindow.count()) / 60;
 }
 
-void LogCollector::Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-                          const Thresholds& thresholds, std::vector<HealthCheck>& out) const {
+void LogCollector::Checks(const Families& families, bool success, const Thresholds& thresholds,
+                          std::vector<HealthCheck>& out) const {
   Collector::Checks(families, success, thresholds, out);
   // A container or unit that does not exist yet, or a journal that cannot be opened.
   if (std::string waiting = source_->Waiting(); !waiting.empty()) {

@@ -39,8 +39,8 @@ class LogCollector : public Collector {
   // (5xx over the requests read) against error_rate_ratio; MEM codes (MEM-001 and MEM-005:
   // CRITICAL when seen; the others, and an nginx log's MEM-006/MEM-007, against the per-minute
   // rates of alerts/memory-errors.rules.yml when a recent window was read).
-  void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-              const Thresholds& thresholds, std::vector<HealthCheck>& out) const override;
+  void Checks(const Families& families, bool success, const Thresholds& thresholds,
+              std::vector<HealthCheck>& out) const override;
 
   const LogCounters& counters() const { return *counters_; }
 

@@ -9,27 +9,15 @@ namespace thoth::postgres {
 
 namespace {
 
-double Value(const prometheus::MetricFamily& f, const prometheus::ClientMetric& m) {
-  switch (f.type) {
-    case prometheus::MetricType::Gauge:
-      return m.gauge.value;
-    case prometheus::MetricType::Counter:
-      return m.counter.value;
-    default:
-      return m.untyped.value;
-  }
-}
-
 // Sum and max of every sample of a family; false when the family is absent.
-bool Aggregate(const std::vector<prometheus::MetricFamily>& families, const std::string& name,
-               double* sum, double* max) {
+bool Aggregate(const Families& families, const std::string& name, double* sum, double* max) {
   bool found = false;
   *sum = 0;
   *max = 0;
-  for (const auto& f : families) {
+  for (const Family& f : families) {
     if (f.name != name) continue;
-    for (const auto& m : f.metric) {
-      const double v = Value(f, m);
+    for (std::size_t i = 0; i < f.size(); ++i) {
+      const double v = f.Value(i);
       *sum += v;
       *max = found ? std::max(*max, v) : v;
       found = true;
@@ -47,8 +35,8 @@ std::string Percent(double ratio) {
 }  // namespace
 
 void PostgresChecks(const std::string& collector, const std::string& target,
-                    const std::vector<prometheus::MetricFamily>& families, bool success,
-                    const Thresholds& thresholds, std::vector<HealthCheck>& out) {
+                    const Families& families, bool success, const Thresholds& thresholds,
+                    std::vector<HealthCheck>& out) {
   double up = 0;
   const bool have_up = FindSample(families, "pg_up", {}, &up);
   if (!have_up || up != 1) {

@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "exporter/health_check.h"
+#include "exporter/metric_sink.h"
 #include "exporter/thresholds.h"
-#include "prometheus/metric_family.h"
 
 namespace thoth::postgres {
 
@@ -15,7 +15,7 @@ namespace thoth::postgres {
 //   db_connections_ratio;
 // - "long-running queries": active queries older than long_running_query_seconds (WARNING).
 void PostgresChecks(const std::string& collector, const std::string& target,
-                    const std::vector<prometheus::MetricFamily>& families, bool success,
-                    const Thresholds& thresholds, std::vector<HealthCheck>& out);
+                    const Families& families, bool success, const Thresholds& thresholds,
+                    std::vector<HealthCheck>& out);
 
 }  // namespace thoth::postgres

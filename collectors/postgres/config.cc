@@ -1,7 +1,9 @@
 #include "collectors/postgres/config.h"
 
-#include <regex>
+#include <re2/re2.h>
+
 #include <set>
+#include <string_view>
 
 namespace thoth::postgres {
 
@@ -16,15 +18,39 @@ bool IsIdentifier(const std::string& s) {
   return true;
 }
 
-// The patterns run in PostgreSQL (POSIX regular expressions); std::regex's POSIX extended
-// grammar catches the typos that matter (unbalanced brackets, dangling operators) up front.
+// The patterns run in PostgreSQL's `~` operator: POSIX advanced regular expressions (AREs), not
+// RE2's Go syntax, so RE2 is only a syntax check here and must not reject what the server accepts.
+// The structural typos both grammars reject (an unbalanced paren or bracket, a trailing
+// backslash, a repetition with no operand or a doubled one, a bad {m,n}) fail at load time;
+// ARE-only constructs RE2 does not know (back-references, \m \M \y, lookaround, (?#...),
+// [[:<:]]) are left to the server, which reports them at query time. An ARE "***=" prefix
+// makes the rest a literal; "***:" only announces an ARE.
+bool IsStructuralError(RE2::ErrorCode code) {
+  switch (code) {
+    case RE2::ErrorMissingBracket:
+    case RE2::ErrorMissingParen:
+    case RE2::ErrorUnexpectedParen:
+    case RE2::ErrorTrailingBackslash:
+    case RE2::ErrorRepeatArgument:
+    case RE2::ErrorRepeatSize:
+    case RE2::ErrorRepeatOp:
+      return true;
+    default:
+      return false;
+  }
+}
+
 void CheckPattern(const ConfigNode& tables, const char* key, const std::string& pattern) {
   if (pattern.empty()) return;
   if (pattern.find('\0') != std::string::npos) tables.FailKey(key, "must not contain NUL");
-  try {
-    std::regex re(pattern, std::regex::extended);
-  } catch (const std::regex_error& e) {
-    tables.FailKey(key, std::string("not a valid regular expression: ") + e.what());
+  std::string_view body = pattern;
+  if (body.starts_with("***=")) return;
+  if (body.starts_with("***:")) body.remove_prefix(4);
+  RE2::Options options;
+  options.set_log_errors(false);
+  const RE2 re(body, options);
+  if (!re.ok() && IsStructuralError(re.error_code())) {
+    tables.FailKey(key, "not a valid regular expression: " + re.error());
   }
 }
 

@@ -86,8 +86,8 @@ class PostgresCollector : public Collector {
     error = Scrub(error, secrets_);
   }
 
-  void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-              const Thresholds& thresholds, std::vector<HealthCheck>& out) const override {
+  void Checks(const Families& families, bool success, const Thresholds& thresholds,
+              std::vector<HealthCheck>& out) const override {
     PostgresChecks(Kind(), Target(), families, success, thresholds, out);
   }
 
@@ -128,9 +128,9 @@ class PostgresCollector : public Collector {
   void CountConnectFailure(ConnectFailure why) {
     if (memory_errors_ == nullptr) return;
     if (why == ConnectFailure::kUnreachable || why == ConnectFailure::kTimeout) {
-      memory_errors_->Add("MEM-001", "postgres");
+      memory_errors_->Add(MemCode::kDatabaseTimeout, "postgres");
     } else if (why == ConnectFailure::kAuth) {
-      memory_errors_->Add("MEM-007", "postgres");
+      memory_errors_->Add(MemCode::kAuthFailed, "postgres");
     }
   }
 

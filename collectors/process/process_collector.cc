@@ -93,8 +93,8 @@ class ProcessCollector : public Collector {
     return CollectImpl(ctx, sink);
   }
 
-  void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-              const Thresholds& thresholds, std::vector<HealthCheck>& out) const override {
+  void Checks(const Families& families, bool success, const Thresholds& thresholds,
+              std::vector<HealthCheck>& out) const override {
     if (!success) {
       Collector::Checks(families, success, thresholds, out);
       return;

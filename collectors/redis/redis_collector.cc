@@ -317,8 +317,8 @@ void RedisCollector::AfterThrow(MetricSink& sink, std::string& error) {
   Disconnect();
 }
 
-void RedisCollector::Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-                            const Thresholds& thresholds, std::vector<HealthCheck>& out) const {
+void RedisCollector::Checks(const Families& families, bool success, const Thresholds& thresholds,
+                            std::vector<HealthCheck>& out) const {
   double up = 0;
   FindSample(families, "redis_up", {}, &up);
   if (up != 1) {
@@ -364,10 +364,8 @@ void RedisCollector::Checks(const std::vector<prometheus::MetricFamily>& familie
   if (FindSample(families, "redis_evicted_keys_total", {}, &evicted)) {
     std::string policy;
     for (const auto& f : families) {
-      if (f.name != "redis_instance_info" || f.metric.empty()) continue;
-      for (const auto& l : f.metric[0].label) {
-        if (l.name == "maxmemory_policy") policy = l.value;
-      }
+      if (f.name != "redis_instance_info" || f.size() == 0) continue;
+      policy = f.LabelValue(0, "maxmemory_policy");
     }
     std::string value = FormatNumber(evicted) + " since start";
     if (!policy.empty()) value += " (policy " + policy + ")";

@@ -42,8 +42,8 @@ class RedisCollector : public Collector {
   // Rows: reachable, memory (used_memory against maxmemory, or against the host's memory when
   // maxmemory is 0, graded by thresholds.memory_usage_ratio), evictions (WARNING when any key
   // was evicted since the server started).
-  void Checks(const std::vector<prometheus::MetricFamily>& families, bool success,
-              const Thresholds& thresholds, std::vector<HealthCheck>& out) const override;
+  void Checks(const Families& families, bool success, const Thresholds& thresholds,
+              std::vector<HealthCheck>& out) const override;
 
   // How long a refused optional command stays unsent.
   static constexpr double kRefusedRetrySeconds = 3600;

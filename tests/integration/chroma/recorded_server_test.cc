@@ -249,7 +249,7 @@ TEST_F(ChromaRecordedTest, TenThousandCollections) {
   double sum = 0;
   for (const auto& f : s.families) {
     if (f.name != "chroma_collection_records") continue;
-    for (const auto& m : f.metric) sum += m.gauge.value;
+    for (size_t i = 0; i < f.size(); ++i) sum += f.Value(i);
   }
   EXPECT_EQ(sum, 10.0 * (999.0 * 1000 / 2));  // ten rounds of 0..999
   const std::size_t requests = server.requests().size();

@@ -21,7 +21,7 @@ namespace thoth::chroma {
 
 struct Scraped {
   Status status;
-  std::vector<prometheus::MetricFamily> families;
+  Families families;
   double cache_age = 0;
   double seconds = 0;  // how long Collect took
 
@@ -34,7 +34,7 @@ struct Scraped {
   }
   std::size_t Count(const std::string& name) const {
     for (const auto& f : families) {
-      if (f.name == name) return f.metric.size();
+      if (f.name == name) return f.size();
     }
     return 0;
   }

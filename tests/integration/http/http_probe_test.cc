@@ -37,7 +37,7 @@ const auto* const kServers = ::testing::AddGlobalTestEnvironment(new Servers);
 
 struct Outcome {
   Status status;
-  std::vector<prometheus::MetricFamily> families;
+  Families families;
   double elapsed = 0;
 
   double Value(const std::string& name, const Labels& labels = {}) const {

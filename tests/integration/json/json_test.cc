@@ -43,7 +43,7 @@ std::string Answering(const std::string& body, const std::string& extra = "") {
 
 struct Scraped {
   Status status;
-  std::vector<prometheus::MetricFamily> families;
+  Families families;
   double seconds = 0;
   std::vector<HealthCheck> checks;
 

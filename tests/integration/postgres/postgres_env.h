@@ -6,7 +6,7 @@
 
 #include "exporter/collector.h"
 #include "exporter/memory_errors.h"
-#include "prometheus/metric_family.h"
+#include "exporter/metric_sink.h"
 #include "tests/integration/harness/postgres_server.h"
 
 namespace thoth::testing {
@@ -17,7 +17,7 @@ PostgresServer& Pg();
 // One collection's outcome.
 struct Scrape {
   Status status;
-  std::vector<prometheus::MetricFamily> families;
+  Families families;
   double seconds = 0;  // how long Collect took
   double cache_age = 0;
   double Value(const std::string& name, const Labels& labels = {}) const;  // NaN when absent

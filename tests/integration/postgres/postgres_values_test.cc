@@ -169,11 +169,7 @@ TEST(PostgresValues, OnlyTheLargestTablesGetSeriesAndTheRestAreCounted) {
   std::set<std::string> tables;
   for (const auto& f : s.families) {
     if (f.name != "pg_stat_user_tables_n_live_tup") continue;
-    for (const auto& m : f.metric) {
-      for (const auto& l : m.label) {
-        if (l.name == "relname") tables.insert(l.value);
-      }
-    }
+    for (size_t i = 0; i < f.size(); ++i) tables.insert(f.LabelValue(i, "relname"));
   }
   EXPECT_EQ(tables.size(), 10u);
   for (int i = 20; i < 30; ++i) EXPECT_EQ(tables.count("t" + std::to_string(i)), 1u) << i;
@@ -256,11 +252,7 @@ TEST(PostgresValues, StatementsAreBoundedAndSteady) {
     std::set<std::string> ids;
     for (const auto& f : s.families) {
       if (f.name != "pg_stat_statements_seconds_total") continue;
-      for (const auto& m : f.metric) {
-        for (const auto& l : m.label) {
-          if (l.name == "queryid") ids.insert(l.value);
-        }
-      }
+      for (size_t i = 0; i < f.size(); ++i) ids.insert(f.LabelValue(i, "queryid"));
     }
     EXPECT_EQ(ids.size(), 3u);
     if (round == 0) {

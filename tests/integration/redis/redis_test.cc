@@ -69,7 +69,7 @@ std::shared_ptr<Collector> MakeOne(const std::string& yaml) {
 
 struct Scrape {
   Status status;
-  std::vector<prometheus::MetricFamily> families;
+  Families families;
   double seconds = 0;
 };
 

@@ -12,10 +12,10 @@ TEST(MetricSink, SameNameSharesOneFamilyAndTargetLabelComesFirst) {
   sink.Gauge("pg_database_size_bytes", "Size.", {{"datname", "b"}}, 20);
   const auto& f = sink.families();
   ASSERT_EQ(f.size(), 2u);
-  ASSERT_EQ(f[1].metric.size(), 2u);
-  EXPECT_EQ(f[1].metric[1].label[0].name, "target");
-  EXPECT_EQ(f[1].metric[1].label[0].value, "memory-db");
-  EXPECT_EQ(f[1].metric[1].label[1].value, "b");
+  ASSERT_EQ(f[1].size(), 2u);
+  EXPECT_EQ(f[1].SampleLabels(1)[0].first, "target");
+  EXPECT_EQ(f[1].SampleLabels(1)[0].second, "memory-db");
+  EXPECT_EQ(f[1].SampleLabels(1)[1].second, "b");
   double v = 0;
   ASSERT_TRUE(FindSample(f, "pg_database_size_bytes", {{"datname", "b"}}, &v));
   EXPECT_EQ(v, 20);

@@ -8,6 +8,7 @@
 
 #include "exporter/metric_sink.h"
 #include "gtest/gtest.h"
+#include "tests/support/legacy_text.h"
 
 namespace thoth {
 namespace {
@@ -62,28 +63,6 @@ class FakeCollector : public Collector {
   bool released_ = false;
 };
 
-// The model SerializeResults is held to: the merge it performs, done on copies of the families
-// (one family per name, the first HELP and TYPE win, first-seen order, a family of a conflicting
-// type dropped). Serializing this must give SerializeResults' text byte for byte.
-std::vector<prometheus::MetricFamily> MergeFamilies(const std::vector<TargetResult>& results) {
-  std::vector<prometheus::MetricFamily> merged;
-  std::unordered_map<std::string, size_t> index;
-  for (const auto& r : results) {
-    if (!r.families) continue;
-    for (const auto& f : *r.families) {
-      auto [it, inserted] = index.try_emplace(f.name, merged.size());
-      if (inserted) {
-        merged.push_back(f);
-        continue;
-      }
-      auto& into = merged[it->second];
-      if (into.type != f.type) continue;
-      into.metric.insert(into.metric.end(), f.metric.begin(), f.metric.end());
-    }
-  }
-  return merged;
-}
-
 const TargetResult* Find(const std::vector<TargetResult>& results, const std::string& target) {
   for (const auto& r : results) {
     if (r.target == target) return &r;
@@ -108,9 +87,11 @@ TEST(ScrapeEngine, FailuresAreIsolatedAndExceptionsCaught) {
   double v = -1;
   EXPECT_TRUE(FindSample(*Find(results, "fail")->families, "fake_up", {{"target", "fail"}}, &v));
   EXPECT_EQ(v, 0);
-  auto merged = MergeFamilies(results);
-  ASSERT_EQ(merged.size(), 1u);
-  EXPECT_EQ(merged[0].metric.size(), 3u);
+  const std::string text = SerializeResults(results, {});
+  EXPECT_EQ(text.find("# TYPE fake_up"), text.rfind("# TYPE fake_up"));
+  EXPECT_NE(text.find("fake_up{target=\"ok\"}"), std::string::npos) << text;
+  EXPECT_NE(text.find("fake_up{target=\"fail\"}"), std::string::npos) << text;
+  EXPECT_NE(text.find("fake_up{target=\"throw\"}"), std::string::npos) << text;
 }
 
 TEST(ScrapeEngine, LateTargetIsReportedAtTheDeadlineWithItsTimedOutMetrics) {
@@ -197,31 +178,43 @@ TEST(ScrapeEngine, FilterSelectsTargets) {
   EXPECT_EQ(a->calls.load(), 0);
 }
 
-TEST(MergeModel, ConflictingTypesKeepTheFirst) {
+TEST(SerializeResults, ConflictingTypesKeepTheFirst) {
   TargetResult r1, r2;
   MetricSink s1("a"), s2("b");
   s1.Gauge("m", "h", {}, 1);
   s2.Counter("m", "h", {}, 2);
   s2.Gauge("n", "h", {}, 3);
-  r1.families = std::make_shared<const std::vector<prometheus::MetricFamily>>(s1.Take());
-  r2.families = std::make_shared<const std::vector<prometheus::MetricFamily>>(s2.Take());
-  auto merged = MergeFamilies({r1, r2});
-  ASSERT_EQ(merged.size(), 2u);
-  EXPECT_EQ(merged[0].metric.size(), 1u);
-  EXPECT_EQ(merged[1].name, "n");
+  r1.families = std::make_shared<const Families>(s1.Take());
+  r2.families = std::make_shared<const Families>(s2.Take());
+  EXPECT_EQ(SerializeResults({r1, r2}, {}),
+            "# HELP m h\n# TYPE m gauge\nm{target=\"a\"} 1\n"
+            "# HELP n h\n# TYPE n gauge\nn{target=\"b\"} 3\n");
 }
 
-std::shared_ptr<const std::vector<prometheus::MetricFamily>> Families(MetricSink& sink) {
-  return std::make_shared<const std::vector<prometheus::MetricFamily>>(sink.Take());
+// A sink's samples with, beside them, the same samples as the old sink built them.
+struct Part {
+  std::shared_ptr<const Families> families;
+  std::vector<prometheus::MetricFamily> legacy;
+};
+Part Take(MetricSink& sink) {
+  Part p;
+  p.families = std::make_shared<const Families>(sink.Take());
+  p.legacy = testing::LegacyFamilies(sink);
+  return p;
 }
 
-// SerializeResults must write exactly what serializing the model's merged copy writes.
-std::string Reference(std::vector<TargetResult> results,
-                      std::vector<prometheus::MetricFamily> extra) {
-  TargetResult self;
-  self.families = std::make_shared<const std::vector<prometheus::MetricFamily>>(std::move(extra));
-  results.push_back(self);
-  return SerializeText(MergeFamilies(results));
+// SerializeResults must write exactly what the former path wrote: MergeFamilies' copy of every
+// part's families, serialized by prometheus-cpp's TextSerializer.
+std::string Reference(const std::vector<Part>& parts, const Part& extra) {
+  std::vector<std::vector<prometheus::MetricFamily>> legacy;
+  for (const Part& p : parts) legacy.push_back(p.legacy);
+  legacy.push_back(extra.legacy);
+  return testing::LegacyText(testing::LegacyMerge(legacy));
+}
+std::vector<TargetResult> Results(const std::vector<Part>& parts) {
+  std::vector<TargetResult> out(parts.size());
+  for (size_t i = 0; i < parts.size(); ++i) out[i].families = parts[i].families;
+  return out;
 }
 
 TEST(SerializeResults, EqualsTheMergedCopyByteForByte) {
@@ -232,52 +225,58 @@ TEST(SerializeResults, EqualsTheMergedCopyByteForByte) {
   b.Gauge("pg_up", "Whether the server answered.", {}, 0);
   b.Counter("pg_xact_commit", "Commits.", {{"datname", "x"}}, 1);
   b.Counter("only_a", "a different type: dropped", {}, 4);
+  b.Histogram("lat_seconds", "Latency.", {{"q", "a\\b"}}, {0.1, 1}, {1, 2}, 3, 1.5);
   c.Gauge("redis_up", "Redis answered.", {}, 1);
   c.Gauge("pg_up", "Whether the server answered.", {{"odd", "yes"}}, 1);
   c.Gauge("escaped", "help with \\ and\nnewline", {{"l", "va\"l\nue"}}, 2);
+  c.Histogram("lat_seconds", "Other help.", {}, {0.5}, {7}, 7, 2e-7);
   self.Gauge("thoth_exporter_collector_success", "1 when ...", {{"collector", "p"}}, 1);
   self.Gauge("redis_up", "Redis answered.", {{"from", "self"}}, 1);
-  TargetResult ra, rb, rc, empty, none;
-  ra.families = Families(a);
-  rb.families = Families(b);
-  rc.families = Families(c);
-  empty.families = std::make_shared<const std::vector<prometheus::MetricFamily>>();
-  std::vector<prometheus::MetricFamily> extra = self.Take();
-  std::vector<TargetResult> results = {ra, empty, rb, none, rc};
-  const std::string got = SerializeResults(results, extra);
-  EXPECT_EQ(got, Reference(results, extra));
+  const Part pa = Take(a), pb = Take(b), pc = Take(c), extra = Take(self);
+  Part empty{std::make_shared<const Families>(), {}}, none;
+  std::vector<Part> parts = {pa, empty, pb, none, pc};
+  const std::string got = SerializeResults(Results(parts), *extra.families);
+  EXPECT_EQ(got, Reference(parts, extra));
   // Each family once, its samples in result order; the counter that conflicts is gone.
   EXPECT_EQ(got.find("# TYPE pg_up gauge"), got.rfind("# TYPE pg_up gauge"));
   EXPECT_LT(got.find("pg_up{target=\"pg-a\"}"), got.find("pg_up{target=\"pg-b\"}"));
   EXPECT_EQ(got.find("only_a{target=\"pg-b\"}"), std::string::npos);
   EXPECT_NE(got.find("redis_up{from=\"self\"}"), std::string::npos);
+  EXPECT_NE(got.find("lat_seconds_bucket{target=\"cache\",le=\"0.5\"} 7"), std::string::npos);
 }
 
 TEST(SerializeResults, OnePartAndNoPart) {
-  MetricSink a("x");
+  MetricSink a("x"), self;
   a.Gauge("m", "h", {}, 1);
   a.Counter("n_total", "h", {{"k", "v"}}, 2);
-  TargetResult r;
-  r.families = Families(a);
-  EXPECT_EQ(SerializeResults({r}, {}), Reference({r}, {}));
+  const Part p = Take(a), none = Take(self);
+  EXPECT_EQ(SerializeResults(Results({p}), {}), Reference({p}, none));
   EXPECT_EQ(SerializeResults({}, {}), "");
   EXPECT_EQ(SerializeResults({TargetResult{}}, {}), "");
 }
 
-// Families with no samples keep their header, and a family repeated inside one part (which a
-// sink does not produce, but a collector's own list could) is merged like the model merges it.
-TEST(SerializeResults, EmptyAndRepeatedFamiliesInOnePart) {
-  prometheus::MetricFamily f1{"dup", "h", prometheus::MetricType::Gauge, {}};
-  prometheus::MetricFamily f2 = f1;
-  prometheus::ClientMetric m;
-  m.gauge.value = 5;
-  f2.metric.push_back(m);
-  prometheus::MetricFamily f3{"empty_no_help", "", prometheus::MetricType::Counter, {}};
-  prometheus::MetricFamily f4{"dup", "h", prometheus::MetricType::Gauge, {m, m}};
-  TargetResult r;
-  r.families = std::make_shared<const std::vector<prometheus::MetricFamily>>(
-      std::vector<prometheus::MetricFamily>{f1, f2, f3, f4});
-  EXPECT_EQ(SerializeResults({r}, {f3}), Reference({r}, {f3}));
+// The buffers of a target's last collection are refilled by its next one once no scrape holds
+// them, and a scrape that still holds them keeps what it read.
+TEST(ScrapeEngine, ReusesTheBuffersOfTheLastCollection) {
+  ScrapeEngine engine;
+  auto ok = std::make_shared<FakeCollector>("ok", FakeCollector::Mode::kOk);
+  engine.SetCollectors({ok});
+  auto first = engine.Collect(Clock::now() + std::chrono::seconds(5));
+  ASSERT_EQ(first.size(), 1u);
+  const Families* held = first[0].families.get();
+  const std::string text = SerializeResults(first, {});
+  auto second = engine.Collect(Clock::now() + std::chrono::seconds(5));
+  EXPECT_NE(second[0].families.get(), held);  // still held by `first`
+  EXPECT_EQ(SerializeResults(first, {}), text);
+  EXPECT_EQ(SerializeResults(second, {}), text);
+  first.clear();
+  const Families* second_buffers = second[0].families.get();
+  second.clear();
+  // The collection thread lets go of its copy just after it hands the result over.
+  std::this_thread::sleep_for(milliseconds(100));
+  auto third = engine.Collect(Clock::now() + std::chrono::seconds(5));
+  EXPECT_EQ(third[0].families.get(), second_buffers);
+  EXPECT_EQ(SerializeResults(third, {}), text);
 }
 
 }  // namespace

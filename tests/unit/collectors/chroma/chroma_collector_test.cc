@@ -48,9 +48,8 @@ TEST(ChromaCollectorTest, TimedOutReportsDown) {
   EXPECT_EQ(up, 0);
 }
 
-std::vector<prometheus::MetricFamily> Families(
-    const std::vector<std::pair<std::string, double>>& records,
-    const std::vector<std::string>& mismatching) {
+Families Families(const std::vector<std::pair<std::string, double>>& records,
+                  const std::vector<std::string>& mismatching) {
   MetricSink sink("v");
   sink.Gauge("chroma_up", "h", {}, 1);
   for (const auto& [name, n] : records) {

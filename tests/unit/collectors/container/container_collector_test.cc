@@ -211,7 +211,8 @@ TEST_F(ContainerCollectorTest, LyingDockerStillReportsTheRest) {
     ASSERT_TRUE(s.ok()) << s.message();
     EXPECT_DOUBLE_EQ(Value(sink, "container_memory_usage_bytes", {{"name", "self"}}), 104857600);
     for (const auto& f : sink.families()) {  // self only
-      for (const auto& m : f.metric) EXPECT_EQ(m.label.at(0).value, "self") << f.name;
+      for (size_t i = 0; i < f.size(); ++i)
+        EXPECT_EQ(f.SampleLabels(i).at(0).second, "self") << f.name;
     }
   }
 }
@@ -270,8 +271,8 @@ TEST_F(ContainerCollectorTest, SameNameFromTwoSourcesIsReportedOnce) {
   int count = 0;
   for (const auto& f : sink.families()) {
     if (f.name != "container_cpu_usage_seconds_total") continue;
-    for (const auto& m : f.metric) {
-      for (const auto& l : m.label) count += l.name == "name" && l.value == "web";
+    for (size_t i = 0; i < f.size(); ++i) {
+      for (const auto& [k, v] : f.SampleLabels(i)) count += k == "name" && v == "web";
     }
   }
   EXPECT_EQ(count, 1);

@@ -19,7 +19,7 @@ ScrapeContext Deadline() { return {Clock::now() + 5s}; }
 
 std::size_t Samples(const MetricSink& sink, const std::string& name) {
   for (const auto& f : sink.families()) {
-    if (f.name == name) return f.metric.size();
+    if (f.name == name) return f.size();
   }
   return 0;
 }

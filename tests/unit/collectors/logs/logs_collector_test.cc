@@ -113,8 +113,7 @@ class LogCollectorTest : public ::testing::Test {
     auto c = BuildCollectors("logs", ParseYaml("logs: [" + entry + "]", "t.yml"), env_);
     return c.at(0);
   }
-  double Get(const std::vector<prometheus::MetricFamily>& f, std::string_view name,
-             const Labels& labels) {
+  double Get(const Families& f, std::string_view name, const Labels& labels) {
     double v = -1;
     FindSample(f, name, labels, &v);
     return v;

@@ -6,8 +6,7 @@
 namespace thoth::postgres {
 namespace {
 
-std::vector<prometheus::MetricFamily> Families(double up, double connections, double limit,
-                                               double long_running, double oldest) {
+Families Families(double up, double connections, double limit, double long_running, double oldest) {
   MetricSink sink("db");
   sink.Gauge("pg_up", "", {}, up);
   if (up == 1) {

@@ -133,6 +133,21 @@ TEST(PgConfig, EachErrorNamesFileLineColumnKeyAndProblem) {
   EXPECT_THAT(Error("  {name: a}\n"), HasSubstr("expected a list of targets"));
 }
 
+// The patterns run in PostgreSQL's `~` (AREs): structural typos fail at load time, ARE-only
+// constructs RE2 does not know are left to the server.
+TEST(PgConfig, TablePatternsRejectTyposButAcceptPostgresOnlySyntax) {
+  auto with = [](const std::string& pattern) {
+    return Error("  - {name: a, dsn: \"host=h\", tables: {include: '" + pattern + "'}}\n");
+  };
+  for (const char* bad : {"(", "a)", "[a", "a\\", "*a", "a**", "a{2,1}"}) {
+    EXPECT_THAT(with(bad), HasSubstr("tables.include: not a valid regular expression")) << bad;
+  }
+  for (const char* ok : {"^public\\.", "(a)\\1", "\\mfoo\\M", "(?=a)a", "[[:<:]]foo", "(?#note)a",
+                         "***=a(b", "***:^pub", "\\d+"}) {
+    EXPECT_EQ(with(ok), "") << ok;
+  }
+}
+
 TEST(PgConfig, ABadDsnIsReportedWithoutItsPassword) {
   const std::string e = Error("  - {name: a, dsn: \"postgresql://u:Hunter2%zz@h/d\"}\n");
   EXPECT_THAT(e, HasSubstr("dsn: not a valid libpq connection string"));

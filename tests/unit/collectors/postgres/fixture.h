@@ -17,8 +17,7 @@ inline QueryResult Fixture(const std::string& name) {
   return ParseTabular(text.str());
 }
 
-inline double Sample(const std::vector<prometheus::MetricFamily>& families, const std::string& name,
-                     const Labels& labels = {}) {
+inline double Sample(const Families& families, const std::string& name, const Labels& labels = {}) {
   double v = 0;
   if (!FindSample(families, name, labels, &v)) return -12345;
   return v;

@@ -23,7 +23,7 @@ TEST(PgOperatorQuery, OtherColumnsBecomeLabels) {
                   .ok());
   const auto& f = sink.families();
   ASSERT_EQ(f.size(), 1u);
-  EXPECT_EQ(f[0].metric.size(), 2u);  // NULL value, duplicate label set, non-number skipped
+  EXPECT_EQ(f[0].size(), 2u);  // NULL value, duplicate label set, non-number skipped
   EXPECT_EQ(Sample(f, "pg_query_by_kind", {{"kind", "person"}}), 3);
   EXPECT_EQ(Sample(f, "pg_query_by_kind", {{"kind", ""}}), 5);
 }

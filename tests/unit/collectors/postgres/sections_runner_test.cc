@@ -13,7 +13,7 @@ namespace {
 
 struct Scraped {
   Status status;
-  std::vector<prometheus::MetricFamily> families;
+  Families families;
   double cache_age = 0;
   std::string text;
 };
@@ -43,7 +43,7 @@ class PgSections : public ::testing::Test {
     s.families = sink.Take();
     // Everything but the ping's duration, which is measured.
     for (const auto& f : s.families) {
-      if (f.name != "pg_ping_duration_seconds") s.text += SerializeText({f});
+      if (f.name != "pg_ping_duration_seconds") AppendText(f, &s.text);
     }
     return s;
   }

@@ -17,7 +17,7 @@ TEST(PgActivity, EveryDatabaseAndStateIsListed) {
   ASSERT_EQ(f.size(), 2u);
   EXPECT_EQ(f[0].name, "pg_stat_activity_count");
   EXPECT_EQ(f[0].type, prometheus::MetricType::Untyped);
-  EXPECT_EQ(f[0].metric.size(), 18u);  // 3 databases x 6 states
+  EXPECT_EQ(f[0].size(), 18u);  // 3 databases x 6 states
   EXPECT_EQ(Sample(f, "pg_stat_activity_count", {{"datname", "postgres"}, {"state", "active"}}), 1);
   EXPECT_EQ(Sample(f, "pg_stat_activity_count", {{"datname", "template0"}, {"state", "idle"}}), 0);
   EXPECT_GE(

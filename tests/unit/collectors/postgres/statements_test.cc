@@ -102,7 +102,7 @@ TEST(PgEmitStatements, DuplicateKeysAndBrokenRowsAreSkipped) {
       "app\tdb\t3\t1\tnot-a-number\t1\tq\n");
   EmitStatements(rows, top, false, 100, sink);
   ASSERT_EQ(sink.families().size(), 3u);
-  EXPECT_EQ(sink.families()[0].metric.size(), 1u);
+  EXPECT_EQ(sink.families()[0].size(), 1u);
 }
 
 TEST(PgTruncateQueryText, CollapsesWhitespaceAndKeepsUtf8Whole) {

@@ -11,14 +11,13 @@
 namespace thoth::redis {
 namespace {
 
-std::vector<prometheus::MetricFamily> Metrics(const std::string& fixture) {
+Families Metrics(const std::string& fixture) {
   MetricSink sink("cache");
   WriteInfoMetrics(ParseInfo(Fixture("redis/" + fixture)), sink);
   return sink.Take();
 }
 
-const prometheus::MetricFamily* Family(const std::vector<prometheus::MetricFamily>& f,
-                                       const std::string& name) {
+const Family* FindFamily(const Families& f, const std::string& name) {
   for (const auto& fam : f) {
     if (fam.name == name) return &fam;
   }
@@ -65,8 +64,8 @@ TEST(RedisInfoMetrics, SpecMetricsFromRecordedRedis70) {
   // A master has no link to a master.
   EXPECT_FALSE(Has(f, "redis_master_link_up"));
   // Every sample carries the target label first.
-  EXPECT_EQ(Family(f, "redis_connected_clients")->metric[0].label[0].name, "target");
-  EXPECT_EQ(Family(f, "redis_connected_clients")->metric[0].label[0].value, "cache");
+  EXPECT_EQ(FindFamily(f, "redis_connected_clients")->SampleLabels(0)[0].first, "target");
+  EXPECT_EQ(FindFamily(f, "redis_connected_clients")->SampleLabels(0)[0].second, "cache");
 }
 
 TEST(RedisInfoMetrics, TypesFollowRedisExporter) {
@@ -75,13 +74,13 @@ TEST(RedisInfoMetrics, TypesFollowRedisExporter) {
        {"redis_commands_total", "redis_commands_duration_seconds_total", "redis_errors_total",
         "redis_keyspace_hits_total", "redis_cpu_user_seconds_total",
         "redis_connections_received_total", "redis_net_input_bytes_total"}) {
-    ASSERT_NE(Family(f, counter), nullptr) << counter;
-    EXPECT_EQ(Family(f, counter)->type, prometheus::MetricType::Counter) << counter;
+    ASSERT_NE(FindFamily(f, counter), nullptr) << counter;
+    EXPECT_EQ(FindFamily(f, counter)->type, prometheus::MetricType::Counter) << counter;
   }
   for (const char* gauge : {"redis_memory_used_bytes", "redis_db_keys", "redis_uptime_in_seconds",
                             "redis_instance_info"}) {
-    ASSERT_NE(Family(f, gauge), nullptr) << gauge;
-    EXPECT_EQ(Family(f, gauge)->type, prometheus::MetricType::Gauge) << gauge;
+    ASSERT_NE(FindFamily(f, gauge), nullptr) << gauge;
+    EXPECT_EQ(FindFamily(f, gauge)->type, prometheus::MetricType::Gauge) << gauge;
   }
   // One family per name.
   std::set<std::string> names;

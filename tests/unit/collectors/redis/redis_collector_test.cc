@@ -143,7 +143,7 @@ std::unique_ptr<RedisCollector> MakeFake(FakeServer* s, const std::string& yaml)
 
 struct Result {
   Status status;
-  std::vector<prometheus::MetricFamily> families;
+  Families families;
   double seconds = 0;
 };
 
