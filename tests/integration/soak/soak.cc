@@ -275,6 +275,39 @@ Fds CountFds(pid_t pid, const std::string& dir) {
   return out;
 }
 
+// Sends `request` (without its final blank line) on n connections at once, so that each holds an
+// HTTP worker thread waiting for the rest of its headers, then completes them all and reads
+// every answer: every worker (the exporter has 64) serves one request. Returns the 200s.
+int EveryWorkerOnce(int port, int n, const std::string& request_head) {
+  std::vector<int> fds;
+  for (int i = 0; i < n; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        send(fd, request_head.data(), request_head.size(), MSG_NOSIGNAL) < 0) {
+      close(fd);
+      continue;
+    }
+    fds.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  for (int fd : fds) send(fd, "\r\n", 2, MSG_NOSIGNAL);
+  int ok = 0;
+  for (int fd : fds) {
+    timeval tv{15, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string answer;
+    char buf[65536];
+    for (ssize_t r; (r = recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, r);
+    if (answer.rfind("HTTP/1.1 200", 0) == 0) ++ok;
+    close(fd);
+  }
+  return ok;
+}
+
 // ---- The dependencies -----------------------------------------------------------------------
 
 // One dependency the soak breaks and mends: a Redis, PostgreSQL or ChromaDB server, or the JSON
@@ -893,8 +926,8 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
     }
   };
 
-  // Warm-up: every kind of fault and reload once, and a burst of concurrent scrapes that
-  // reaches every HTTP worker thread, so that first-use allocations (thread stacks, malloc
+  // Warm-up: every kind of fault and reload once, a burst of concurrent scrapes, and one request
+  // on every HTTP worker thread at once, so that first-use allocations (thread stacks, malloc
   // arenas, error paths) happen before the footprint is measured.
   for (auto& d : deps) {
     for (Action a : {kStop, kMend, kFreeze}) {
@@ -920,6 +953,17 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
     }
     for (auto& t : burst) t.join();
   }
+  // Every HTTP worker serves a scrape, plain and gzipped, and an unknown path: each worker's
+  // stack reaches its depth now rather than whenever the scrapers happen to reach it.
+  for (const std::string extra : {"", "Accept-Encoding: gzip\r\n"}) {
+    const int served = EveryWorkerOnce(
+        exporter.port(), 64,
+        "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + extra);
+    std::printf("  warm-up: %d of 64 concurrent scrapes%s served\n", served,
+                extra.empty() ? "" : " (gzip)");
+  }
+  EveryWorkerOnce(exporter.port(), 64,
+                  "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
   std::this_thread::sleep_for(std::chrono::seconds(2));
   const double warmup = now();
   const long rss_base = ResidentBytes(exporter.pid());
