@@ -4,6 +4,7 @@
 # integration folders (tests/integration/{hostile,secrets}).
 add_executable(soak ${CMAKE_CURRENT_LIST_DIR}/../integration/soak/soak.cc
   ${CMAKE_CURRENT_LIST_DIR}/../integration/soak/soak_model.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../integration/soak/soak_sources.cc
   ${CMAKE_CURRENT_LIST_DIR}/../integration/soak/soak_model_test.cc)
 target_link_libraries(soak PRIVATE thoth_test_harness thoth_app GTest::gtest GTest::gtest_main)
 add_dependencies(soak exporter)

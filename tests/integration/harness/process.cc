@@ -193,7 +193,10 @@ int ChildProcess::Stop(int sig, std::chrono::milliseconds timeout) {
   return status;
 }
 
-std::string ExporterBinary() { return THOTH_EXPORTER_BINARY; }
+std::string ExporterBinary() {
+  const char* other = std::getenv("THOTH_TEST_EXPORTER");  // e.g. an installed or older build
+  return other != nullptr && *other != '\0' ? other : THOTH_EXPORTER_BINARY;
+}
 std::string SourceDir() { return THOTH_SOURCE_DIR; }
 std::string FixturesDir() { return THOTH_FIXTURES_DIR; }
 

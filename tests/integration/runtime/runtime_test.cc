@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <string>
 #include <thread>
 
@@ -199,6 +200,41 @@ TEST(Runtime, JsonLogs) {
   EXPECT_NE(log.find("{\"ts\":\""), std::string::npos) << log;
   EXPECT_NE(log.find("\"level\":\"info\",\"msg\":\"loaded configuration"), std::string::npos)
       << log;
+}
+
+}  // namespace
+}  // namespace thoth::testing
+
+namespace thoth::testing {
+namespace {
+
+std::string EnvironOf(pid_t pid) {
+  std::string env = ReadFile("/proc/" + std::to_string(pid) + "/environ");
+  std::replace(env.begin(), env.end(), '\0', '\n');
+  return env;
+}
+
+// glibc's per-thread caches of freed blocks are turned off by executing the exporter once more
+// with GLIBC_TUNABLES (main.cc, DisableThreadCaches): the process that answers is the one
+// started (same pid), with the tunable in its environment; an operator's own value is kept.
+TEST(Runtime, ThreadCachesOffUnlessTheOperatorTunesMalloc) {
+  unsetenv("GLIBC_TUNABLES");
+  {
+    ExporterProcess exporter;
+    ASSERT_TRUE(exporter.Start(kMinimalConfig)) << exporter.Log();
+    EXPECT_EQ(exporter.Request("/health").status, 200);
+    const std::string env = EnvironOf(exporter.pid());
+    EXPECT_NE(env.find("GLIBC_TUNABLES=glibc.malloc.tcache_count=0\n"), std::string::npos) << env;
+  }
+  {
+    ExporterProcess exporter;
+    ASSERT_TRUE(
+        exporter.Start(kMinimalConfig, {}, {{"GLIBC_TUNABLES", "glibc.malloc.arena_max=1"}}))
+        << exporter.Log();
+    const std::string env = EnvironOf(exporter.pid());
+    EXPECT_NE(env.find("GLIBC_TUNABLES=glibc.malloc.arena_max=1\n"), std::string::npos) << env;
+    EXPECT_EQ(env.find("tcache_count"), std::string::npos) << env;
+  }
 }
 
 }  // namespace

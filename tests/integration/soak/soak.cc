@@ -1,11 +1,13 @@
-// Fault soak: the real exporter (PostgreSQL, Redis, ChromaDB and logs collectors) scraped
+// Fault soak: the real exporter (PostgreSQL, Redis, ChromaDB, JSON and logs collectors) scraped
 // continuously by two clients while its dependencies are stopped, frozen (SIGSTOP/SIGCONT) and
-// restarted at random, the memory service's log is written and rotated, and its configuration is
-// reloaded (good and bad). Checks and reports: no crash, no scrape past its deadline, `*_up` right
-// within one scrape interval of each change, the reload status right after each reload, at most
-// one PostgreSQL session per target, resident memory (sampled every minute and printed as a
-// series) levelling off after warm-up, no file descriptor growth, and the MEM-001 count equal to
-// the lines written with it, exactly.
+// restarted at random, the JSON statistics endpoint hangs and lies, the memory service's log is
+// written and rotated as a file, as a container's json-file log and as a unit's journal (files
+// begun and removed under the reader), and its configuration is reloaded (good and bad). Checks and
+// reports: no crash, no scrape past its deadline, `*_up` right within one scrape interval of each
+// change, the reload status right after each reload, at most one PostgreSQL session per target,
+// resident memory (sampled every minute and printed as a series) levelling off after warm-up, no
+// file descriptor growth, and the MEM-001 count of each log source equal to the lines written with
+// it, exactly.
 //
 // The fault model (soak_model.h): a change is recorded only once it has taken effect and been
 // confirmed from outside, the way the exporter sees it: after a stop, connections are refused;
@@ -48,6 +50,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -61,11 +64,13 @@
 
 #include "exporter/http_client.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/integration/harness/chroma_server.h"
 #include "tests/integration/harness/exporter_process.h"
 #include "tests/integration/harness/postgres_server.h"
 #include "tests/integration/harness/redis_server.h"
 #include "tests/integration/soak/soak_model.h"
+#include "tests/integration/soak/soak_sources.h"
 
 namespace thoth::testing {
 namespace {
@@ -167,6 +172,20 @@ bool PostgresPing(int port) {
   return PQping(conninfo.c_str()) == PQPING_OK;
 }
 
+// The statistics endpoint answers with a JSON object (what the json collector accepts).
+bool JsonPing(const std::string& url, double timeout) {
+  HttpClient client;
+  HttpRequest req;
+  req.url = url;
+  req.connect_timeout_seconds = timeout;
+  req.timeout_seconds = timeout;
+  req.fresh_connection = true;
+  HttpResponse r = client.Fetch(req);
+  if (!r.transport_ok || r.status != 200) return false;
+  const auto doc = nlohmann::json::parse(r.body, nullptr, false);
+  return !doc.is_discarded() && doc.is_object();
+}
+
 bool HttpPing(const std::string& url, double timeout) {
   HttpClient client;
   HttpRequest req;
@@ -232,24 +251,89 @@ class PortHold {
   int fd_ = -1;
 };
 
+// The open file descriptors of a process outside `dir` (its count must not grow), and those on
+// files under `dir` that are deleted (log files rotated away or removed must be let go of).
+struct Fds {
+  int outside = 0;
+  int deleted_under = 0;
+  std::string deleted;  // their targets, for the record
+};
+Fds CountFds(pid_t pid, const std::string& dir) {
+  Fds out;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    std::error_code link_ec;
+    const std::string target = std::filesystem::read_symlink(it->path(), link_ec).string();
+    if (target.rfind(dir + "/", 0) != 0) {
+      ++out.outside;
+    } else if (target.size() > 10 && target.compare(target.size() - 10, 10, " (deleted)") == 0) {
+      ++out.deleted_under;
+      out.deleted += " " + target;
+    }
+  }
+  return out;
+}
+
+// Sends `request` (without its final blank line) on n connections at once, so that each holds an
+// HTTP worker thread waiting for the rest of its headers, then completes them all and reads
+// every answer: every worker (the exporter has 64) serves one request. Returns the 200s.
+int EveryWorkerOnce(int port, int n, const std::string& request_head) {
+  std::vector<int> fds;
+  for (int i = 0; i < n; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        send(fd, request_head.data(), request_head.size(), MSG_NOSIGNAL) < 0) {
+      close(fd);
+      continue;
+    }
+    fds.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  for (int fd : fds) send(fd, "\r\n", 2, MSG_NOSIGNAL);
+  int ok = 0;
+  for (int fd : fds) {
+    timeval tv{15, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string answer;
+    char buf[65536];
+    for (ssize_t r; (r = recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, r);
+    if (answer.rfind("HTTP/1.1 200", 0) == 0) ++ok;
+    close(fd);
+  }
+  return ok;
+}
+
 // ---- The dependencies -----------------------------------------------------------------------
 
-// One dependency the soak breaks and mends: a Redis, PostgreSQL or ChromaDB server.
+// One dependency the soak breaks and mends: a Redis, PostgreSQL or ChromaDB server, or the JSON
+// statistics endpoint (whose "freeze" is a hang: requests read and never answered; it can also
+// lie, which counts as frozen: it answers, but nothing the exporter may accept).
 struct Dependency {
   std::string target;
   std::string up_metric;
   std::unique_ptr<RedisServer> redis;
   std::unique_ptr<PostgresServer> pg;
   std::unique_ptr<ChromaServer> chroma;
+  std::unique_ptr<JsonTarget> json;
   enum State { kUp, kStopped, kFrozen, kUnknown } state = kUp;
   PortHold hold;
   double started_at = 0;  // soak time of the last confirmed start (for Redis's uptime)
 
   bool Start(std::string* error) {
+    if (json) return json->Start(error);
     if (chroma) return chroma->Start(error);
     return redis ? redis->Start() : pg->Start();
   }
   bool Stop() {
+    if (json) {
+      json->Stop();
+      return true;
+    }
     if (chroma) {
       chroma->Kill();
       return true;
@@ -261,24 +345,33 @@ struct Dependency {
     return pg->Stop();
   }
   bool Restart(std::string* error) {
+    if (json) return json->Restart(error);
     if (chroma) return chroma->Restart(error);
     return redis ? redis->Restart() : pg->Start();
   }
   void Freeze() {
+    if (json) return json->SetMode(JsonTarget::Mode::kHang);
     if (chroma) return chroma->Freeze();
     redis ? redis->Freeze() : pg->Freeze();
   }
   void Thaw() {
+    if (json) return json->SetMode(JsonTarget::Mode::kGood);
     if (chroma) return chroma->Thaw();
     redis ? redis->Thaw() : pg->Thaw();
   }
-  int port() const { return chroma ? chroma->port() : redis ? redis->port() : pg->port(); }
-  // The server's main process (for ChromaDB, whoever listens on its port).
+  int port() const {
+    if (json) return json->port();
+    return chroma ? chroma->port() : redis ? redis->port() : pg->port();
+  }
+  // The server's main process (for ChromaDB, whoever listens on its port; the JSON endpoint
+  // runs in the soak's own process: none).
   pid_t pid() const {
+    if (json) return -1;
     return chroma ? ListenerPid(chroma->port()) : redis ? redis->pid() : pg->postmaster_pid();
   }
   // The protocol's own ping, answered within about a second (two for PostgreSQL).
   bool Ping() const {
+    if (json) return JsonPing(json->url(), 1.0);
     if (chroma) return HttpPing(chroma->url() + "/api/v2/heartbeat", 1.5);
     return redis ? RedisPing(redis->port(), 1.0) : PostgresPing(pg->port());
   }
@@ -289,6 +382,7 @@ struct Dependency {
     return Ping() ? Answer::kAnswers : Answer::kSilent;
   }
   std::string Log() const {
+    if (json) return json->Log();
     if (chroma) return chroma->Log();
     return redis ? redis->Log() : pg->Log();
   }
@@ -490,12 +584,31 @@ TEST(SoakPortHold, RefusesConnectionsAndKeepsThePortFromOthers) {
   EXPECT_TRUE(RedisPing(port, 2));
 }
 
+// The logs section: the memory service's log as a file, as a container's json-file log and
+// (when systemd-journal-remote is installed) as a unit's journal.
+std::string LogsSection(const LogWriter& file, const DockerLogWriter& docker,
+                        const JournalLogWriter* journal) {
+  std::string out = "logs:\n  - {name: memory-service, path: '" + file.glob() +
+                    "', format: error_codes}\n  - {name: letta, format: error_codes, docker: "
+                    "{container: " +
+                    DockerLogWriter::kContainer + ", log_dir: '" + docker.log_dir() +
+                    "', socket: ''}}\n";
+  if (journal != nullptr) {
+    out += "  - {name: memory-journal, format: error_codes, from_start: true, journal: {unit: " +
+           std::string(JournalLogWriter::kUnit) + ", directory: '" + journal->directory() + "'}}\n";
+  }
+  return out;
+}
+
 std::string Config(const std::vector<std::unique_ptr<Dependency>>& deps, int variant,
-                   const LogWriter& log) {
+                   const std::string& logs) {
   const std::string timeout = variant % 2 == 0 ? "2s" : "1500ms";
-  std::string redis, pg, chroma;
+  std::string redis, pg, chroma, json;
   for (const auto& d : deps) {
-    if (d->chroma) {
+    if (d->json) {
+      json += "  - {name: " + d->target + ", url: '" + d->json->url() +
+              "', prefix: letta_memory_stats, timeout: " + timeout + "}\n";
+    } else if (d->chroma) {
       chroma += "  - {name: " + d->target + ", url: '" + d->chroma->url() +
                 "', timeout: " + timeout + "}\n";
     } else if (d->redis) {
@@ -506,11 +619,10 @@ std::string Config(const std::vector<std::unique_ptr<Dependency>>& deps, int var
             d->pg->MonitorPasswordFile() + "', connect_timeout: " + timeout + "}\n";
     }
   }
-  // The log's entry is the same in every variant: a reload keeps its tailer and its counts.
+  // The logs' entries are the same in every variant: a reload keeps their tailers and counts.
   return "exporter: {scrape_timeout: 3s}\n" + (pg.empty() ? "" : "postgres:\n" + pg) +
-         (chroma.empty() ? "" : "chroma:\n" + chroma) +
-         "logs:\n  - {name: memory-service, path: '" + log.glob() +
-         "', format: error_codes}\nredis:\n" + redis;
+         (chroma.empty() ? "" : "chroma:\n" + chroma) + (json.empty() ? "" : "json:\n" + json) +
+         logs + "redis:\n" + redis;
 }
 
 TEST(Soak, FaultsReloadsAndTwoScrapers) {
@@ -550,9 +662,25 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
     ASSERT_TRUE(d->Start(&error)) << error;
     deps.push_back(std::move(d));
   }
+  {
+    auto d = std::make_unique<Dependency>();
+    d->target = "letta-stats";
+    d->up_metric = "json_up";
+    d->json = std::make_unique<JsonTarget>();
+    ASSERT_TRUE(d->Start(&error)) << error;
+    deps.push_back(std::move(d));
+  }
   const std::string log_dir = MakeTempDir("thoth-soak-logs");
   LogWriter log_writer(log_dir);
   WriteFile(log_writer.glob(), "");  // there before the exporter: read from its start (empty)
+  DockerLogWriter docker_writer(log_dir);
+  std::unique_ptr<JournalLogWriter> journal_writer;
+  if (JournalLogWriter::Available()) {
+    journal_writer = std::make_unique<JournalLogWriter>(log_dir);
+  } else {
+    std::printf("  systemd-journal-remote missing: the journal source is left out\n");
+  }
+  const std::string logs = LogsSection(log_writer, docker_writer, journal_writer.get());
   // The exporter's sessions to PostgreSQL, sampled by the scrapers: never more than one.
   std::atomic<int> pg_connections_max{0};
   // Each time more than one was seen (the first few): when, how many, and the sockets.
@@ -573,7 +701,7 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
     exporter.UseTls(exporter.dir() + "/tls.crt");
     std::printf("  over TLS\n");
   }
-  ASSERT_TRUE(exporter.Start(Config(deps, 0, log_writer), args)) << exporter.Log();
+  ASSERT_TRUE(exporter.Start(Config(deps, 0, logs), args)) << exporter.Log();
 
   const WallClock clock;
   const auto origin = clock.origin();
@@ -642,6 +770,16 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
   std::thread client1(scraper, 1), client2(scraper, 2);
   std::atomic<bool> stop_writing{false};
   std::thread writer([&] { log_writer.Run(stop_writing, seed); });
+  std::thread docker_thread([&] { docker_writer.Run(stop_writing, seed + 1); });
+  auto mem001_of = [&](const std::string& source) {
+    return SampleValue(exporter.Request("/metrics", {}, "GET", 15).body,
+                       "thoth_memory_errors_total", {{"code", "MEM-001"}, {"source", source}});
+  };
+  std::thread journal_thread([&] {
+    if (journal_writer) {
+      journal_writer->Run(stop_writing, seed + 2, [&] { return mem001_of("memory-journal"); });
+    }
+  });
 
   std::map<std::string, int> faults;
   int unknown_outcomes = 0;
@@ -664,8 +802,8 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
   };
 
   auto reload = [&](bool good) {
-    exporter.WriteConfig(good ? Config(deps, ++variant, log_writer)
-                              : Config(deps, variant, log_writer) +
+    exporter.WriteConfig(good ? Config(deps, ++variant, logs)
+                              : Config(deps, variant, logs) +
                                     "  - {name: broken, address: 'redis://127.0.0.1:1', "
                                     "connect_timeout: -1s}\n");
     const double begin = now();
@@ -711,6 +849,19 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
   auto freeze_server = [&](Dependency& d) {
     Event e{now(), 0, d.target, "freeze (SIGSTOP)", Expect::kDown, ""};
     d.Freeze();
+    std::string note;
+    const bool confirmed = Confirm(d, Answer::kSilent, kConfirmStopSeconds, &note);
+    e.at = now();
+    e.note = note;
+    if (!confirmed) e.expect = Expect::kUnknown;
+    d.state = confirmed ? Dependency::kFrozen : Dependency::kUnknown;
+    ++faults[e.what];
+    record(std::move(e));
+  };
+  // The JSON endpoint answers 200 with a body that is no JSON object: down, as when frozen.
+  auto lie = [&](Dependency& d) {
+    Event e{now(), 0, d.target, "lie (200, not a JSON object)", Expect::kDown, ""};
+    d.json->SetMode(JsonTarget::Mode::kLie);
     std::string note;
     const bool confirmed = Confirm(d, Answer::kSilent, kConfirmStopSeconds, &note);
     e.at = now();
@@ -772,7 +923,7 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
         record({at, at, d->target, "watch: stopped port answers", Expect::kUnknown,
                 "listening: " + Listeners(d->port())});
         d->state = Dependency::kUnknown;
-      } else if (d->state == Dependency::kFrozen && ProcessState(d->pid()) != 'T') {
+      } else if (d->state == Dependency::kFrozen && !d->json && ProcessState(d->pid()) != 'T') {
         const double at = now();
         record({at, at, d->target, "watch: frozen server runs", Expect::kUnknown,
                 std::string("process state ") + ProcessState(d->pid())});
@@ -781,8 +932,8 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
     }
   };
 
-  // Warm-up: every kind of fault and reload once, and a burst of concurrent scrapes that
-  // reaches every HTTP worker thread, so that first-use allocations (thread stacks, malloc
+  // Warm-up: every kind of fault and reload once, a burst of concurrent scrapes, and one request
+  // on every HTTP worker thread at once, so that first-use allocations (thread stacks, malloc
   // arenas, error paths) happen before the footprint is measured.
   for (auto& d : deps) {
     for (Action a : {kStop, kMend, kFreeze}) {
@@ -791,6 +942,11 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
     }
     std::this_thread::sleep_for(std::chrono::seconds(3));  // a scrape times out on the frozen one
     apply(*d, kMend);
+    if (d->json) {
+      lie(*d);
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+      apply(*d, kMend);
+    }
   }
   reload(false);
   reload(true);
@@ -803,6 +959,21 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
     }
     for (auto& t : burst) t.join();
   }
+  // Every HTTP worker serves a scrape, plain and gzipped, and an unknown path: each worker's
+  // stack reaches its depth now rather than whenever the scrapers happen to reach it.
+  // (Plain HTTP only: over TLS the scrapers' and the burst's connections are what warms them.)
+  for (const std::string extra : {"", "Accept-Encoding: gzip\r\n"}) {
+    if (!exporter.tls_ca_file().empty()) break;
+    const int served = EveryWorkerOnce(
+        exporter.port(), 64,
+        "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + extra);
+    std::printf("  warm-up: %d of 64 concurrent scrapes%s served\n", served,
+                extra.empty() ? "" : " (gzip)");
+  }
+  if (exporter.tls_ca_file().empty()) {
+    EveryWorkerOnce(exporter.port(), 64,
+                    "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+  }
   std::this_thread::sleep_for(std::chrono::seconds(2));
   const double warmup = now();
   const long rss_base = ResidentBytes(exporter.pid());
@@ -810,11 +981,13 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
     paused = true;
     while (in_flight > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    const int n = OpenFds(exporter.pid());
+    const Fds n = CountFds(exporter.pid(), log_dir);
     paused = false;
     return n;
   };
-  const int fds_base = quiet_fds();
+  // Descriptors on the log files are left out of the count (the journal's reader holds one per
+  // journal file, and there are more of them at the end than after warm-up).
+  const Fds fds_base = quiet_fds();
   long rss_max = rss_base;
   // Resident memory every minute of the run (soak seconds, bytes), from the start of warm-up.
   std::vector<std::pair<double, long>> rss_series = {{warmup, rss_base}};
@@ -840,7 +1013,11 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
     const int roll = std::uniform_int_distribution<int>(0, 2)(rng);
     switch (d.state) {
       case Dependency::kUp:
-        apply(d, roll == 0 ? kStop : kFreeze);
+        if (d.json && roll == 2) {
+          lie(d);
+        } else {
+          apply(d, roll == 0 ? kStop : kFreeze);
+        }
         break;
       case Dependency::kFrozen:  // one in three frozen servers is stopped while frozen
         apply(d, roll == 0 ? kStop : kMend);
@@ -854,17 +1031,19 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
     if (d->state != Dependency::kUp) apply(*d, kMend);
     EXPECT_EQ(d->state, Dependency::kUp) << d->target << " did not come back: " << d->Log();
   }
-  exporter.WriteConfig(Config(deps, 0, log_writer));
+  exporter.WriteConfig(Config(deps, 0, logs));
   EXPECT_EQ(exporter.Request("/-/reload", {}, "POST", 15).status, 200);
   stop_writing = true;
   writer.join();
+  docker_thread.join();
+  journal_thread.join();
   while (now() < duration) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     sample_rss();
   }
   const long rss_end = ResidentBytes(exporter.pid());
   rss_series.push_back({now(), rss_end});
-  const int fds_end = quiet_fds();
+  const Fds fds_end = quiet_fds();
   stop = true;
   client1.join();
   client2.join();
@@ -878,6 +1057,18 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     counted = SampleValue(exporter.Request("/metrics").body, "thoth_memory_errors_total", mem001);
   }
+  // The same of the container's log and of the journal (when there is one).
+  const auto exact = [&](const std::string& source, std::uint64_t written) {
+    double n = mem001_of(source);
+    for (int i = 0; i < 50 && n != static_cast<double>(written); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      n = mem001_of(source);
+    }
+    return n;
+  };
+  const double counted_docker = exact("letta", docker_writer.mem001());
+  const double counted_journal =
+      journal_writer ? exact("memory-journal", journal_writer->mem001()) : 0;
   const std::string exporter_log = exporter.Log();
 
   // Judge every scrape.
@@ -986,10 +1177,27 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
   }
   std::printf("  PostgreSQL sessions of the exporter at most %d (one target)\n",
               pg_connections_max.load());
-  std::printf("  open fds %d after warm-up, %d at the end\n", fds_base, fds_end);
+  std::printf(
+      "  open fds (not on log files) %d after warm-up, %d at the end; on deleted log files at "
+      "the end %d%s\n",
+      fds_base.outside, fds_end.outside, fds_end.deleted_under, fds_end.deleted.c_str());
   std::printf("  log: %llu MEM-001 lines written through %d rotations, %.0f counted\n",
               static_cast<unsigned long long>(log_writer.mem001()), log_writer.rotations(),
               counted);
+  std::printf(
+      "  docker json-file log: %llu MEM-001 lines written through %d rotations, %.0f counted\n",
+      static_cast<unsigned long long>(docker_writer.mem001()), docker_writer.rotations(),
+      counted_docker);
+  if (journal_writer) {
+    std::printf(
+        "  journal: %llu MEM-001 entries written in %d appends, %d rotations, %d files removed "
+        "under the reader, %.0f counted\n",
+        static_cast<unsigned long long>(journal_writer->mem001()), journal_writer->appends(),
+        journal_writer->rotations(), journal_writer->removed(), counted_journal);
+  }
+  for (const auto& d : deps) {
+    if (d->json) std::printf("  %s\n", d->json->Log().c_str());
+  }
   std::printf("  exporter running at the end: %s, exit on SIGTERM: %s\n", running ? "yes" : "no",
               WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 ? "clean" : "NOT CLEAN");
 
@@ -1007,10 +1215,18 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
   if (duration >= kLongRun && rss_settled >= 0) {
     EXPECT_LE(rss_end - rss_settled, kMaxSettledRssGrowth);
   }
-  EXPECT_LE(fds_end, fds_base);
+  EXPECT_LE(fds_end.outside, fds_base.outside);
+  EXPECT_EQ(fds_end.deleted_under, 0) << fds_end.deleted;
   EXPECT_LE(pg_connections_max, 1);
   EXPECT_GT(log_writer.rotations(), 0);
   EXPECT_EQ(counted, static_cast<double>(log_writer.mem001()));
+  EXPECT_GT(docker_writer.rotations(), 0);
+  EXPECT_EQ(counted_docker, static_cast<double>(docker_writer.mem001()));
+  if (journal_writer) {
+    EXPECT_EQ(journal_writer->error(), "");
+    EXPECT_GT(journal_writer->appends(), 0);
+    EXPECT_EQ(counted_journal, static_cast<double>(journal_writer->mem001()));
+  }
   EXPECT_EQ(log.find("terminate called"), std::string::npos);
   RemoveTree(log_dir);
 }
