@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <set>
@@ -32,8 +33,11 @@ struct LoadedConfig {
   std::string source;  // the file, or "<embedded default>"
   ExporterSettings exporter;
   Thresholds thresholds;
-  std::vector<std::shared_ptr<Collector>> collectors;  // enabled kinds only
-  std::shared_ptr<AdHocProber> prober;                 // null when the http kind is disabled
+  // Enabled kinds only. App::Install hands them to the scrape engine and keeps only their
+  // number in target_count (see there).
+  std::vector<std::shared_ptr<Collector>> collectors;
+  std::size_t target_count = 0;
+  std::shared_ptr<AdHocProber> prober;  // null when the http kind is disabled
 };
 
 // The configuration used when no --config.file is given (SPEC §4): the documented default

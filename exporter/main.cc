@@ -74,7 +74,7 @@ sigset_t BlockSignals() {
     Exit(3);
   }
   auto cfg = app.config();
-  std::printf("%s: valid, %zu targets\n", cfg->source.c_str(), cfg->collectors.size());
+  std::printf("%s: valid, %zu targets\n", cfg->source.c_str(), cfg->target_count);
   Exit(0);
 }
 
