@@ -172,28 +172,27 @@ bool PostgresPing(int port) {
   return PQping(conninfo.c_str()) == PQPING_OK;
 }
 
-// The statistics endpoint answers with a JSON object (what the json collector accepts).
-bool JsonPing(const std::string& url, double timeout) {
+// One GET on a fresh connection, bounded by timeout.
+HttpResponse FreshGet(const std::string& url, double timeout) {
   HttpClient client;
   HttpRequest req;
   req.url = url;
   req.connect_timeout_seconds = timeout;
   req.timeout_seconds = timeout;
   req.fresh_connection = true;
-  HttpResponse r = client.Fetch(req);
+  return client.Fetch(req);
+}
+
+// The statistics endpoint answers with a JSON object (what the json collector accepts).
+bool JsonPing(const std::string& url, double timeout) {
+  const HttpResponse r = FreshGet(url, timeout);
   if (!r.transport_ok || r.status != 200) return false;
   const auto doc = nlohmann::json::parse(r.body, nullptr, false);
   return !doc.is_discarded() && doc.is_object();
 }
 
 bool HttpPing(const std::string& url, double timeout) {
-  HttpClient client;
-  HttpRequest req;
-  req.url = url;
-  req.connect_timeout_seconds = timeout;
-  req.timeout_seconds = timeout;
-  req.fresh_connection = true;
-  HttpResponse r = client.Fetch(req);
+  const HttpResponse r = FreshGet(url, timeout);
   return r.transport_ok && r.status == 200;
 }
 
