@@ -336,7 +336,10 @@ bool FindSample(const Families& families, std::string_view name, const Labels& m
     for (std::size_t i = 0; i < family.size(); ++i) {
       const std::string_view text = family.LabelText(i);
       bool all = true;
-      for (const auto& [k, v] : match) {
+      for (const auto& label : match) {
+        // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+        const std::string& k = label.first;
+        const std::string& v = label.second;
         bool found = false;
         ForEachLabel(text, [&](std::string_view lk, std::string_view lv) {
           found = lk == k && EscapedEquals(lv, v);

@@ -142,7 +142,7 @@ for (const m of header.matchAll(/Level\s+(\w+)\s*\{\s*([-\d.eE+]+)\s*,\s*([-\d.e
 // The error-codes dashboard: a row per code, with the manual's text (as the exporter serves it,
 // exporter/memory_errors.cc), a count query and a runbook link.
 const codesSrc = fs.readFileSync(path.join(SOURCE_DIR, 'exporter', 'memory_errors.cc'), 'utf8');
-const codes = [...codesSrc.matchAll(/\{"(MEM-\d{3})",\s*"([^"]+)",\s*"([^"]+)"\}/g)].map((m) => m.slice(1));
+const codes = [...codesSrc.matchAll(/\{(?:MemCode::\w+,\s*)?"(MEM-\d{3})",\s*"([^"]+)",\s*"([^"]+)"\}/g)].map((m) => m.slice(1));
 c.check(codes.length === 8, `exporter/memory_errors.cc: found ${codes.length} error codes, expected 8`);
 const ec = all['error-codes.json'];
 for (const [code, description, solution] of codes) {
