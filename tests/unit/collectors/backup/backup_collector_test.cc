@@ -12,8 +12,8 @@
 
 #include "collectors/backup/backup_scan.h"
 #include "exporter/config_reader.h"
-#include "tests/test_fixtures.h"
 #include "exporter/registry.h"
+#include "tests/test_fixtures.h"
 
 namespace thoth::backup {
 namespace {

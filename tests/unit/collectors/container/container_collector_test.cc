@@ -9,9 +9,9 @@
 
 #include "exporter/config_reader.h"
 #include "exporter/http_client.h"
+#include "exporter/registry.h"
 #include "tests/test_fixtures.h"
 #include "tests/unit/docker/fake_docker_api.h"
-#include "exporter/registry.h"
 
 namespace thoth::container {
 namespace {

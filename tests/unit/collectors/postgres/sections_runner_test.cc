@@ -26,9 +26,9 @@ class PgSections : public ::testing::Test {
     auto made = MakeCollectorsWith(
         testing::ParseTargets(
             &ParseConfig,
-            ParseYaml("postgres:\n  - {name: db, dsn: \"host=127.0.0.1 dbname=memory\"" + extra +
-                          "}\n",
-                      "cfg.yml"),
+            ParseYaml(
+                "postgres:\n  - {name: db, dsn: \"host=127.0.0.1 dbname=memory\"" + extra + "}\n",
+                "cfg.yml"),
             "postgres"),
         env, [server] { return std::make_unique<FakeSession>(server); });
     ASSERT_EQ(made.size(), 1u);

@@ -10,8 +10,8 @@
 #include <fstream>
 
 #include "exporter/config_reader.h"
-#include "tests/test_fixtures.h"
 #include "exporter/registry.h"
+#include "tests/test_fixtures.h"
 
 namespace thoth::process {
 namespace {
