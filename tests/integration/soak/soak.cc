@@ -52,6 +52,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -845,9 +846,12 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
     ++faults[what];
     record(std::move(e));
   };
-  auto freeze_server = [&](Dependency& d) {
-    Event e{now(), 0, d.target, "freeze (SIGSTOP)", Expect::kDown, ""};
-    d.Freeze();
+  // A change after which the target accepts connections but answers nothing it may accept:
+  // frozen (SIGSTOP), or for the JSON endpoint also lying (200 with a body that is no JSON
+  // object). Both count as frozen: down.
+  auto silence = [&](Dependency& d, const char* what, const std::function<void()>& act) {
+    Event e{now(), 0, d.target, what, Expect::kDown, ""};
+    act();
     std::string note;
     const bool confirmed = Confirm(d, Answer::kSilent, kConfirmStopSeconds, &note);
     e.at = now();
@@ -857,18 +861,9 @@ TEST(Soak, FaultsReloadsAndTwoScrapers) {
     ++faults[e.what];
     record(std::move(e));
   };
-  // The JSON endpoint answers 200 with a body that is no JSON object: down, as when frozen.
+  auto freeze_server = [&](Dependency& d) { silence(d, "freeze (SIGSTOP)", [&] { d.Freeze(); }); };
   auto lie = [&](Dependency& d) {
-    Event e{now(), 0, d.target, "lie (200, not a JSON object)", Expect::kDown, ""};
-    d.json->SetMode(JsonTarget::Mode::kLie);
-    std::string note;
-    const bool confirmed = Confirm(d, Answer::kSilent, kConfirmStopSeconds, &note);
-    e.at = now();
-    e.note = note;
-    if (!confirmed) e.expect = Expect::kUnknown;
-    d.state = confirmed ? Dependency::kFrozen : Dependency::kUnknown;
-    ++faults[e.what];
-    record(std::move(e));
+    silence(d, "lie (200, not a JSON object)", [&] { d.json->SetMode(JsonTarget::Mode::kLie); });
   };
   auto start_server = [&](Dependency& d, const char* what, bool thaw) {
     Event e{now(), 0, d.target, what, Expect::kUp, ""};
