@@ -2,6 +2,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <vector>
@@ -74,6 +75,8 @@ void PgConnection::Close() {
   server_version_ = 0;
   database_.clear();
   user_.clear();
+  prepared_.clear();
+  prepare_ = true;
 }
 
 bool PgConnection::Wait(bool write, Clock::time_point deadline) {
@@ -238,44 +241,140 @@ bool PgConnection::NextResult(Clock::time_point deadline, pg_result** res, std::
   return true;
 }
 
-Status PgConnection::Pipeline(const std::vector<std::string>& statements,
-                              Clock::time_point deadline, std::vector<Reply>* replies) {
+Status PgConnection::Pipeline(const std::vector<Statement>& statements, Clock::time_point deadline,
+                              std::vector<Reply>* replies) {
+  bool forgotten = false;
+  Status st = SendPipeline(statements, deadline, replies, &forgotten);
+  if (!st.ok() || !forgotten) return st;
+  // The server no longer knows a statement this session prepared: it is not the session that
+  // prepared it (a pooler such as PgBouncer in transaction mode) or it was discarded. Send the
+  // text from now on, and once more now, so that this scrape loses nothing.
+  prepare_ = false;
+  prepared_.clear();
+  return SendPipeline(statements, deadline, replies, &forgotten);
+}
+
+namespace {
+
+// What one sync-terminated part of a pipeline holds.
+struct Segment {
+  int reply = -1;           // index into the replies; -1: the session's own (DEALLOCATE)
+  std::string prepare_sql;  // prepared in this segment: recorded when the server accepts it
+  std::string prepare_name;
+  bool prepare_pending = false;  // its first result is the prepare's
+  bool executes_prepared = false;
+};
+
+constexpr char kUndefinedPreparedStatement[] = "26000";
+
+}  // namespace
+
+Status PgConnection::SendPipeline(const std::vector<Statement>& statements,
+                                  Clock::time_point deadline, std::vector<Reply>* replies,
+                                  bool* forgotten) {
   replies->clear();
+  *forgotten = false;
   timed_out_ = false;
   if (conn_ == nullptr) return Status::Error("not connected");
   if (PQenterPipelineMode(conn_) != 1) {
     return Status::Error("cannot enter pipeline mode: " + OneLine(PQerrorMessage(conn_)));
   }
-  std::string error;
+  const std::uint64_t pipeline = ++pipelines_;
   const auto start = Clock::now();
-  for (const auto& sql : statements) {
-    // A sync after each statement: each is its own transaction, so an error ends only its own.
-    if (PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1 ||
-        PQpipelineSync(conn_) != 1) {
-      return Lost("connection lost: " + OneLine(PQerrorMessage(conn_)));
-    }
+  std::vector<Segment> segments;
+  segments.reserve(statements.size() + 1);
+  size_t preparing = 0;  // prepares in this pipeline, not yet in prepared_
+  for (const Statement& stmt : statements) {
+    auto it = stmt.repeats ? prepared_.find(stmt.sql) : prepared_.end();
+    if (it != prepared_.end()) it->second.used = pipeline;
   }
+  auto lost = [this] { return Lost("connection lost: " + OneLine(PQerrorMessage(conn_))); };
+  for (size_t i = 0; i < statements.size(); ++i) {
+    const Statement& stmt = statements[i];
+    Segment seg;
+    seg.reply = static_cast<int>(i);
+    const Prepared* known = nullptr;
+    if (prepare_ && stmt.repeats) {
+      auto it = prepared_.find(stmt.sql);
+      if (it != prepared_.end()) {
+        known = &it->second;
+      } else {
+        bool room = prepared_.size() + preparing < kMaxPrepared;
+        if (!room && !prepared_.empty()) {
+          // The least recently used goes if it was not used in the last kKeepPipelines: a
+          // statement whose text changed (a new choice of tables) makes room, while more
+          // repeating statements than kMaxPrepared send the rest as text rather than evict
+          // each other at every scrape.
+          auto lru = std::min_element(prepared_.begin(), prepared_.end(), [](auto& a, auto& b) {
+            return a.second.used < b.second.used;
+          });
+          if (lru->second.used + kKeepPipelines < pipeline) {
+            // DEALLOCATE in its own segment; its result is the session's, not a reply.
+            const std::string sql = "DEALLOCATE " + lru->second.name;
+            prepared_.erase(lru);
+            if (PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) !=
+                    1 ||
+                PQpipelineSync(conn_) != 1) {
+              return lost();
+            }
+            segments.push_back(Segment{});
+            room = true;
+          }
+        }
+        if (room) {
+          ++preparing;
+          seg.prepare_sql = stmt.sql;
+          seg.prepare_name = "thoth_" + std::to_string(++next_name_);
+          seg.prepare_pending = true;
+        }
+      }
+    }
+    int sent = 1;
+    if (seg.prepare_pending) {
+      sent = PQsendPrepare(conn_, seg.prepare_name.c_str(), stmt.sql.c_str(), 0, nullptr);
+      if (sent == 1) {
+        sent =
+            PQsendQueryPrepared(conn_, seg.prepare_name.c_str(), 0, nullptr, nullptr, nullptr, 0);
+      }
+    } else if (known != nullptr) {
+      seg.executes_prepared = true;
+      sent = PQsendQueryPrepared(conn_, known->name.c_str(), 0, nullptr, nullptr, nullptr, 0);
+    } else {
+      // A sync after each statement: each is its own transaction, so an error ends only its own.
+      sent = PQsendQueryParams(conn_, stmt.sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
+    }
+    if (sent != 1 || PQpipelineSync(conn_) != 1) return lost();
+    segments.push_back(std::move(seg));
+  }
+  std::string error;
   if (!Flush(deadline, &error)) return Lost(error);
   replies->resize(statements.size());
   size_t syncs = 0;
   int empty = 0;  // results of NULL in a row: two mean the connection has nothing more
-  while (syncs < statements.size()) {
+  while (syncs < segments.size()) {
     PGresult* res = nullptr;
     if (!NextResult(deadline, &res, &error)) return Lost(error);
     if (res == nullptr) {
-      if (++empty > 1 || PQstatus(conn_) == CONNECTION_BAD) {
-        return Lost("connection lost: " + OneLine(PQerrorMessage(conn_)));
-      }
+      if (++empty > 1 || PQstatus(conn_) == CONNECTION_BAD) return lost();
       continue;
     }
     empty = 0;
+    Segment& seg = segments[syncs];
     if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
       ++syncs;
-    } else {
-      Reply& r = (*replies)[syncs];
+    } else if (seg.reply >= 0) {
+      if (seg.prepare_pending) {
+        // The prepare's own result; its statement is known from now on if the server took it.
+        seg.prepare_pending = false;
+        if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+          prepared_[seg.prepare_sql] = Prepared{seg.prepare_name, pipeline};
+        }
+      }
+      Reply& r = (*replies)[static_cast<size_t>(seg.reply)];
       if (r.seconds == 0) r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
       Status st = Take(res, &r.rows, &r.sqlstate);
       if (!st.ok() && r.status.ok()) r.status = st;
+      if (seg.executes_prepared && r.sqlstate == kUndefinedPreparedStatement) *forgotten = true;
     }
     PQclear(res);
   }

@@ -113,7 +113,7 @@ Status SectionRunner::Query(Session& s, const std::string& sql, Clock::time_poin
 Status SectionRunner::Pipelined(Session& s, std::vector<Section>& sections, Run& run,
                                 std::vector<Reply>* replies) {
   // The plain statements first under the scrape's timeout, then the refreshes under theirs.
-  std::vector<std::string> statements;
+  std::vector<Statement> statements;
   std::vector<size_t> where(sections.size(), 0);  // index of each section's reply
   for (int pass = 0; pass < 2; ++pass) {
     bool timeout_set = false;
@@ -128,11 +128,11 @@ Status SectionRunner::Pipelined(Session& s, std::vector<Section>& sections, Run&
                 : (sec.budget_seconds > 0 ? std::min(left / 2, sec.budget_seconds) : left / 2);
         const long ms = TimeoutMs(run.deadline, cap);
         if (ms == 0) return Status::Ok();  // no replies: one by one says "no time left"
-        statements.push_back(SetTimeout(ms));
+        statements.push_back({SetTimeout(ms), false});
         timeout_set = true;
       }
       where[i] = statements.size();
-      statements.push_back(sec.sql);
+      statements.push_back({sec.sql, true});
     }
   }
   std::vector<Reply> all;

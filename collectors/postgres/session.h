@@ -29,6 +29,14 @@ struct Reply {
   double seconds = 0;    // from sending the pipeline to this statement's first answer
 };
 
+// One statement of a pipeline. `repeats`: the same text is sent at every scrape (a section's
+// query, unlike the statement timeout that follows the deadline), so a session may keep it parsed
+// and planned on the server and only execute it the next times.
+struct Statement {
+  std::string sql;
+  bool repeats = false;
+};
+
 // One session to one database, as the collector uses it: PgConnection on a server, a fake that
 // replays recorded results in unit tests. Every call is bounded by the deadline it is given; a
 // passed deadline or a lost connection closes the session (connected() tells).
@@ -49,7 +57,7 @@ class DbSession {
   // role may not read, does not stop the others: its Reply says so. Returns an error (and no
   // replies) when the session is lost or the deadline passes (both close it), or when the session
   // cannot pipeline (it stays open: the caller then sends one statement at a time).
-  virtual Status Pipeline(const std::vector<std::string>& statements, Clock::time_point deadline,
+  virtual Status Pipeline(const std::vector<Statement>& statements, Clock::time_point deadline,
                           std::vector<Reply>* replies) = 0;
 
   // PQserverVersion (e.g. 150020) and the database of the open session.

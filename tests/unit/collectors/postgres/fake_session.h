@@ -88,17 +88,17 @@ class FakeSession : public DbSession {
     *out = std::move(r.rows);
     return r.status;
   }
-  Status Pipeline(const std::vector<std::string>& statements, Clock::time_point,
+  Status Pipeline(const std::vector<Statement>& statements, Clock::time_point,
                   std::vector<Reply>* replies) override {
     ++server_->round_trips;
     replies->clear();
     if (!server_->pipeline) return Status::Error("cannot enter pipeline mode");
     for (const auto& s : statements) {
-      if (s.rfind("SELECT pg_catalog.set_config", 0) == 0) {
+      if (s.sql.rfind("SELECT pg_catalog.set_config", 0) == 0) {
         replies->emplace_back();
         continue;
       }
-      replies->push_back(Answer(s));
+      replies->push_back(Answer(s.sql));
       if (!connected_) {
         replies->clear();
         return Status::Error("connection lost: server closed the connection unexpectedly");
