@@ -129,17 +129,24 @@ class ChromaCollector final : public Collector {
   using CountCache = TtlCache<std::int64_t>;
 
   Status CollectOrFail(Scrape& scrape, MetricSink& sink);
-  // Heartbeat and version: chroma_up, chroma_heartbeat_duration_seconds, chroma_info. false
-  // (with *status) when the server does not answer.
-  bool Identify(Scrape& scrape, MetricSink& sink, Api* api, Status* status);
-  bool Heartbeat(Scrape& scrape, Api* api, Answer* answer);
+  // Heartbeat and version: chroma_up, chroma_heartbeat_duration_seconds, chroma_info. The API
+  // the server speaks, or an error when it does not answer.
+  StatusOr<Api> Identify(Scrape& scrape, MetricSink& sink);
+  // A heartbeat that answered: the API that did, and its round trip.
+  struct Beat {
+    Api api = Api::kV2;
+    double seconds = 0;
+  };
+  // Tries the configured API, or both (the last one that answered first); an error when none
+  // answered.
+  StatusOr<Beat> Heartbeat(Scrape& scrape);
   std::vector<DatabaseState> ListDatabases(Scrape& scrape, Api api, Findings& found,
                                            MetricSink& sink);
-  bool ListDatabase(Scrape& scrape, Api api, const Database& db, DatabaseState* state,
-                    CacheAge* age, std::string* error);
+  // Fills *state from the cached or a fresh listing; counts a cached one in *age.
+  Status ListDatabase(Scrape& scrape, Api api, const Database& db, DatabaseState* state,
+                      CacheAge* age);
   // The listing of one database, every page of it.
-  bool FetchListing(Scrape& scrape, Api api, const Database& db, Listing* listing,
-                    std::string* error);
+  StatusOr<Listing> FetchListing(Scrape& scrape, Api api, const Database& db);
   void CountRecords(Scrape& scrape, Api api, std::vector<DatabaseState>& dbs, Findings& found);
   void ProbeDimensions(Scrape& scrape, Api api, std::vector<DatabaseState>& dbs, Findings& found);
   // chroma_collection_*; MEM-005 once per collection that turns mismatching.
@@ -222,7 +229,7 @@ Answer ChromaCollector::Call(HttpClient& client, Scrape& scrape, const std::stri
   return a;
 }
 
-bool ChromaCollector::Heartbeat(Scrape& scrape, Api* api, Answer* answer) {
+StatusOr<ChromaCollector::Beat> ChromaCollector::Heartbeat(Scrape& scrape) {
   std::vector<Api> order;
   switch (cfg_.api) {
     case ApiChoice::kV1:
@@ -237,33 +244,30 @@ bool ChromaCollector::Heartbeat(Scrape& scrape, Api* api, Answer* answer) {
       order.push_back(order[0] == Api::kV2 ? Api::kV1 : Api::kV2);
       break;
   }
+  Answer answer;
   for (std::size_t i = 0; i < order.size(); ++i) {
-    *answer = Call(Client(0), scrape, "GET", HeartbeatPath(order[i]));
-    const int s = answer->status;
+    answer = Call(Client(0), scrape, "GET", HeartbeatPath(order[i]));
+    const int s = answer.status;
     const bool unknown_api = s == 404 || s == 405 || s == 410;
-    if (!answer->ok && unknown_api && i + 1 < order.size()) continue;
-    if (!answer->ok) {
-      answer->what = std::string(ApiName(order[i])) + " heartbeat: " + answer->what;
-      return false;
+    if (!answer.ok && unknown_api && i + 1 < order.size()) continue;
+    if (!answer.ok) {
+      return Status::Error(std::string(ApiName(order[i])) + " heartbeat: " + answer.what);
     }
-    std::string error;
-    if (!ParseHeartbeat(answer->body, &error)) {
-      answer->what = std::string(ApiName(order[i])) + " heartbeat: HTTP " + std::to_string(s) +
-                     " with " + error;
-      return false;
+    if (Status parsed = ParseHeartbeat(answer.body); !parsed.ok()) {
+      return Status::Error(std::string(ApiName(order[i])) + " heartbeat: HTTP " +
+                           std::to_string(s) + " with " + parsed.message());
     }
-    *api = order[i];
     if (api_ != order[i]) {
       spdlog::debug("chroma target {}: speaking API {}", cfg_.name, ApiName(order[i]));
     }
     api_ = order[i];
-    return true;
+    return Beat{order[i], answer.seconds};
   }
-  return false;
+  return Status::Error(answer.what);  // not reached: the last API tried returns above
 }
 
-bool ChromaCollector::ListDatabase(Scrape& scrape, Api api, const Database& db,
-                                   DatabaseState* state, CacheAge* age, std::string* error) {
+Status ChromaCollector::ListDatabase(Scrape& scrape, Api api, const Database& db,
+                                     DatabaseState* state, CacheAge* age) {
   // The listing is cached like the counts: on Chroma 1.x even collections_count costs as much
   // as a listing (~0.1 s for 1,000 collections), so a cached scrape asks for neither, and a
   // collection created or deleted shows within cache_ttl.
@@ -272,9 +276,9 @@ bool ChromaCollector::ListDatabase(Scrape& scrape, Api api, const Database& db,
     age->Served(cache);
   } else {
     cache.Invalidate();
-    Listing listing;
-    if (!FetchListing(scrape, api, db, &listing, error)) return false;
-    cache.Set(std::move(listing));
+    StatusOr<Listing> listing = FetchListing(scrape, api, db);
+    if (!listing.ok()) return listing.status();
+    cache.Set(std::move(*listing));
   }
   const Listing& listing = cache.value();
   state->listed = true;
@@ -286,46 +290,40 @@ bool ChromaCollector::ListDatabase(Scrape& scrape, Api api, const Database& db,
     cs.key = db.Key() + "\n" + c.id;
     state->states.push_back(std::move(cs));
   }
-  return true;
+  return Status::Ok();
 }
 
-bool ChromaCollector::FetchListing(Scrape& scrape, Api api, const Database& db, Listing* listing,
-                                   std::string* error) {
+StatusOr<ChromaCollector::Listing> ChromaCollector::FetchListing(Scrape& scrape, Api api,
+                                                                 const Database& db) {
   const std::string where = db.Key() + ": ";
   Answer a;
   if (api == Api::kV2) {
     // Chroma 1.x lists an unknown database as empty: a typo would look like "no collections".
     a = Call(Client(0), scrape, "GET", DatabasePath(db));
-    if (!a.ok) {
-      *error = where + "database: " + a.what;
-      return false;
-    }
+    if (!a.ok) return Status::Error(where + "database: " + a.what);
   }
   std::optional<std::int64_t> server_count;
   a = Call(Client(0), scrape, "GET", CountCollectionsPath(api, db));
   if (a.ok) {
-    std::string e;
-    server_count = ParseCount(a.body, &e);
-    if (!server_count) {
-      *error = where + "collection count: " + e;
-      return false;
-    }
+    StatusOr<std::int64_t> count = ParseCount(a.body);
+    if (!count.ok()) return Status::Error(where + "collection count: " + count.status().message());
+    server_count = *count;
   } else if (!(api == Api::kV1 && a.status == 404)) {
     // (0.4 servers have no count_collections; the listing alone then serves.)
-    *error = where + "collection count: " + a.what;
-    return false;
+    return Status::Error(where + "collection count: " + a.what);
   }
-  std::vector<CollectionInfo>& all = listing->collections;
+  Listing listing;
+  std::vector<CollectionInfo>& all = listing.collections;
   std::unordered_set<std::string> seen;
   std::int64_t offset = 0;
   for (;;) {
     a = Call(Client(0), scrape, "GET", ListCollectionsPath(api, db, cfg_.page_size, offset), "",
              std::max<std::size_t>(kMaxListBody, static_cast<std::size_t>(cfg_.page_size) * 4096));
     std::vector<CollectionInfo> page;
-    std::string e = a.what;
-    if (!a.ok || !ParseCollectionsPage(a.body, &page, &e)) {
-      *error = where + "collections at offset " + std::to_string(offset) + ": " + e;
-      return false;
+    Status parsed = a.ok ? ParseCollectionsPage(a.body, &page) : Status::Error(a.what);
+    if (!parsed.ok()) {
+      return Status::Error(where + "collections at offset " + std::to_string(offset) + ": " +
+                           parsed.message());
     }
     std::size_t added = 0;
     for (auto& c : page) {
@@ -343,8 +341,8 @@ bool ChromaCollector::FetchListing(Scrape& scrape, Api api, const Database& db, 
       break;
     }
   }
-  listing->server_count = server_count.value_or(static_cast<std::int64_t>(all.size()));
-  return true;
+  listing.server_count = server_count.value_or(static_cast<std::int64_t>(all.size()));
+  return listing;
 }
 
 void ChromaCollector::RunJobs(std::vector<Job>& jobs,
@@ -378,9 +376,9 @@ void ChromaCollector::RunJobs(std::vector<Job>& jobs,
 }
 
 Status ChromaCollector::CollectOrFail(Scrape& scrape, MetricSink& sink) {
-  Api api = Api::kV2;
-  Status status;
-  if (!Identify(scrape, sink, &api, &status)) return status;
+  StatusOr<Api> identified = Identify(scrape, sink);
+  if (!identified.ok()) return identified.status();
+  const Api api = *identified;
   Findings found;
   std::vector<DatabaseState> dbs = ListDatabases(scrape, api, found, sink);
   CountRecords(scrape, api, dbs, found);
@@ -408,25 +406,30 @@ Status ChromaCollector::CollectOrFail(Scrape& scrape, MetricSink& sink) {
   return Status::Error(message);
 }
 
-bool ChromaCollector::Identify(Scrape& scrape, MetricSink& sink, Api* api, Status* status) {
-  Answer hb;
-  if (!Heartbeat(scrape, api, &hb)) {
+StatusOr<Api> ChromaCollector::Identify(Scrape& scrape, MetricSink& sink) {
+  StatusOr<Beat> beat = Heartbeat(scrape);
+  if (!beat.ok()) {
     sink.Gauge("chroma_up", kUpHelp, {}, 0);
-    *status = Status::Error(hb.what);
-    return false;
+    return beat.status();
   }
+  const Api api = beat->api;
   sink.Gauge("chroma_up", kUpHelp, {}, 1);
-  sink.Gauge("chroma_heartbeat_duration_seconds", kHeartbeatHelp, {}, hb.seconds);
+  sink.Gauge("chroma_heartbeat_duration_seconds", kHeartbeatHelp, {}, beat->seconds);
 
   std::string version = "unknown";
-  Answer v = Call(Client(0), scrape, "GET", VersionPath(*api));
+  Answer v = Call(Client(0), scrape, "GET", VersionPath(api));
   std::string verror = v.what;
   if (v.ok) {
-    if (auto parsed = ParseVersion(v.body, &verror)) version = *parsed;
+    StatusOr<std::string> parsed = ParseVersion(v.body);
+    if (parsed.ok()) {
+      version = *parsed;
+    } else {
+      verror = parsed.status().message();
+    }
   }
   if (version == "unknown") spdlog::debug("chroma target {}: version: {}", cfg_.name, verror);
-  sink.Gauge("chroma_info", kInfoHelp, {{"version", version}, {"api", ApiName(*api)}}, 1);
-  return true;
+  sink.Gauge("chroma_info", kInfoHelp, {{"version", version}, {"api", ApiName(api)}}, 1);
+  return api;
 }
 
 std::vector<DatabaseState> ChromaCollector::ListDatabases(Scrape& scrape, Api api, Findings& found,
@@ -435,9 +438,8 @@ std::vector<DatabaseState> ChromaCollector::ListDatabases(Scrape& scrape, Api ap
   for (std::size_t i = 0; i < cfg_.databases.size(); ++i) {
     const Database& db = cfg_.databases[i];
     dbs[i].db = &db;
-    std::string error;
-    if (!ListDatabase(scrape, api, db, &dbs[i], &found.age, &error)) {
-      found.errors.push_back(error);
+    if (Status listed = ListDatabase(scrape, api, db, &dbs[i], &found.age); !listed.ok()) {
+      found.errors.push_back(listed.message());
       continue;
     }
     sink.Gauge("chroma_collections", kCollectionsHelp,
@@ -475,11 +477,13 @@ void ChromaCollector::CountRecords(Scrape& scrape, Api api, std::vector<Database
     CollectionState& cs = dbs[job.db].states[job.collection];
     std::string e = job.answer.what;
     if (job.answer.ok) {
-      if (auto n = ParseCount(job.answer.body, &e)) {
+      StatusOr<std::int64_t> n = ParseCount(job.answer.body);
+      if (n.ok()) {
         cs.records = *n;
         counts_[cs.key].Set(*n);
         continue;
       }
+      e = n.status().message();
     } else if (job.answer.status == 404) {
       // Deleted since the listing: not an error; the next scrape lists afresh.
       lists_[dbs[job.db].db->Key()].Invalidate();
@@ -526,14 +530,15 @@ void ChromaCollector::ProbeDimensions(Scrape& scrape, Api api, std::vector<Datab
     CollectionState& cs = dbs[job.db].states[job.collection];
     std::string e = job.answer.what;
     if (job.answer.ok) {
-      EmbeddingProbe p = ParseEmbeddingProbe(job.answer.body, &e);
-      if (p.ok) {
-        if (p.found) {
-          cs.dimension = p.dimension;
-          probed_[cs.key] = p.dimension;
+      StatusOr<EmbeddingProbe> p = ParseEmbeddingProbe(job.answer.body);
+      if (p.ok()) {
+        if (p->found) {
+          cs.dimension = p->dimension;
+          probed_[cs.key] = p->dimension;
         }
         continue;
       }
+      e = p.status().message();
     } else if (job.answer.status == 404) {
       continue;
     }

@@ -11,18 +11,12 @@ namespace {
 
 using nlohmann::json;
 
-// Parses without exceptions; a parse error leaves a discarded value and a reason.
-bool ParseJson(std::string_view body, json* out, std::string* error) {
-  if (body.empty()) {
-    *error = "empty body";
-    return false;
-  }
-  *out = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
-  if (out->is_discarded()) {
-    *error = "not JSON: \"" + Snippet(body) + "\"";
-    return false;
-  }
-  return true;
+// Parses without exceptions.
+StatusOr<json> ParseJson(std::string_view body) {
+  if (body.empty()) return Status::Error("empty body");
+  json j = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::Error("not JSON: \"" + Snippet(body) + "\"");
+  return j;
 }
 
 std::string TypeName(const json& j) { return j.is_null() ? "null" : std::string(j.type_name()); }
@@ -83,48 +77,37 @@ std::string DescribeAnswer(int status, std::string_view content_type, std::strin
   return out;
 }
 
-bool ParseHeartbeat(std::string_view body, std::string* error) {
-  json j;
-  if (!ParseJson(body, &j, error)) return false;
+Status ParseHeartbeat(std::string_view body) {
+  StatusOr<json> parsed = ParseJson(body);
+  if (!parsed.ok()) return parsed.status();
+  const json& j = *parsed;
   if (!j.is_object()) {
-    *error = "heartbeat is a JSON " + TypeName(j) + ", not an object";
-    return false;
+    return Status::Error("heartbeat is a JSON " + TypeName(j) + ", not an object");
   }
   auto it = j.find("nanosecond heartbeat");
   if (it == j.end() || !it->is_number()) {
-    *error = "heartbeat without a \"nanosecond heartbeat\" number";
-    return false;
+    return Status::Error("heartbeat without a \"nanosecond heartbeat\" number");
   }
-  return true;
+  return Status::Ok();
 }
 
-std::optional<std::string> ParseVersion(std::string_view body, std::string* error) {
-  json j;
-  if (!ParseJson(body, &j, error)) return std::nullopt;
-  if (!j.is_string()) {
-    *error = "version is a JSON " + TypeName(j) + ", not a string";
-    return std::nullopt;
-  }
+StatusOr<std::string> ParseVersion(std::string_view body) {
+  StatusOr<json> parsed = ParseJson(body);
+  if (!parsed.ok()) return parsed.status();
+  const json& j = *parsed;
+  if (!j.is_string()) return Status::Error("version is a JSON " + TypeName(j) + ", not a string");
   const auto& s = j.get_ref<const std::string&>();
   if (s.empty() || s.size() > 64) {
-    *error = "version string of " + std::to_string(s.size()) + " bytes";
-    return std::nullopt;
+    return Status::Error("version string of " + std::to_string(s.size()) + " bytes");
   }
   for (unsigned char c : s) {
-    if (c < 0x21 || c >= 0x7f) {
-      *error = "version string with unprintable characters";
-      return std::nullopt;
-    }
+    if (c < 0x21 || c >= 0x7f) return Status::Error("version string with unprintable characters");
   }
   return s;
 }
 
-bool ParseCollectionsPage(std::string_view body, std::vector<CollectionInfo>* out,
-                          std::string* error) {
-  if (body.empty()) {
-    *error = "empty body";
-    return false;
-  }
+Status ParseCollectionsPage(std::string_view body, std::vector<CollectionInfo>* out) {
+  if (body.empty()) return Status::Error("empty body");
   // A 1.x collection carries ~1.4 KB of schema and configuration that the exporter never
   // reads; dropping those members while parsing keeps a 1,000-collection page cheap. Only the
   // members of the array's objects (depth 2) are filtered; a top-level error object keeps its.
@@ -134,40 +117,34 @@ bool ParseCollectionsPage(std::string_view body, std::vector<CollectionInfo>* ou
     return key == "id" || key == "name" || key == "dimension";
   };
   json j = json::parse(body.begin(), body.end(), keep, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
-    *error = "not JSON: \"" + Snippet(body) + "\"";
-    return false;
-  }
+  if (j.is_discarded()) return Status::Error("not JSON: \"" + Snippet(body) + "\"");
   if (!j.is_array()) {
-    *error = "collection list is a JSON " + TypeName(j) + ", not an array";
+    std::string error = "collection list is a JSON " + TypeName(j) + ", not an array";
     if (j.is_object()) {
       // Chroma's error shape: {"error": "...", "message": "..."}; FastAPI's: {"detail": ...}.
       for (const char* key : {"message", "error", "detail"}) {
         auto it = j.find(key);
         if (it != j.end() && it->is_string()) {
-          *error += ": \"" + Snippet(it->get_ref<const std::string&>()) + "\"";
+          error += ": \"" + Snippet(it->get_ref<const std::string&>()) + "\"";
           break;
         }
       }
     }
-    return false;
+    return Status::Error(std::move(error));
   }
   out->reserve(out->size() + j.size());
   std::size_t index = 0;
   for (const auto& item : j) {
     if (!item.is_object()) {
-      *error = "collection " + std::to_string(index) + " is a JSON " + TypeName(item);
-      return false;
+      return Status::Error("collection " + std::to_string(index) + " is a JSON " + TypeName(item));
     }
     auto id = item.find("id");
     auto name = item.find("name");
     if (id == item.end() || !id->is_string() || id->get_ref<const std::string&>().empty()) {
-      *error = "collection " + std::to_string(index) + " has no string id";
-      return false;
+      return Status::Error("collection " + std::to_string(index) + " has no string id");
     }
     if (name == item.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
-      *error = "collection " + std::to_string(index) + " has no string name";
-      return false;
+      return Status::Error("collection " + std::to_string(index) + " has no string name");
     }
     CollectionInfo info;
     info.id = id->get<std::string>();
@@ -177,52 +154,41 @@ bool ParseCollectionsPage(std::string_view body, std::vector<CollectionInfo>* ou
     out->push_back(std::move(info));
     ++index;
   }
-  return true;
+  return Status::Ok();
 }
 
-std::optional<std::int64_t> ParseCount(std::string_view body, std::string* error) {
-  json j;
-  if (!ParseJson(body, &j, error)) return std::nullopt;
-  auto v = AsInteger(j, 0, std::numeric_limits<std::int64_t>::max());
-  if (!v) *error = "count is not a non-negative integer: \"" + Snippet(body) + "\"";
-  return v;
+StatusOr<std::int64_t> ParseCount(std::string_view body) {
+  StatusOr<json> parsed = ParseJson(body);
+  if (!parsed.ok()) return parsed.status();
+  auto v = AsInteger(*parsed, 0, std::numeric_limits<std::int64_t>::max());
+  if (!v) return Status::Error("count is not a non-negative integer: \"" + Snippet(body) + "\"");
+  return *v;
 }
 
-EmbeddingProbe ParseEmbeddingProbe(std::string_view body, std::string* error) {
-  EmbeddingProbe probe;
-  json j;
-  if (!ParseJson(body, &j, error)) return probe;
+StatusOr<EmbeddingProbe> ParseEmbeddingProbe(std::string_view body) {
+  StatusOr<json> parsed = ParseJson(body);
+  if (!parsed.ok()) return parsed.status();
+  const json& j = *parsed;
   if (!j.is_object()) {
-    *error = "get result is a JSON " + TypeName(j) + ", not an object";
-    return probe;
+    return Status::Error("get result is a JSON " + TypeName(j) + ", not an object");
   }
+  EmbeddingProbe probe;
   auto it = j.find("embeddings");
-  if (it == j.end() || it->is_null()) {
-    probe.ok = true;  // no embeddings returned: nothing to learn
-    return probe;
-  }
+  if (it == j.end() || it->is_null()) return probe;  // no embeddings returned: nothing to learn
   if (!it->is_array()) {
-    *error = "embeddings is a JSON " + TypeName(*it) + ", not an array";
-    return probe;
+    return Status::Error("embeddings is a JSON " + TypeName(*it) + ", not an array");
   }
-  probe.ok = true;
   if (it->empty() || (*it)[0].is_null()) return probe;
   const json& first = (*it)[0];
   if (!first.is_array()) {
-    probe.ok = false;
-    *error = "first embedding is a JSON " + TypeName(first) + ", not an array";
-    return probe;
+    return Status::Error("first embedding is a JSON " + TypeName(first) + ", not an array");
   }
   if (first.empty() || static_cast<std::int64_t>(first.size()) > kMaxDimension) {
-    probe.ok = false;
-    *error = "first embedding has " + std::to_string(first.size()) + " values";
-    return probe;
+    return Status::Error("first embedding has " + std::to_string(first.size()) + " values");
   }
   for (const auto& v : first) {
     if (!v.is_number()) {
-      probe.ok = false;
-      *error = "first embedding holds a JSON " + TypeName(v) + ", not numbers";
-      return probe;
+      return Status::Error("first embedding holds a JSON " + TypeName(v) + ", not numbers");
     }
   }
   probe.found = true;

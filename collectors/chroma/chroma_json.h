@@ -2,14 +2,16 @@
 
 // Pure parsing of the JSON that a Chroma server answers (API v1 of 0.4/0.5 and API v2 of
 // 0.5.16+, 0.6 and 1.x). Nothing here does I/O, and nothing throws: every function takes any
-// byte string (truncated, HTML, hostile, deeply nested) and either returns a value or says in
-// `error` what it found instead, in words fit for a log line.
+// byte string (truncated, HTML, hostile, deeply nested) and either returns a value or an error
+// that says what it found instead, in words fit for a log line.
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "exporter/status.h"
 
 namespace thoth::chroma {
 
@@ -22,31 +24,30 @@ struct CollectionInfo {
 };
 
 // A heartbeat answer: {"nanosecond heartbeat": <integer>}.
-bool ParseHeartbeat(std::string_view body, std::string* error);
+Status ParseHeartbeat(std::string_view body);
 
 // A version answer: a JSON string such as "1.0.0" or "0.4.24". The result is checked to be
 // short printable text, since it becomes a label value.
-std::optional<std::string> ParseVersion(std::string_view body, std::string* error);
+StatusOr<std::string> ParseVersion(std::string_view body);
 
 // A page of a collection listing: a JSON array of objects with a string `id` and `name`. A
 // `dimension` that is not a positive integer is treated as absent (it is informative only);
-// an entry without a usable id or name fails the page, because it cannot be counted.
-bool ParseCollectionsPage(std::string_view body, std::vector<CollectionInfo>* out,
-                          std::string* error);
+// an entry without a usable id or name fails the page, because it cannot be counted. The
+// collections are appended to *out (which a failed page may leave partly appended to).
+Status ParseCollectionsPage(std::string_view body, std::vector<CollectionInfo>* out);
 
 // A count answer (records of a collection, or collections of a database): a non-negative
 // integer.
-std::optional<std::int64_t> ParseCount(std::string_view body, std::string* error);
+StatusOr<std::int64_t> ParseCount(std::string_view body);
 
 // What one record fetched with include ["embeddings"] tells about the dimension: the length
 // of its first embedding. `found` is false (and the result ok) when the collection had no
 // record or the record no embedding.
 struct EmbeddingProbe {
-  bool ok = false;
   bool found = false;
   std::int64_t dimension = 0;
 };
-EmbeddingProbe ParseEmbeddingProbe(std::string_view body, std::string* error);
+StatusOr<EmbeddingProbe> ParseEmbeddingProbe(std::string_view body);
 
 // Describes an HTTP answer for a log line or an error message: status, content type, size and
 // the start of the body with control characters replaced, e.g.

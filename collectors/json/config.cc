@@ -46,8 +46,9 @@ Mapping ReadMapping(const ConfigNode& item, const std::string& prefix) {
   item.ExpectKeys({"pointer", "name", "type", "help", "labels", "key_labels", "labels_from"});
   Mapping m;
   m.pointer = item.RequiredString("pointer");
-  std::string error;
-  if (!ParsePointer(m.pointer, &m.tokens, &error)) item.FailKey("pointer", error);
+  StatusOr<std::vector<std::string>> tokens = ParsePointer(m.pointer);
+  if (!tokens.ok()) item.FailKey("pointer", tokens.status().message());
+  m.tokens = std::move(*tokens);
   const std::string name = item.RequiredString("name");
   if (!IsMetricName(name)) {
     item.FailKey("name", "must be a metric name ([a-zA-Z_][a-zA-Z0-9_]*)");

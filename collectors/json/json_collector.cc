@@ -43,17 +43,16 @@ class JsonCollector final : public Collector {
 
   Status Collect(const ScrapeContext& ctx, MetricSink& sink) override {
     const auto start = Clock::now();
-    const std::string what = CollectOrExplain(ctx, sink);
+    Status status = CollectOrFail(ctx, sink);
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    if (!what.empty()) sink.Gauge("json_up", kUpHelp, {}, 0);
+    if (!status.ok()) sink.Gauge("json_up", kUpHelp, {}, 0);
     sink.Gauge("json_scrape_duration_seconds", kDurationHelp, {}, seconds);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      last_error_ = what;
+      last_error_ = status.message();
     }
-    if (what.empty()) return Status::Ok();
-    spdlog::debug("json {}: {}", cfg_.name, what);
-    return Status::Error(what);
+    if (!status.ok()) spdlog::debug("json {}: {}", cfg_.name, status.message());
+    return status;
   }
 
   void AfterThrow(MetricSink& sink, std::string& error) override {
@@ -99,10 +98,12 @@ class JsonCollector final : public Collector {
   }
 
  private:
-  // Writes the target's metrics; returns "" on success, else why json_up is 0.
-  std::string CollectOrExplain(const ScrapeContext& ctx, MetricSink& sink) {
+  // Writes the target's metrics; an error says why json_up is 0.
+  Status CollectOrFail(const ScrapeContext& ctx, MetricSink& sink) {
     const double left = ctx.IoSecondsLeft();
-    if (left < kMinRequestSeconds) return "scrape deadline reached before the request";
+    if (left < kMinRequestSeconds) {
+      return Status::Error("scrape deadline reached before the request");
+    }
     HttpRequest req;
     req.url = cfg_.url;
     req.headers = cfg_.headers;
@@ -116,25 +117,28 @@ class JsonCollector final : public Collector {
     HttpResponse resp = client_->Fetch(req);
     if (!resp.transport_ok) {
       if (resp.timed_out) {
-        return "no whole answer within " + FormatNumber(req.timeout_seconds) + " s";
+        return Status::Error("no whole answer within " + FormatNumber(req.timeout_seconds) + " s");
       }
       if (resp.status > 0) {
-        return "HTTP " + std::to_string(resp.status) + " then the transfer failed after " +
-               std::to_string(resp.body.size()) + " bytes: " + resp.error;
+        return Status::Error("HTTP " + std::to_string(resp.status) +
+                             " then the transfer failed after " + std::to_string(resp.body.size()) +
+                             " bytes: " + resp.error);
       }
-      return "no answer: " + resp.error;
+      return Status::Error("no answer: " + resp.error);
     }
     if (resp.body_truncated) {
-      return "answer larger than max_body_bytes (" + std::to_string(cfg_.max_body_bytes) + ")";
+      return Status::Error("answer larger than max_body_bytes (" +
+                           std::to_string(cfg_.max_body_bytes) + ")");
     }
     if (resp.status < 200 || resp.status > 299) {
-      return "HTTP " + std::to_string(resp.status) + " (" +
-             (resp.content_type.empty() ? "no content type" : resp.content_type.substr(0, 64)) +
-             ", " + std::to_string(resp.body.size()) + " bytes)";
+      return Status::Error(
+          "HTTP " + std::to_string(resp.status) + " (" +
+          (resp.content_type.empty() ? "no content type" : resp.content_type.substr(0, 64)) + ", " +
+          std::to_string(resp.body.size()) + " bytes)");
     }
-    Flattened doc;
-    std::string error;
-    if (!Flatten(resp.body, options_, &doc, &error)) return error;
+    StatusOr<Flattened> flattened = Flatten(resp.body, options_);
+    if (!flattened.ok()) return flattened.status();
+    const Flattened& doc = *flattened;
 
     sink.Gauge("json_up", kUpHelp, {}, 1);
     for (const Sample& s : doc.samples) {
@@ -154,7 +158,7 @@ class JsonCollector final : public Collector {
       spdlog::debug("json {}: {} values omitted (max_series {})", cfg_.name, doc.omitted,
                     cfg_.max_series);
     }
-    return "";
+    return Status::Ok();
   }
 
   const TargetConfig cfg_;

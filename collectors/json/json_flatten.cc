@@ -314,17 +314,14 @@ std::string SanitizeNamePart(std::string_view key) {
   return out;
 }
 
-bool ParsePointer(std::string_view pointer, std::vector<std::string>* tokens, std::string* error) {
-  tokens->clear();
-  if (pointer.empty()) return true;
-  if (pointer[0] != '/') {
-    *error = "a JSON Pointer is empty or starts with \"/\"";
-    return false;
-  }
+StatusOr<std::vector<std::string>> ParsePointer(std::string_view pointer) {
+  std::vector<std::string> tokens;
+  if (pointer.empty()) return tokens;
+  if (pointer[0] != '/') return Status::Error("a JSON Pointer is empty or starts with \"/\"");
   std::string token;
   for (std::size_t i = 1; i <= pointer.size(); ++i) {
     if (i == pointer.size() || pointer[i] == '/') {
-      tokens->push_back(std::move(token));
+      tokens.push_back(std::move(token));
       token.clear();
       continue;
     }
@@ -334,16 +331,15 @@ bool ParsePointer(std::string_view pointer, std::vector<std::string>* tokens, st
         ++i;
         continue;
       }
-      *error = "\"~\" in a JSON Pointer must be followed by 0 or 1";
-      return false;
+      return Status::Error("\"~\" in a JSON Pointer must be followed by 0 or 1");
     }
     token += pointer[i];
   }
-  if (tokens->size() > kMaxPointerTokens) {
-    *error = "a JSON Pointer of more than " + std::to_string(kMaxPointerTokens) + " tokens";
-    return false;
+  if (tokens.size() > kMaxPointerTokens) {
+    return Status::Error("a JSON Pointer of more than " + std::to_string(kMaxPointerTokens) +
+                         " tokens");
   }
-  return true;
+  return tokens;
 }
 
 bool IsMetricName(std::string_view name) {
@@ -356,41 +352,33 @@ bool IsMetricName(std::string_view name) {
 
 bool IsLabelName(std::string_view name) { return IsMetricName(name) && name.rfind("__", 0) != 0; }
 
-bool Flatten(std::string_view body, const FlattenOptions& options, Flattened* out,
-             std::string* error) {
-  *out = Flattened{};
-  if (body.empty()) {
-    *error = "empty body";
-    return false;
-  }
+StatusOr<Flattened> Flatten(std::string_view body, const FlattenOptions& options) {
+  if (body.empty()) return Status::Error("empty body");
   if (NestingDeeperThan(body, kMaxDepth)) {
-    *error = "JSON nested deeper than " + std::to_string(kMaxDepth) + " levels";
-    return false;
+    return Status::Error("JSON nested deeper than " + std::to_string(kMaxDepth) + " levels");
   }
   Json doc;
   try {
     doc = Json::parse(body.begin(), body.end());
   } catch (const std::exception& e) {
-    *error = "not JSON: " + Printable(e.what(), kMaxErrorLength);
-    return false;
+    return Status::Error("not JSON: " + Printable(e.what(), kMaxErrorLength));
   }
 
-  SeriesBudget collector(options, out);
+  Flattened out;
+  SeriesBudget collector(options, &out);
   try {
     if (options.mappings.empty()) {
       std::string name = options.prefix;
       std::string pointer;
       Walk(doc, name, pointer, collector);
     } else {
-      for (const Mapping& mapping : options.mappings) ApplyMapping(doc, mapping, collector, out);
+      for (const Mapping& mapping : options.mappings) ApplyMapping(doc, mapping, collector, &out);
     }
   } catch (const std::exception& e) {
     // Only allocation can fail here; keep the promise of no exceptions all the same.
-    *out = Flattened{};
-    *error = std::string("internal error: ") + e.what();
-    return false;
+    return Status::Error(std::string("internal error: ") + e.what());
   }
-  return true;
+  return out;
 }
 
 }  // namespace thoth::json

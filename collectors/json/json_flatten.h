@@ -4,7 +4,7 @@
 // services that publish their statistics as JSON (the memory service's
 // `GET /api/memory/stats`). Nothing here does I/O, and nothing throws: Flatten takes any byte
 // string (truncated, HTML, deeply nested, invalid UTF-8, numbers out of range) and either
-// returns samples or says in `error` what it found instead, in words fit for a log line.
+// returns samples or an error that says what it found instead, in words fit for a log line.
 //
 // Contract (docs/collectors/json.md):
 // - Without mappings, every number and boolean (true 1, false 0) found through objects becomes
@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "exporter/metric_sink.h"
+#include "exporter/status.h"
 
 namespace thoth::json {
 
@@ -79,19 +80,18 @@ struct Flattened {
   std::size_t unmatched_mappings = 0;
 };
 
-// Parses `body` and translates it as above. On false, *out is empty and *error says why
-// (at most a few hundred bytes, control characters escaped).
-bool Flatten(std::string_view body, const FlattenOptions& options, Flattened* out,
-             std::string* error);
+// Parses `body` and translates it as above. An error's message says why (at most a few hundred
+// bytes, control characters escaped).
+StatusOr<Flattened> Flatten(std::string_view body, const FlattenOptions& options);
 
 // One JSON object key as a part of a metric name: bytes outside [a-zA-Z0-9_] become "_", an
 // empty key becomes "_".
 std::string SanitizeNamePart(std::string_view key);
 
-// Splits an RFC 6901 JSON Pointer ("" or "/a/b~1c/0") into unescaped tokens. False with *error
-// on a pointer that does not start with "/", an invalid "~" escape, or more than
-// kMaxPointerTokens tokens.
-bool ParsePointer(std::string_view pointer, std::vector<std::string>* tokens, std::string* error);
+// Splits an RFC 6901 JSON Pointer ("" or "/a/b~1c/0") into unescaped tokens. An error for a
+// pointer that does not start with "/", an invalid "~" escape, or more than kMaxPointerTokens
+// tokens.
+StatusOr<std::vector<std::string>> ParsePointer(std::string_view pointer);
 
 // [a-zA-Z_][a-zA-Z0-9_]* (no ":", which Prometheus keeps for recording rules).
 bool IsMetricName(std::string_view name);

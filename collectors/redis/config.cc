@@ -40,60 +40,53 @@ std::optional<std::string> PercentDecode(std::string_view s) {
   return out;
 }
 
-// host, host:port, [v6]:port, [v6]
-bool ParseHostPort(std::string_view hp, Endpoint* ep, std::string* error) {
+// host, host:port, [v6]:port, [v6]: a TCP endpoint (port 6379 when none is given).
+StatusOr<Endpoint> ParseHostPort(std::string_view hp) {
   std::string_view host = hp;
   std::string_view port;
   if (!hp.empty() && hp.front() == '[') {
     const size_t close = hp.find(']');
     if (close == std::string_view::npos) {
-      *error = "unclosed '[' in the host";
-      return false;
+      return Status::Error("unclosed '[' in the host");
     }
     host = hp.substr(1, close - 1);
     std::string_view rest = hp.substr(close + 1);
     if (!rest.empty()) {
       if (rest.front() != ':') {
-        *error = "expected ':' after ']'";
-        return false;
+        return Status::Error("expected ':' after ']'");
       }
       port = rest.substr(1);
       if (port.empty()) {
-        *error = "empty port";
-        return false;
+        return Status::Error("empty port");
       }
     }
   } else {
     const size_t colon = hp.rfind(':');
     if (colon != std::string_view::npos) {
       if (hp.find(':') != colon) {
-        *error = "an IPv6 address must be written in brackets: [::1]:6379";
-        return false;
+        return Status::Error("an IPv6 address must be written in brackets: [::1]:6379");
       }
       host = hp.substr(0, colon);
       port = hp.substr(colon + 1);
       if (port.empty()) {
-        *error = "empty port";
-        return false;
+        return Status::Error("empty port");
       }
     }
   }
   if (host.empty()) {
-    *error = "no host";
-    return false;
+    return Status::Error("no host");
   }
   for (char c : host) {
     if (c == '/' || c == '@' || c == ' ' || c == '?' || c == '#') {
-      *error = "invalid character in the host";
-      return false;
+      return Status::Error("invalid character in the host");
     }
   }
-  ep->host = std::string(host);
-  if (!port.empty() && !ParseInt(port, 1, 65535, &ep->port)) {
-    *error = "the port must be a number from 1 to 65535";
-    return false;
+  Endpoint ep;
+  ep.host = std::string(host);
+  if (!port.empty() && !ParseInt(port, 1, 65535, &ep.port)) {
+    return Status::Error("the port must be a number from 1 to 65535");
   }
-  return true;
+  return ep;
 }
 
 }  // namespace
@@ -104,24 +97,21 @@ std::string Endpoint::Display() const {
   return "redis://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-std::optional<ParsedAddress> ParseAddress(std::string_view address, std::string* error) {
+StatusOr<ParsedAddress> ParseAddress(std::string_view address) {
   ParsedAddress out;
   if (address.empty()) {
-    *error = "empty address";
-    return std::nullopt;
+    return Status::Error("empty address");
   }
   if (address.starts_with("rediss://")) {
-    *error =
+    return Status::Error(
         "rediss:// (TLS) is not supported: Debian 12's hiredis 0.14 is built without TLS; use "
-        "redis:// on a trusted network or a local TLS tunnel (stunnel, spiped)";
-    return std::nullopt;
+        "redis:// on a trusted network or a local TLS tunnel (stunnel, spiped)");
   }
   if (address.starts_with("unix://")) {
     out.endpoint.unix_socket = true;
     out.endpoint.path = std::string(address.substr(7));
     if (out.endpoint.path.empty() || out.endpoint.path.front() != '/') {
-      *error = "a unix socket address must be unix:///absolute/path";
-      return std::nullopt;
+      return Status::Error("a unix socket address must be unix:///absolute/path");
     }
     return out;
   }
@@ -134,8 +124,7 @@ std::optional<ParsedAddress> ParseAddress(std::string_view address, std::string*
       std::string_view db = rest.substr(slash + 1);
       int ignored = 0;
       if (!db.empty() && !ParseInt(db, 0, 1 << 20, &ignored)) {
-        *error = "the path of a redis:// address may only be a database number";
-        return std::nullopt;
+        return Status::Error("the path of a redis:// address may only be a database number");
       }
       rest = rest.substr(0, slash);
     }
@@ -148,29 +137,28 @@ std::optional<ParsedAddress> ParseAddress(std::string_view address, std::string*
       if (!user.empty()) {
         auto decoded = PercentDecode(user);
         if (!decoded) {
-          *error = "bad percent-escape in the user name";
-          return std::nullopt;
+          return Status::Error("bad percent-escape in the user name");
         }
         out.user = *decoded;
       }
       if (colon != std::string_view::npos) {
         auto decoded = PercentDecode(userinfo.substr(colon + 1));
         if (!decoded) {
-          *error = "bad percent-escape in the password";
-          return std::nullopt;
+          return Status::Error("bad percent-escape in the password");
         }
         out.password = *decoded;
       }
     }
   } else if (address.find("://") != std::string_view::npos) {
-    *error = "unsupported scheme (expected redis://, unix:// or host:port)";
-    return std::nullopt;
+    return Status::Error("unsupported scheme (expected redis://, unix:// or host:port)");
   }
-  if (!ParseHostPort(rest, &out.endpoint, error)) return std::nullopt;
+  StatusOr<Endpoint> endpoint = ParseHostPort(rest);
+  if (!endpoint.ok()) return endpoint.status();
+  out.endpoint = std::move(*endpoint);
   return out;
 }
 
-std::optional<CountKeysSpec> ParseCountKeys(std::string_view text, std::string* error) {
+StatusOr<CountKeysSpec> ParseCountKeys(std::string_view text) {
   CountKeysSpec spec;
   std::string_view pattern = text;
   // "dbN=" prefix is optional; a pattern may itself contain '=', so only a leading dbN counts.
@@ -178,14 +166,12 @@ std::optional<CountKeysSpec> ParseCountKeys(std::string_view text, std::string* 
   if (eq != std::string_view::npos && text.starts_with("db")) {
     std::string_view digits = text.substr(2, eq - 2);
     if (!ParseInt(digits, 0, 1 << 20, &spec.db)) {
-      *error = "expected dbN=PATTERN (e.g. db0=ratelimit:*)";
-      return std::nullopt;
+      return Status::Error("expected dbN=PATTERN (e.g. db0=ratelimit:*)");
     }
     pattern = text.substr(eq + 1);
   }
   if (pattern.empty()) {
-    *error = "empty key pattern";
-    return std::nullopt;
+    return Status::Error("empty key pattern");
   }
   spec.pattern = std::string(pattern);
   return spec;
@@ -197,9 +183,8 @@ TargetConfig ParseTargetConfig(const ConfigNode& node) {
                    "config_command"});
   TargetConfig c;
   const std::string address = node.String("address", "redis://localhost:6379");
-  std::string error;
-  auto parsed = ParseAddress(address, &error);
-  if (!parsed) node.FailKey("address", error);
+  StatusOr<ParsedAddress> parsed = ParseAddress(address);
+  if (!parsed.ok()) node.FailKey("address", parsed.status().message());
   c.endpoint = parsed->endpoint;
   c.name = node.String("name", c.endpoint.Display());
   if (c.name.empty()) node.FailKey("name", "must not be empty");
@@ -238,8 +223,8 @@ TargetConfig ParseTargetConfig(const ConfigNode& node) {
   c.config_command = node.String("config_command", c.config_command);
 
   for (const auto& item : node.Child("count_keys").Items()) {
-    auto spec = ParseCountKeys(item.AsString(), &error);
-    if (!spec) item.Fail(error);
+    StatusOr<CountKeysSpec> spec = ParseCountKeys(item.AsString());
+    if (!spec.ok()) item.Fail(spec.status().message());
     for (const auto& other : c.count_keys) {
       if (other.db == spec->db && other.pattern == spec->pattern) item.Fail("listed twice");
     }

@@ -30,10 +30,9 @@ struct ParsedAddress {
 
 // Parses `redis://[user[:password]@]host[:port][/db]`, `unix:///path/to.sock`, `host:port`,
 // `host` or `[v6addr]:port`. The optional /db is accepted and ignored (INFO is server-wide;
-// count_keys names its own database). On failure returns nullopt and sets *error to a reason
-// that never repeats the address (it may hold a password). `rediss://` fails: the hiredis 0.14
-// of Debian 12 is built without TLS.
-std::optional<ParsedAddress> ParseAddress(std::string_view address, std::string* error);
+// count_keys names its own database). An error's message never repeats the address (it may
+// hold a password). `rediss://` fails: the hiredis 0.14 of Debian 12 is built without TLS.
+StatusOr<ParsedAddress> ParseAddress(std::string_view address);
 
 // One `count_keys` entry: "db0=ratelimit:*" or "ratelimit:*" (database 0).
 struct CountKeysSpec {
@@ -41,7 +40,7 @@ struct CountKeysSpec {
   std::string pattern;
   std::string DbLabel() const { return "db" + std::to_string(db); }
 };
-std::optional<CountKeysSpec> ParseCountKeys(std::string_view text, std::string* error);
+StatusOr<CountKeysSpec> ParseCountKeys(std::string_view text);
 
 // One configured Redis target (one item of the `redis` section).
 struct TargetConfig {

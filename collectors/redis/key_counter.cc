@@ -14,14 +14,14 @@ KeyCountResult CountKeys(Connection& conn, const std::string& pattern, int batch
     const auto now = Clock::now();
     if (now >= budget_end || now >= io_deadline) return result;
     const double left = std::chrono::duration<double>(io_deadline - now).count();
-    Reply reply;
-    std::string error;
-    if (!conn.Command({"SCAN", cursor, "MATCH", pattern, "COUNT", count},
-                      std::min(left, command_timeout), &reply, &error)) {
+    StatusOr<Reply> answer = conn.Command({"SCAN", cursor, "MATCH", pattern, "COUNT", count},
+                                          std::min(left, command_timeout));
+    if (!answer.ok()) {
       result.transport_failed = true;
-      result.error = "SCAN: " + error;
+      result.error = "SCAN: " + answer.status().message();
       return result;
     }
+    Reply& reply = *answer;
     if (reply.IsError()) {
       result.error = "SCAN refused: " + reply.str;
       return result;

@@ -72,15 +72,10 @@ class HiredisConnection : public Connection {
   HiredisConnection(const HiredisConnection&) = delete;
   HiredisConnection& operator=(const HiredisConnection&) = delete;
 
-  bool Command(const std::vector<std::string>& argv, double timeout_seconds, Reply* reply,
-               std::string* error) override {
-    if (c_->err != 0) {
-      *error = ContextError(c_);
-      return false;
-    }
+  StatusOr<Reply> Command(const std::vector<std::string>& argv, double timeout_seconds) override {
+    if (c_->err != 0) return Status::Error(ContextError(c_));
     if (redisSetTimeout(c_, ToTimeval(timeout_seconds)) != REDIS_OK) {
-      *error = ContextError(c_);
-      return false;
+      return Status::Error(ContextError(c_));
     }
     std::vector<const char*> args;
     std::vector<size_t> lens;
@@ -92,14 +87,10 @@ class HiredisConnection : public Connection {
     }
     auto* r = static_cast<redisReply*>(
         redisCommandArgv(c_, static_cast<int>(args.size()), args.data(), lens.data()));
-    if (r == nullptr) {
-      *error = ContextError(c_);
-      if (c_->err == 0) *error = "no reply";
-      return false;
-    }
-    *reply = Convert(r);
+    if (r == nullptr) return Status::Error(c_->err == 0 ? "no reply" : ContextError(c_));
+    Reply reply = Convert(r);
     freeReplyObject(r);
-    return true;
+    return reply;
   }
 
  private:
@@ -108,18 +99,19 @@ class HiredisConnection : public Connection {
 
 }  // namespace
 
-std::unique_ptr<Connection> ConnectHiredis(const Endpoint& endpoint, double timeout_seconds,
-                                           std::string* error) {
+StatusOr<std::unique_ptr<Connection>> ConnectHiredis(const Endpoint& endpoint,
+                                                     double timeout_seconds) {
   const timeval tv = ToTimeval(timeout_seconds);
   redisContext* c = endpoint.unix_socket
                         ? redisConnectUnixWithTimeout(endpoint.path.c_str(), tv)
                         : redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, tv);
   if (c == nullptr || c->err != 0) {
-    *error = "cannot connect to " + endpoint.Display() + ": " + ContextError(c);
+    Status error =
+        Status::Error("cannot connect to " + endpoint.Display() + ": " + ContextError(c));
     if (c != nullptr) redisFree(c);
-    return nullptr;
+    return error;
   }
-  return std::make_unique<HiredisConnection>(c);
+  return std::unique_ptr<Connection>(std::make_unique<HiredisConnection>(c));
 }
 
 }  // namespace thoth::redis

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "collectors/redis/config.h"
+#include "exporter/status.h"
 
 namespace thoth::redis {
 
@@ -30,22 +31,21 @@ class Connection {
  public:
   virtual ~Connection() = default;
   // Sends one command and reads its reply, each socket operation bounded by timeout_seconds.
-  // Returns false on a transport failure (refused, reset, timed out, protocol error): the
-  // connection is then unusable and *error says why. A Redis error reply (-ERR, -NOPERM) is a
-  // successful round trip with reply->type == kError.
-  virtual bool Command(const std::vector<std::string>& argv, double timeout_seconds, Reply* reply,
-                       std::string* error) = 0;
+  // An error is a transport failure (refused, reset, timed out, protocol error): the
+  // connection is then unusable. A Redis error reply (-ERR, -NOPERM) is a successful round
+  // trip with a reply of type kError.
+  virtual StatusOr<Reply> Command(const std::vector<std::string>& argv, double timeout_seconds) = 0;
 };
 
-// Opens a connection within timeout_seconds; nullptr and *error on failure. Errors name the
-// endpoint's Display() at most, never credentials.
-using Connector = std::function<std::unique_ptr<Connection>(
-    const Endpoint& endpoint, double timeout_seconds, std::string* error)>;
+// Opens a connection within timeout_seconds (never a null one). Errors name the endpoint's
+// Display() at most, never credentials.
+using Connector = std::function<StatusOr<std::unique_ptr<Connection>>(const Endpoint& endpoint,
+                                                                      double timeout_seconds)>;
 
 // The real connector: hiredis (redisConnectWithTimeout / redisConnectUnixWithTimeout, then
 // redisSetTimeout before every command). Host names are resolved with getaddrinfo, which has no
 // timeout of its own: prefer addresses or names resolved by /etc/hosts.
-std::unique_ptr<Connection> ConnectHiredis(const Endpoint& endpoint, double timeout_seconds,
-                                           std::string* error);
+StatusOr<std::unique_ptr<Connection>> ConnectHiredis(const Endpoint& endpoint,
+                                                     double timeout_seconds);
 
 }  // namespace thoth::redis

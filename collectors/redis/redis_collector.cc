@@ -69,40 +69,32 @@ void RedisCollector::Disconnect() {
   selected_db_ = 0;
 }
 
-bool RedisCollector::Connect(std::string* error) {
+Status RedisCollector::Connect() {
   if (Clock::now() < next_connect_) {
-    *error = last_connect_error_ + " (next attempt after backoff)";
-    return false;
+    return Status::Error(last_connect_error_ + " (next attempt after backoff)");
   }
   auto fail = [&](std::string why) {
     BackOff(std::move(why));
-    *error = last_connect_error_;
-    return false;
+    return Status::Error(last_connect_error_);
   };
 
   const double timeout = IoTimeout(config_.connect_timeout);
-  if (timeout <= 0) {
-    *error = "no time left before the scrape deadline to connect";
-    return false;
-  }
-  std::string why;
-  std::unique_ptr<Connection> conn = connector_(config_.endpoint, timeout, &why);
-  if (!conn) return fail(why);
+  if (timeout <= 0) return Status::Error("no time left before the scrape deadline to connect");
+  StatusOr<std::unique_ptr<Connection>> conn = connector_(config_.endpoint, timeout);
+  if (!conn.ok()) return fail(conn.status().message());
 
   if (config_.password) {
     std::vector<std::string> auth = {"AUTH"};
     if (config_.username) auth.push_back(*config_.username);
     auth.push_back(*config_.password);
-    Reply reply;
-    if (!conn->Command(auth, IoTimeout(config_.command_timeout), &reply, &why)) {
-      return fail("AUTH: " + why);
-    }
-    if (reply.IsError()) return fail("authentication failed: " + reply.str);
+    StatusOr<Reply> reply = (*conn)->Command(auth, IoTimeout(config_.command_timeout));
+    if (!reply.ok()) return fail("AUTH: " + reply.status().message());
+    if (reply->IsError()) return fail("authentication failed: " + reply->str);
   }
-  conn_ = std::move(conn);
+  conn_ = std::move(*conn);
   conn_fresh_ = true;
   selected_db_ = 0;
-  return true;
+  return Status::Ok();
 }
 
 void RedisCollector::BackOff(std::string why) {
@@ -115,42 +107,50 @@ void RedisCollector::BackOff(std::string why) {
                 backoff_seconds_);
 }
 
-bool RedisCollector::Run(const std::vector<std::string>& argv, Reply* reply, std::string* error) {
+StatusOr<Reply> RedisCollector::Run(const std::vector<std::string>& argv) {
+  std::string error;
   std::string first_error;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    if (!conn_ && !Connect(error)) break;
+    if (!conn_) {
+      Status connected = Connect();
+      if (!connected.ok()) {
+        error = connected.message();
+        break;
+      }
+    }
     const double timeout = IoTimeout(config_.command_timeout);
     if (timeout <= 0) {
-      *error = "scrape deadline reached";
+      error = "scrape deadline reached";
       break;
     }
     const auto start = Clock::now();
-    if (conn_->Command(argv, timeout, reply, error)) {
+    StatusOr<Reply> reply = conn_->Command(argv, timeout);
+    if (reply.ok()) {
       last_command_seconds_ = SecondsSince(start);
       backoff_seconds_ = 0;  // the server answers: the next failure starts a fresh backoff
-      return true;
+      return reply;
     }
     const bool was_fresh = conn_fresh_;
-    *error = Scrub(*error, config_.password);
+    error = Scrub(reply.status().message(), config_.password);
     Disconnect();
     if (was_fresh) {
       // A connection that just opened and already fails (a frozen server still accepts
       // connections in the kernel): the server is unwell; back off as for a failed connect.
-      BackOff(*error);
+      BackOff(error);
       break;
     }
     // A connection kept from an earlier scrape may have been closed by a restart or an idle
     // timeout: one immediate reconnect tells that apart from a dead server.
-    first_error = *error;
+    first_error = error;
     spdlog::debug("redis target {}: kept connection failed ({}); reconnecting", config_.name,
-                  *error);
+                  error);
   }
-  if (!first_error.empty() && *error != first_error) {
+  if (!first_error.empty() && error != first_error) {
     // A reconnect that had no time left adds nothing to what went wrong.
-    const bool no_time = error->starts_with("no time left") || *error == "scrape deadline reached";
-    *error = no_time ? first_error : first_error + "; then " + *error;
+    const bool no_time = error.starts_with("no time left") || error == "scrape deadline reached";
+    error = no_time ? first_error : first_error + "; then " + error;
   }
-  return false;
+  return Status::Error(std::move(error));
 }
 
 void RedisCollector::Refuse(OptionalCommand& cmd, const std::string& what, const std::string& reply,
@@ -160,61 +160,53 @@ void RedisCollector::Refuse(OptionalCommand& cmd, const std::string& what, const
                Scrub(reply, config_.password), consequence, kRefusedRetrySeconds);
 }
 
-void RedisCollector::CollectMaxclients(bool info_has_it, MetricSink& sink, std::string* failure) {
+Status RedisCollector::CollectMaxclients(bool info_has_it, MetricSink& sink) {
   // Redis >= 7.0 reports maxclients in INFO: no CONFIG needed (managed services often rename
   // or forbid it).
-  if (info_has_it || config_.config_command.empty() || !config_get_.Allowed() || !conn_) return;
-  Reply reply;
-  std::string error;
+  if (info_has_it || config_.config_command.empty() || !config_get_.Allowed() || !conn_) {
+    return Status::Ok();
+  }
   const std::string what = config_.config_command + " GET maxclients";
-  if (!Run({config_.config_command, "GET", "maxclients"}, &reply, &error)) {
-    *failure = what + ": " + error;
-    return;
+  StatusOr<Reply> reply = Run({config_.config_command, "GET", "maxclients"});
+  if (!reply.ok()) return Status::Error(what + ": " + reply.status().message());
+  if (reply->IsError()) {
+    Refuse(config_get_, what, reply->str, "redis_config_maxclients is not reported");
+    return Status::Ok();
   }
-  if (reply.IsError()) {
-    Refuse(config_get_, what, reply.str, "redis_config_maxclients is not reported");
-    return;
-  }
-  if (reply.type == Reply::Type::kArray && reply.elements.size() == 2) {
-    if (auto v = ParseNumber(reply.elements[1].str)) {
+  if (reply->type == Reply::Type::kArray && reply->elements.size() == 2) {
+    if (auto v = ParseNumber(reply->elements[1].str)) {
       sink.Gauge("redis_config_maxclients", "The maxclients setting.", {}, *v);
     }
   }
+  return Status::Ok();
 }
 
-void RedisCollector::CollectSlowlog(MetricSink& sink, std::string* failure) {
-  if (!slowlog_.Allowed() || !conn_) return;
-  Reply len;
-  std::string error;
-  if (!Run({"SLOWLOG", "LEN"}, &len, &error)) {
-    *failure = "SLOWLOG LEN: " + error;
-    return;
+Status RedisCollector::CollectSlowlog(MetricSink& sink) {
+  if (!slowlog_.Allowed() || !conn_) return Status::Ok();
+  StatusOr<Reply> len = Run({"SLOWLOG", "LEN"});
+  if (!len.ok()) return Status::Error("SLOWLOG LEN: " + len.status().message());
+  if (len->IsError()) {
+    Refuse(slowlog_, "SLOWLOG", len->str, "the slowlog metrics are not reported");
+    return Status::Ok();
   }
-  if (len.IsError()) {
-    Refuse(slowlog_, "SLOWLOG", len.str, "the slowlog metrics are not reported");
-    return;
-  }
-  if (len.type == Reply::Type::kInteger) {
+  if (len->type == Reply::Type::kInteger) {
     sink.Gauge("redis_slowlog_length", "Entries in the slow log.", {},
-               static_cast<double>(len.integer));
+               static_cast<double>(len->integer));
   }
-  Reply last;
-  if (!Run({"SLOWLOG", "GET", "1"}, &last, &error)) {
-    *failure = "SLOWLOG GET: " + error;
-    return;
+  StatusOr<Reply> last = Run({"SLOWLOG", "GET", "1"});
+  if (!last.ok()) return Status::Error("SLOWLOG GET: " + last.status().message());
+  if (last->IsError()) {
+    Refuse(slowlog_, "SLOWLOG GET", last->str, "the slowlog metrics are not reported");
+    return Status::Ok();
   }
-  if (last.IsError()) {
-    Refuse(slowlog_, "SLOWLOG GET", last.str, "the slowlog metrics are not reported");
-    return;
-  }
-  if (last.type != Reply::Type::kArray) return;
+  if (last->type != Reply::Type::kArray) return Status::Ok();
   double id = 0, seconds = 0;  // redis_exporter reports 0 for an empty slow log
-  if (!last.elements.empty()) {
-    const Reply& entry = last.elements[0];
+  if (!last->elements.empty()) {
+    const Reply& entry = last->elements[0];
     if (entry.type != Reply::Type::kArray || entry.elements.size() < 3 ||
         entry.elements[0].type != Reply::Type::kInteger ||
         entry.elements[2].type != Reply::Type::kInteger) {
-      return;
+      return Status::Ok();
     }
     id = static_cast<double>(entry.elements[0].integer);
     seconds = static_cast<double>(entry.elements[2].integer) / 1e6;
@@ -222,10 +214,11 @@ void RedisCollector::CollectSlowlog(MetricSink& sink, std::string* failure) {
   sink.Gauge("redis_slowlog_last_id", "ID of the newest slow log entry.", {}, id);
   sink.Gauge("redis_last_slow_execution_duration_seconds", "Duration of the newest slow log entry.",
              {}, seconds);
+  return Status::Ok();
 }
 
-void RedisCollector::CollectKeyCounts(MetricSink& sink, std::string* failure) {
-  if (config_.count_keys.empty()) return;
+Status RedisCollector::CollectKeyCounts(MetricSink& sink) {
+  if (config_.count_keys.empty()) return Status::Ok();
   const auto budget_end = std::min(After(config_.count_keys_timeout), io_deadline_);
   for (size_t i = 0; i < config_.count_keys.size(); ++i) {
     const CountKeysSpec& spec = config_.count_keys[i];
@@ -234,25 +227,20 @@ void RedisCollector::CollectKeyCounts(MetricSink& sink, std::string* failure) {
     const std::string what = "count_keys " + spec.DbLabel() + "=" + spec.pattern;
     const std::string consequence = "redis_keys_count is not reported for it";
     if (spec.db != selected_db_) {
-      Reply reply;
-      std::string error;
-      if (!Run({"SELECT", std::to_string(spec.db)}, &reply, &error)) {
-        *failure = "SELECT: " + error;
-        return;
-      }
-      if (reply.IsError()) {
-        Refuse(gate, what + ": SELECT", reply.str, consequence);
+      StatusOr<Reply> reply = Run({"SELECT", std::to_string(spec.db)});
+      if (!reply.ok()) return Status::Error("SELECT: " + reply.status().message());
+      if (reply->IsError()) {
+        Refuse(gate, what + ": SELECT", reply->str, consequence);
         continue;
       }
       selected_db_ = spec.db;
     }
-    if (!conn_) return;
+    if (!conn_) return Status::Ok();
     KeyCountResult r = CountKeys(*conn_, spec.pattern, config_.count_keys_batch, budget_end,
                                  io_deadline_, config_.command_timeout);
     if (r.transport_failed) {
       Disconnect();
-      *failure = what + ": " + r.error;
-      return;
+      return Status::Error(what + ": " + r.error);
     }
     if (!r.error.empty()) {
       Refuse(gate, what, r.error, consequence);
@@ -268,6 +256,7 @@ void RedisCollector::CollectKeyCounts(MetricSink& sink, std::string* failure) {
                "(count_keys_timeout) and redis_keys_count is a lower bound.",
                labels, r.complete ? 0 : 1);
   }
+  return Status::Ok();
 }
 
 Status RedisCollector::Collect(const ScrapeContext& ctx, MetricSink& sink) {
@@ -279,21 +268,20 @@ Status RedisCollector::Collect(const ScrapeContext& ctx, MetricSink& sink) {
     return Status::Error(why);
   };
 
-  std::string error;
-  Reply pong;
-  if (!Run({"PING"}, &pong, &error)) return down(error);
+  StatusOr<Reply> pong = Run({"PING"});
+  if (!pong.ok()) return down(pong.status().message());
   const double ping_seconds = last_command_seconds_;  // the round trip alone, no connect
-  if (pong.IsError()) return down("PING refused: " + Scrub(pong.str, config_.password));
+  if (pong->IsError()) return down("PING refused: " + Scrub(pong->str, config_.password));
 
-  Reply info_reply;
-  if (!Run({"INFO", "ALL"}, &info_reply, &error)) return down("INFO: " + error);
-  if (info_reply.IsError()) {
-    return down("INFO refused: " + Scrub(info_reply.str, config_.password));
+  StatusOr<Reply> info_reply = Run({"INFO", "ALL"});
+  if (!info_reply.ok()) return down("INFO: " + info_reply.status().message());
+  if (info_reply->IsError()) {
+    return down("INFO refused: " + Scrub(info_reply->str, config_.password));
   }
-  if (info_reply.type != Reply::Type::kString) return down("INFO: unexpected reply type");
-  const RedisInfo info = ParseInfo(info_reply.str);
+  if (info_reply->type != Reply::Type::kString) return down("INFO: unexpected reply type");
+  const RedisInfo info = ParseInfo(info_reply->str);
   if (info.fields.empty()) return down("INFO: reply not understood");
-  info_reply = Reply();  // free the text early
+  *info_reply = Reply();  // free the text early
 
   sink.Gauge("redis_up", kUpHelp, {}, 1);
   sink.Gauge("redis_ping_duration_seconds", "Round trip of PING.", {}, ping_seconds);
@@ -303,12 +291,11 @@ Status RedisCollector::Collect(const ScrapeContext& ctx, MetricSink& sink) {
     sink.Gauge("redis_config_maxclients", "The maxclients setting.", {}, *maxclients);
   }
 
-  std::string failure;
-  CollectMaxclients(maxclients.has_value(), sink, &failure);
-  if (failure.empty()) CollectSlowlog(sink, &failure);
-  if (failure.empty()) CollectKeyCounts(sink, &failure);
-  if (!failure.empty()) return Status::Error(failure);
-  return Status::Ok();
+  // The optional parts stop at the first transport failure: the connection is gone.
+  Status status = CollectMaxclients(maxclients.has_value(), sink);
+  if (status.ok()) status = CollectSlowlog(sink);
+  if (status.ok()) status = CollectKeyCounts(sink);
+  return status;
 }
 
 void RedisCollector::AfterThrow(MetricSink& sink, std::string& error) {

@@ -56,10 +56,11 @@ class RedisCollector : public Collector {
   };
 
   // Runs one command on the current connection. On a transport failure of a connection reused
-  // from an earlier scrape, reconnects once and retries. False: transport failed (conn_ reset).
-  bool Run(const std::vector<std::string>& argv, Reply* reply, std::string* error);
-  // Connects (honouring backoff) and authenticates. False with *error.
-  bool Connect(std::string* error);
+  // from an earlier scrape, reconnects once and retries. An error: transport failed (conn_
+  // reset). A Redis error reply is a value.
+  StatusOr<Reply> Run(const std::vector<std::string>& argv);
+  // Connects (honouring backoff) and authenticates.
+  Status Connect();
   void Disconnect();
   // Drops the connection and schedules the next connect after a doubling backoff.
   void BackOff(std::string why);
@@ -68,9 +69,11 @@ class RedisCollector : public Collector {
   void Refuse(OptionalCommand& cmd, const std::string& what, const std::string& reply,
               const std::string& consequence);
 
-  void CollectMaxclients(bool info_has_it, MetricSink& sink, std::string* failure);
-  void CollectSlowlog(MetricSink& sink, std::string* failure);
-  void CollectKeyCounts(MetricSink& sink, std::string* failure);
+  // The optional parts of a collection. A refused command is logged and skipped (ok); an error
+  // is a transport failure, which ends the collection.
+  Status CollectMaxclients(bool info_has_it, MetricSink& sink);
+  Status CollectSlowlog(MetricSink& sink);
+  Status CollectKeyCounts(MetricSink& sink);
 
   TargetConfig config_;
   Connector connector_;

@@ -11,14 +11,13 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view body(reinterpret_cast<const char*>(data), size);
-  std::string error;
-  (void)thoth::chroma::ParseHeartbeat(body, &error);
-  (void)thoth::chroma::ParseVersion(body, &error);
+  (void)thoth::chroma::ParseHeartbeat(body);
+  (void)thoth::chroma::ParseVersion(body);
   std::vector<thoth::chroma::CollectionInfo> page;
-  (void)thoth::chroma::ParseCollectionsPage(body, &page, &error);
-  auto count = thoth::chroma::ParseCount(body, &error);
-  if (count && *count < 0) __builtin_trap();  // promised non-negative
-  (void)thoth::chroma::ParseEmbeddingProbe(body, &error);
+  (void)thoth::chroma::ParseCollectionsPage(body, &page);
+  auto count = thoth::chroma::ParseCount(body);
+  if (count.ok() && *count < 0) __builtin_trap();  // promised non-negative
+  (void)thoth::chroma::ParseEmbeddingProbe(body);
   // Details are short whatever the body: they end up in --once output and logs.
   if (thoth::chroma::Snippet(body).size() > 512) __builtin_trap();
   if (thoth::chroma::DescribeAnswer(static_cast<int>(size), body.substr(0, 40), body).size() >

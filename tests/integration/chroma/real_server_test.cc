@@ -82,9 +82,8 @@ TEST_F(ChromaRealServerTest, ReportsCountsAndDimensionsExactly) {
   EXPECT_EQ(s.Value("chroma_up", {{"target", "vectors"}}), 1);
   EXPECT_GT(s.Value("chroma_heartbeat_duration_seconds"), 0);
 
-  std::string verror;
-  auto version = ParseVersion(server_->Request("GET", "/api/v2/version").body, &verror);
-  ASSERT_TRUE(version) << verror;
+  StatusOr<std::string> version = ParseVersion(server_->Request("GET", "/api/v2/version").body);
+  ASSERT_TRUE(version.ok()) << version.status().message();
   EXPECT_EQ(s.Value("chroma_info", {{"api", "v2"}, {"version", *version}}), 1);
 
   EXPECT_EQ(s.Value("chroma_collections",

@@ -12,44 +12,53 @@ namespace thoth::chroma {
 namespace {
 
 TEST(ChromaJsonTest, HeartbeatOfEveryVersion) {
-  std::string error;
-  EXPECT_TRUE(ParseHeartbeat(Fixture("chroma/v2_1.0.0/heartbeat.json"), &error)) << error;
-  EXPECT_TRUE(ParseHeartbeat(Fixture("chroma/v1_0.4.24/heartbeat.json"), &error)) << error;
-  EXPECT_TRUE(ParseHeartbeat(Fixture("chroma/v1_0.5.5/heartbeat.json"), &error)) << error;
+  Status s = ParseHeartbeat(Fixture("chroma/v2_1.0.0/heartbeat.json"));
+  EXPECT_TRUE(s.ok()) << s.message();
+  s = ParseHeartbeat(Fixture("chroma/v1_0.4.24/heartbeat.json"));
+  EXPECT_TRUE(s.ok()) << s.message();
+  s = ParseHeartbeat(Fixture("chroma/v1_0.5.5/heartbeat.json"));
+  EXPECT_TRUE(s.ok()) << s.message();
 }
 
 TEST(ChromaJsonTest, HeartbeatRejectsWhatIsNotOne) {
-  std::string error;
-  EXPECT_FALSE(ParseHeartbeat(Fixture("chroma/v2_1.0.0/v1_heartbeat_410.json"), &error));
-  EXPECT_NE(error.find("nanosecond heartbeat"), std::string::npos) << error;
-  EXPECT_FALSE(ParseHeartbeat(Fixture("chroma/hostile/bad_gateway.html"), &error));
-  EXPECT_NE(error.find("not JSON"), std::string::npos) << error;
-  EXPECT_NE(error.find("<html>"), std::string::npos) << error;
-  EXPECT_FALSE(ParseHeartbeat("", &error));
-  EXPECT_EQ(error, "empty body");
-  EXPECT_FALSE(ParseHeartbeat("[1]", &error));
-  EXPECT_FALSE(ParseHeartbeat(R"({"nanosecond heartbeat":"soon"})", &error));
-  EXPECT_FALSE(ParseHeartbeat(R"({"nanosecond heartbeat":17)", &error));
+  Status s = ParseHeartbeat(Fixture("chroma/v2_1.0.0/v1_heartbeat_410.json"));
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("nanosecond heartbeat"), std::string::npos) << s.message();
+  s = ParseHeartbeat(Fixture("chroma/hostile/bad_gateway.html"));
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("not JSON"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("<html>"), std::string::npos) << s.message();
+  s = ParseHeartbeat("");
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.message(), "empty body");
+  EXPECT_FALSE(ParseHeartbeat("[1]").ok());
+  EXPECT_FALSE(ParseHeartbeat(R"({"nanosecond heartbeat":"soon"})").ok());
+  EXPECT_FALSE(ParseHeartbeat(R"({"nanosecond heartbeat":17)").ok());
+}
+
+// The value, or nullopt on an error: comparable with EXPECT_EQ.
+template <typename T>
+std::optional<T> ValueOf(const StatusOr<T>& r) {
+  if (!r.ok()) return std::nullopt;
+  return *r;
 }
 
 TEST(ChromaJsonTest, Version) {
-  std::string error;
-  EXPECT_EQ(ParseVersion(Fixture("chroma/v2_1.0.0/version.json"), &error), "1.0.0");
-  EXPECT_EQ(ParseVersion(Fixture("chroma/v1_0.4.24/version.json"), &error), "0.4.24");
-  EXPECT_EQ(ParseVersion(Fixture("chroma/v1_0.5.5/version.json"), &error), "0.5.5");
-  EXPECT_FALSE(ParseVersion("1.0.0", &error));  // not a JSON string
-  EXPECT_FALSE(ParseVersion(R"("")", &error));
-  EXPECT_FALSE(ParseVersion("\"" + std::string(100, 'x') + "\"", &error));
-  EXPECT_FALSE(ParseVersion(R"("1.0\n0")", &error));
-  EXPECT_FALSE(ParseVersion(R"("1.0 beta")", &error));
-  EXPECT_FALSE(ParseVersion(R"({"version":"1"})", &error));
+  EXPECT_EQ(ValueOf(ParseVersion(Fixture("chroma/v2_1.0.0/version.json"))), "1.0.0");
+  EXPECT_EQ(ValueOf(ParseVersion(Fixture("chroma/v1_0.4.24/version.json"))), "0.4.24");
+  EXPECT_EQ(ValueOf(ParseVersion(Fixture("chroma/v1_0.5.5/version.json"))), "0.5.5");
+  EXPECT_FALSE(ParseVersion("1.0.0").ok());  // not a JSON string
+  EXPECT_FALSE(ParseVersion(R"("")").ok());
+  EXPECT_FALSE(ParseVersion("\"" + std::string(100, 'x') + "\"").ok());
+  EXPECT_FALSE(ParseVersion(R"("1.0\n0")").ok());
+  EXPECT_FALSE(ParseVersion(R"("1.0 beta")").ok());
+  EXPECT_FALSE(ParseVersion(R"({"version":"1"})").ok());
 }
 
 TEST(ChromaJsonTest, CollectionsOfChroma1) {
   std::vector<CollectionInfo> got;
-  std::string error;
-  ASSERT_TRUE(ParseCollectionsPage(Fixture("chroma/v2_1.0.0/collections.json"), &got, &error))
-      << error;
+  Status s = ParseCollectionsPage(Fixture("chroma/v2_1.0.0/collections.json"), &got);
+  ASSERT_TRUE(s.ok()) << s.message();
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].id, "88337e9e-4f13-416c-b411-619ec6a84570");
   EXPECT_EQ(got[0].name, "alpha");
@@ -60,9 +69,8 @@ TEST(ChromaJsonTest, CollectionsOfChroma1) {
 
 TEST(ChromaJsonTest, CollectionsOfChroma04HaveNoDimension) {
   std::vector<CollectionInfo> got;
-  std::string error;
-  ASSERT_TRUE(ParseCollectionsPage(Fixture("chroma/v1_0.4.24/collections.json"), &got, &error))
-      << error;
+  Status s = ParseCollectionsPage(Fixture("chroma/v1_0.4.24/collections.json"), &got);
+  ASSERT_TRUE(s.ok()) << s.message();
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[0].name, "memories");
   EXPECT_EQ(got[0].id, "3c1ae0b2-6d1f-4b8e-9a57-2f0e1c9d4a11");
@@ -71,9 +79,8 @@ TEST(ChromaJsonTest, CollectionsOfChroma04HaveNoDimension) {
 
 TEST(ChromaJsonTest, CollectionsOfChroma05) {
   std::vector<CollectionInfo> got;
-  std::string error;
-  ASSERT_TRUE(ParseCollectionsPage(Fixture("chroma/v1_0.5.5/collections.json"), &got, &error))
-      << error;
+  Status s = ParseCollectionsPage(Fixture("chroma/v1_0.5.5/collections.json"), &got);
+  ASSERT_TRUE(s.ok()) << s.message();
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[0].dimension, 1536);
   EXPECT_EQ(got[1].dimension, 384);
@@ -82,45 +89,45 @@ TEST(ChromaJsonTest, CollectionsOfChroma05) {
 
 TEST(ChromaJsonTest, CollectionsAppendToWhatIsThere) {
   std::vector<CollectionInfo> got = {{"x", "y", std::nullopt}};
-  std::string error;
-  ASSERT_TRUE(ParseCollectionsPage("[]", &got, &error));
-  ASSERT_TRUE(ParseCollectionsPage(R"([{"id":"a","name":"b"}])", &got, &error));
+  ASSERT_TRUE(ParseCollectionsPage("[]", &got).ok());
+  ASSERT_TRUE(ParseCollectionsPage(R"([{"id":"a","name":"b"}])", &got).ok());
   EXPECT_EQ(got.size(), 2u);
 }
 
 TEST(ChromaJsonTest, CollectionsRejectHostileShapes) {
-  std::string error;
   std::vector<CollectionInfo> got;
-  EXPECT_FALSE(
-      ParseCollectionsPage(Fixture("chroma/hostile/truncated_collections.json"), &got, &error));
-  EXPECT_NE(error.find("not JSON"), std::string::npos) << error;
-  EXPECT_FALSE(ParseCollectionsPage(Fixture("chroma/hostile/wrong_types.json"), &got, &error));
-  EXPECT_NE(error.find("no string id"), std::string::npos) << error;
-  EXPECT_FALSE(ParseCollectionsPage(Fixture("chroma/hostile/login_page.html"), &got, &error));
-  EXPECT_FALSE(ParseCollectionsPage(Fixture("chroma/hostile/internal_error.json"), &got, &error));
-  EXPECT_NE(error.find("database is locked"), std::string::npos) << error;
-  EXPECT_FALSE(ParseCollectionsPage(Fixture("chroma/v1_0.4.24/not_found.json"), &got, &error));
-  EXPECT_NE(error.find("Not Found"), std::string::npos) << error;
-  EXPECT_FALSE(ParseCollectionsPage("", &got, &error));
-  EXPECT_FALSE(ParseCollectionsPage("null", &got, &error));
-  EXPECT_FALSE(ParseCollectionsPage("[1,2]", &got, &error));
-  EXPECT_FALSE(ParseCollectionsPage(R"([{"id":"a"}])", &got, &error));
-  EXPECT_FALSE(ParseCollectionsPage(R"([{"id":"","name":"x"}])", &got, &error));
-  EXPECT_FALSE(ParseCollectionsPage(R"([{"id":"a","name":null}])", &got, &error));
-  EXPECT_FALSE(ParseCollectionsPage("[{\"id\":\"a\",\"name\":\"\xff\xfe\"}]", &got, &error));
+  Status s = ParseCollectionsPage(Fixture("chroma/hostile/truncated_collections.json"), &got);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("not JSON"), std::string::npos) << s.message();
+  s = ParseCollectionsPage(Fixture("chroma/hostile/wrong_types.json"), &got);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("no string id"), std::string::npos) << s.message();
+  EXPECT_FALSE(ParseCollectionsPage(Fixture("chroma/hostile/login_page.html"), &got).ok());
+  s = ParseCollectionsPage(Fixture("chroma/hostile/internal_error.json"), &got);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("database is locked"), std::string::npos) << s.message();
+  s = ParseCollectionsPage(Fixture("chroma/v1_0.4.24/not_found.json"), &got);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("Not Found"), std::string::npos) << s.message();
+  EXPECT_FALSE(ParseCollectionsPage("", &got).ok());
+  EXPECT_FALSE(ParseCollectionsPage("null", &got).ok());
+  EXPECT_FALSE(ParseCollectionsPage("[1,2]", &got).ok());
+  EXPECT_FALSE(ParseCollectionsPage(R"([{"id":"a"}])", &got).ok());
+  EXPECT_FALSE(ParseCollectionsPage(R"([{"id":"","name":"x"}])", &got).ok());
+  EXPECT_FALSE(ParseCollectionsPage(R"([{"id":"a","name":null}])", &got).ok());
+  EXPECT_FALSE(ParseCollectionsPage("[{\"id\":\"a\",\"name\":\"\xff\xfe\"}]", &got).ok());
   EXPECT_TRUE(got.empty());
 }
 
 TEST(ChromaJsonTest, UnusableDimensionIsTreatedAsAbsent) {
   std::vector<CollectionInfo> got;
-  std::string error;
-  ASSERT_TRUE(ParseCollectionsPage(
+  Status s = ParseCollectionsPage(
       R"([{"id":"1","name":"a","dimension":-3},{"id":"2","name":"b","dimension":"1536"},
           {"id":"3","name":"c","dimension":1e300},{"id":"4","name":"d","dimension":384.0},
           {"id":"5","name":"e","dimension":3.5},{"id":"6","name":"f","dimension":0},
           {"id":"7","name":"g","dimension":18446744073709551615}])",
-      &got, &error))
-      << error;
+      &got);
+  ASSERT_TRUE(s.ok()) << s.message();
   ASSERT_EQ(got.size(), 7u);
   EXPECT_FALSE(got[0].dimension);
   EXPECT_FALSE(got[1].dimension);
@@ -134,61 +141,61 @@ TEST(ChromaJsonTest, UnusableDimensionIsTreatedAsAbsent) {
 TEST(ChromaJsonTest, DeeplyNestedInputNeitherCrashesNorParses) {
   // Half a million open brackets: a recursive parser or destructor would overflow the stack.
   const std::string deep(500000, '[');
-  std::string error;
   std::vector<CollectionInfo> got;
-  EXPECT_FALSE(ParseCollectionsPage(deep, &got, &error));
-  EXPECT_FALSE(ParseHeartbeat(deep, &error));
-  EXPECT_FALSE(ParseCount(deep, &error));
+  EXPECT_FALSE(ParseCollectionsPage(deep, &got).ok());
+  EXPECT_FALSE(ParseHeartbeat(deep).ok());
+  EXPECT_FALSE(ParseCount(deep).ok());
   const std::string closed = std::string(100000, '[') + std::string(100000, ']');
   EXPECT_FALSE(ParseCollectionsPage(
-      "[{\"id\":\"a\",\"name\":\"b\",\"x\":" + closed + "}," + closed + "]", &got, &error));
-  EXPECT_FALSE(ParseEmbeddingProbe(R"({"embeddings":)" + closed + "}", &error).ok);
+                   "[{\"id\":\"a\",\"name\":\"b\",\"x\":" + closed + "}," + closed + "]", &got)
+                   .ok());
+  EXPECT_FALSE(ParseEmbeddingProbe(R"({"embeddings":)" + closed + "}").ok());
 }
 
 TEST(ChromaJsonTest, Counts) {
-  std::string error;
-  EXPECT_EQ(ParseCount(Fixture("chroma/v2_1.0.0/count.json"), &error), 2);
-  EXPECT_EQ(ParseCount(Fixture("chroma/v2_1.0.0/collections_count.json"), &error), 2);
-  EXPECT_EQ(ParseCount(Fixture("chroma/v1_0.5.5/count_memories.json"), &error), 2000017);
-  EXPECT_EQ(ParseCount("0", &error), 0);
-  EXPECT_EQ(ParseCount("12.0", &error), 12);
-  EXPECT_EQ(ParseCount(" 7 \n", &error), 7);
-  EXPECT_FALSE(ParseCount("-1", &error));
-  EXPECT_FALSE(ParseCount("1.5", &error));
-  EXPECT_FALSE(ParseCount("1e400", &error));
-  EXPECT_FALSE(ParseCount("18446744073709551615", &error));
-  EXPECT_FALSE(ParseCount("\"12\"", &error));
-  EXPECT_FALSE(ParseCount("NaN", &error));
-  EXPECT_FALSE(ParseCount("12 13", &error));
-  EXPECT_FALSE(ParseCount(Fixture("chroma/v2_1.0.0/count_404.json"), &error));
-  EXPECT_NE(error.find("not a non-negative integer"), std::string::npos) << error;
+  EXPECT_EQ(ValueOf(ParseCount(Fixture("chroma/v2_1.0.0/count.json"))), 2);
+  EXPECT_EQ(ValueOf(ParseCount(Fixture("chroma/v2_1.0.0/collections_count.json"))), 2);
+  EXPECT_EQ(ValueOf(ParseCount(Fixture("chroma/v1_0.5.5/count_memories.json"))), 2000017);
+  EXPECT_EQ(ValueOf(ParseCount("0")), 0);
+  EXPECT_EQ(ValueOf(ParseCount("12.0")), 12);
+  EXPECT_EQ(ValueOf(ParseCount(" 7 \n")), 7);
+  EXPECT_FALSE(ParseCount("-1").ok());
+  EXPECT_FALSE(ParseCount("1.5").ok());
+  EXPECT_FALSE(ParseCount("1e400").ok());
+  EXPECT_FALSE(ParseCount("18446744073709551615").ok());
+  EXPECT_FALSE(ParseCount("\"12\"").ok());
+  EXPECT_FALSE(ParseCount("NaN").ok());
+  EXPECT_FALSE(ParseCount("12 13").ok());
+  StatusOr<std::int64_t> n = ParseCount(Fixture("chroma/v2_1.0.0/count_404.json"));
+  EXPECT_FALSE(n.ok());
+  EXPECT_NE(n.status().message().find("not a non-negative integer"), std::string::npos)
+      << n.status().message();
 }
 
 TEST(ChromaJsonTest, EmbeddingProbe) {
-  std::string error;
-  EmbeddingProbe p = ParseEmbeddingProbe(Fixture("chroma/v2_1.0.0/get_embeddings.json"), &error);
-  EXPECT_TRUE(p.ok && p.found) << error;
-  EXPECT_EQ(p.dimension, 3);
-  p = ParseEmbeddingProbe(Fixture("chroma/v1_0.4.24/get_memories.json"), &error);
-  EXPECT_TRUE(p.ok && p.found) << error;
-  EXPECT_EQ(p.dimension, 8);
-  p = ParseEmbeddingProbe(Fixture("chroma/v2_1.0.0/get_embeddings_empty.json"), &error);
-  EXPECT_TRUE(p.ok);
-  EXPECT_FALSE(p.found);
-  p = ParseEmbeddingProbe(R"({"ids":["a"],"embeddings":null})", &error);
-  EXPECT_TRUE(p.ok);
-  EXPECT_FALSE(p.found);
-  p = ParseEmbeddingProbe(R"({"ids":["a"]})", &error);
-  EXPECT_TRUE(p.ok);
-  EXPECT_FALSE(p.found);
+  StatusOr<EmbeddingProbe> p = ParseEmbeddingProbe(Fixture("chroma/v2_1.0.0/get_embeddings.json"));
+  ASSERT_TRUE(p.ok() && p->found) << p.status().message();
+  EXPECT_EQ(p->dimension, 3);
+  p = ParseEmbeddingProbe(Fixture("chroma/v1_0.4.24/get_memories.json"));
+  ASSERT_TRUE(p.ok() && p->found) << p.status().message();
+  EXPECT_EQ(p->dimension, 8);
+  p = ParseEmbeddingProbe(Fixture("chroma/v2_1.0.0/get_embeddings_empty.json"));
+  ASSERT_TRUE(p.ok());
+  EXPECT_FALSE(p->found);
+  p = ParseEmbeddingProbe(R"({"ids":["a"],"embeddings":null})");
+  ASSERT_TRUE(p.ok());
+  EXPECT_FALSE(p->found);
+  p = ParseEmbeddingProbe(R"({"ids":["a"]})");
+  ASSERT_TRUE(p.ok());
+  EXPECT_FALSE(p->found);
 
-  EXPECT_FALSE(ParseEmbeddingProbe(R"({"embeddings":[[]]})", &error).ok);
-  EXPECT_FALSE(ParseEmbeddingProbe(R"({"embeddings":["AAAA"]})", &error).ok);
-  EXPECT_FALSE(ParseEmbeddingProbe(R"({"embeddings":[[1,"2",3]]})", &error).ok);
-  EXPECT_FALSE(ParseEmbeddingProbe(R"({"embeddings":[[[1,2]]]})", &error).ok);
-  EXPECT_FALSE(ParseEmbeddingProbe(R"({"embeddings":{"0":[1]}})", &error).ok);
-  EXPECT_FALSE(ParseEmbeddingProbe(R"([[1,2]])", &error).ok);
-  EXPECT_FALSE(ParseEmbeddingProbe(Fixture("chroma/hostile/bad_gateway.html"), &error).ok);
+  EXPECT_FALSE(ParseEmbeddingProbe(R"({"embeddings":[[]]})").ok());
+  EXPECT_FALSE(ParseEmbeddingProbe(R"({"embeddings":["AAAA"]})").ok());
+  EXPECT_FALSE(ParseEmbeddingProbe(R"({"embeddings":[[1,"2",3]]})").ok());
+  EXPECT_FALSE(ParseEmbeddingProbe(R"({"embeddings":[[[1,2]]]})").ok());
+  EXPECT_FALSE(ParseEmbeddingProbe(R"({"embeddings":{"0":[1]}})").ok());
+  EXPECT_FALSE(ParseEmbeddingProbe(R"([[1,2]])").ok());
+  EXPECT_FALSE(ParseEmbeddingProbe(Fixture("chroma/hostile/bad_gateway.html")).ok());
 }
 
 TEST(ChromaJsonTest, DescribeAnswerQuotesSafely) {

@@ -32,17 +32,17 @@ std::map<std::string, double> ByKey(const Flattened& f) {
 }
 
 Flattened MustFlatten(const std::string& body, const FlattenOptions& options) {
-  Flattened f;
-  std::string error;
-  EXPECT_TRUE(Flatten(body, options, &f, &error)) << error;
-  return f;
+  StatusOr<Flattened> f = Flatten(body, options);
+  EXPECT_TRUE(f.ok()) << f.status().message();
+  return f.ok() ? std::move(f).value() : Flattened{};
 }
 
 Mapping MakeMapping(const std::string& pointer, const std::string& name) {
   Mapping m;
   m.pointer = pointer;
-  std::string error;
-  EXPECT_TRUE(ParsePointer(pointer, &m.tokens, &error)) << error;
+  StatusOr<std::vector<std::string>> tokens = ParsePointer(pointer);
+  EXPECT_TRUE(tokens.ok()) << tokens.status().message();
+  if (tokens.ok()) m.tokens = *tokens;
   m.name = name;
   return m;
 }
@@ -179,15 +179,13 @@ TEST(JsonFlattenTest, GarbageIsRefusedWithAReason) {
       {"[\"" + std::string(100, '[') + "\", 1", "not JSON"},  // brackets in a string
   };
   for (const auto& c : cases) {
-    Flattened f;
-    f.omitted = 99;
-    std::string error;
-    EXPECT_FALSE(Flatten(c.body, options, &f, &error)) << c.body.substr(0, 40);
+    // An error carries no Flattened at all: no samples, nothing omitted.
+    StatusOr<Flattened> f = Flatten(c.body, options);
+    EXPECT_FALSE(f.ok()) << c.body.substr(0, 40);
+    const std::string& error = f.status().message();
     EXPECT_NE(error.find(c.says), std::string::npos) << error;
     EXPECT_LE(error.size(), 400u);
     for (char ch : error) EXPECT_GE(static_cast<unsigned char>(ch), 0x20) << error;
-    EXPECT_TRUE(f.samples.empty());
-    EXPECT_EQ(f.omitted, 0u);
   }
 }
 
@@ -206,10 +204,9 @@ TEST(JsonFlattenTest, NestingUpToTheLimitIsRead) {
   quoted += R"(", "n": 1})";
   EXPECT_EQ(MustFlatten(quoted, {"p", {}, 200}).samples.size(), 1u);
 
-  Flattened too;
-  std::string error;
-  EXPECT_FALSE(Flatten("{\"a\":" + deep + "}", {"p", {}, 200}, &too, &error));
-  EXPECT_NE(error.find("deeper"), std::string::npos) << error;
+  StatusOr<Flattened> too = Flatten("{\"a\":" + deep + "}", {"p", {}, 200});
+  EXPECT_FALSE(too.ok());
+  EXPECT_NE(too.status().message().find("deeper"), std::string::npos) << too.status().message();
 }
 
 // nlohmann/json's parser callback (once used to bound depth) rescans the enclosing object at
@@ -331,19 +328,20 @@ TEST(JsonFlattenTest, ArrayIndexesInPointers) {
 }
 
 TEST(JsonFlattenTest, Pointers) {
-  std::vector<std::string> tokens;
-  std::string error;
-  EXPECT_TRUE(ParsePointer("", &tokens, &error));
-  EXPECT_TRUE(tokens.empty());
-  EXPECT_TRUE(ParsePointer("/a~1b/c~0d//*", &tokens, &error));
-  EXPECT_EQ(tokens, (std::vector<std::string>{"a/b", "c~d", "", "*"}));
-  EXPECT_FALSE(ParsePointer("a/b", &tokens, &error));
-  EXPECT_FALSE(ParsePointer("/a~2", &tokens, &error));
-  EXPECT_FALSE(ParsePointer("/a~", &tokens, &error));
+  StatusOr<std::vector<std::string>> tokens = ParsePointer("");
+  ASSERT_TRUE(tokens.ok());
+  EXPECT_TRUE(tokens->empty());
+  tokens = ParsePointer("/a~1b/c~0d//*");
+  ASSERT_TRUE(tokens.ok());
+  EXPECT_EQ(*tokens, (std::vector<std::string>{"a/b", "c~d", "", "*"}));
+  EXPECT_FALSE(ParsePointer("a/b").ok());
+  EXPECT_FALSE(ParsePointer("/a~2").ok());
+  EXPECT_FALSE(ParsePointer("/a~").ok());
   std::string many;
   for (int i = 0; i < 33; ++i) many += "/x";
-  EXPECT_FALSE(ParsePointer(many, &tokens, &error));
-  EXPECT_NE(error.find("32"), std::string::npos);
+  tokens = ParsePointer(many);
+  EXPECT_FALSE(tokens.ok());
+  EXPECT_NE(tokens.status().message().find("32"), std::string::npos);
 }
 
 TEST(JsonFlattenTest, Names) {

@@ -53,49 +53,44 @@ class FakeConnection : public Connection {
  public:
   explicit FakeConnection(FakeServer* s) : s_(s), generation_(s->generation) {}
 
-  bool Command(const std::vector<std::string>& argv, double timeout, Reply* reply,
-               std::string* error) override {
+  StatusOr<Reply> Command(const std::vector<std::string>& argv, double timeout) override {
     s_->commands.push_back(argv);
     s_->timeouts.push_back(timeout);
     if (s_->frozen) {
       std::this_thread::sleep_for(std::chrono::duration<double>(timeout));
-      *error = "timed out";
-      return false;
+      return Status::Error("timed out");
     }
     if (generation_ != s_->generation || !s_->reachable) {
-      *error = "connection closed by the server";
-      return false;
+      return Status::Error("connection closed by the server");
     }
     const std::string& cmd = argv[0];
     if (s_->refused.count(cmd)) {
-      *reply = Reply::Error("NOPERM this user has no permissions to run the '" + cmd + "' command");
-      return true;
+      return Reply::Error("NOPERM this user has no permissions to run the '" + cmd + "' command");
     }
     if (cmd == "AUTH") {
       const bool with_user = argv.size() == 3;
       const std::string& user = with_user ? argv[1] : std::string("default");
-      *reply = (argv.back() == s_->password && user == s_->user)
-                   ? Reply::Status("OK")
-                   : Reply::Error("WRONGPASS invalid username-password pair");
-      authed_ = !reply->IsError();
-      return true;
+      Reply reply = (argv.back() == s_->password && user == s_->user)
+                        ? Reply::Status("OK")
+                        : Reply::Error("WRONGPASS invalid username-password pair");
+      authed_ = !reply.IsError();
+      return reply;
     }
     if (!s_->password.empty() && !authed_) {
-      *reply = Reply::Error("NOAUTH Authentication required.");
-      return true;
+      return Reply::Error("NOAUTH Authentication required.");
     }
     if (cmd == "PING") {
-      *reply = Reply::Status("PONG");
+      return Reply::Status("PONG");
     } else if (cmd == "INFO") {
-      *reply = Reply::String(s_->info);
+      return Reply::String(s_->info);
     } else if (cmd == "SLOWLOG" && argv[1] == "LEN") {
-      *reply = Reply::Integer(3);
+      return Reply::Integer(3);
     } else if (cmd == "SLOWLOG") {
-      *reply = Reply::Array({Reply::Array({Reply::Integer(17), Reply::Integer(1700000000),
-                                           Reply::Integer(25000), Reply::Array({})})});
+      return Reply::Array({Reply::Array({Reply::Integer(17), Reply::Integer(1700000000),
+                                         Reply::Integer(25000), Reply::Array({})})});
     } else if (cmd == "SELECT") {
       db_ = std::stoi(argv[1]);
-      *reply = Reply::Status("OK");
+      return Reply::Status("OK");
     } else if (cmd == "SCAN") {
       std::this_thread::sleep_for(s_->scan_delay);
       const auto& keys = s_->keys[db_];
@@ -107,13 +102,11 @@ class FakeConnection : public Connection {
         if (Glob(argv[3], keys[i])) batch.push_back(Reply::String(keys[i]));
       }
       const std::string next = i >= keys.size() ? "0" : std::to_string(i);
-      *reply = Reply::Array({Reply::String(next), Reply::Array(std::move(batch))});
+      return Reply::Array({Reply::String(next), Reply::Array(std::move(batch))});
     } else if (argv.size() == 3 && argv[1] == "GET" && argv[2] == "maxclients") {
-      *reply = Reply::Array({Reply::String("maxclients"), Reply::String(s_->maxclients)});
-    } else {
-      *reply = Reply::Error("ERR unknown command '" + cmd + "'");
+      return Reply::Array({Reply::String("maxclients"), Reply::String(s_->maxclients)});
     }
-    return true;
+    return Reply::Error("ERR unknown command '" + cmd + "'");
   }
 
  private:
@@ -124,16 +117,14 @@ class FakeConnection : public Connection {
 };
 
 Connector FakeConnector(FakeServer* s) {
-  return
-      [s](const Endpoint& ep, double timeout, std::string* error) -> std::unique_ptr<Connection> {
-        (void)timeout;
-        ++s->connects;
-        if (!s->reachable) {
-          *error = "cannot connect to " + ep.Display() + ": Connection refused";
-          return nullptr;
-        }
-        return std::make_unique<FakeConnection>(s);
-      };
+  return [s](const Endpoint& ep, double timeout) -> StatusOr<std::unique_ptr<Connection>> {
+    (void)timeout;
+    ++s->connects;
+    if (!s->reachable) {
+      return Status::Error("cannot connect to " + ep.Display() + ": Connection refused");
+    }
+    return std::unique_ptr<Connection>(std::make_unique<FakeConnection>(s));
+  };
 }
 
 std::unique_ptr<RedisCollector> MakeFake(FakeServer* s, const std::string& yaml) {
@@ -453,9 +444,8 @@ TEST(RedisKeyCounter, LyingServerCannotHoldTheCount) {
   // A server that never returns cursor 0 is cut off by the budget.
   class Endless : public Connection {
    public:
-    bool Command(const std::vector<std::string>&, double, Reply* reply, std::string*) override {
-      *reply = Reply::Array({Reply::String("7"), Reply::Array({Reply::String("k")})});
-      return true;
+    StatusOr<Reply> Command(const std::vector<std::string>&, double) override {
+      return Reply::Array({Reply::String("7"), Reply::Array({Reply::String("k")})});
     }
   } endless;
   const auto now = Clock::now();
@@ -466,9 +456,8 @@ TEST(RedisKeyCounter, LyingServerCannotHoldTheCount) {
 
   class Weird : public Connection {
    public:
-    bool Command(const std::vector<std::string>&, double, Reply* reply, std::string*) override {
-      *reply = Reply::Array({Reply::Integer(0)});
-      return true;
+    StatusOr<Reply> Command(const std::vector<std::string>&, double) override {
+      return Reply::Array({Reply::Integer(0)});
     }
   } weird;
   r = CountKeys(weird, "*", 10, Clock::now() + 1s, Clock::now() + 1s, 1);

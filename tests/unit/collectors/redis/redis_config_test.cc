@@ -12,17 +12,15 @@ namespace thoth::redis {
 namespace {
 
 ParsedAddress Parse(const std::string& text) {
-  std::string error;
-  auto a = ParseAddress(text, &error);
-  EXPECT_TRUE(a) << text << ": " << error;
-  return a.value_or(ParsedAddress{});
+  StatusOr<ParsedAddress> a = ParseAddress(text);
+  EXPECT_TRUE(a.ok()) << text << ": " << a.status().message();
+  return a.ok() ? *a : ParsedAddress{};
 }
 
 std::string ParseError(const std::string& text) {
-  std::string error;
-  auto a = ParseAddress(text, &error);
-  EXPECT_FALSE(a) << text;
-  return error;
+  StatusOr<ParsedAddress> a = ParseAddress(text);
+  EXPECT_FALSE(a.ok()) << text;
+  return a.status().message();
 }
 
 TEST(RedisAddress, Forms) {
@@ -80,22 +78,21 @@ TEST(RedisAddress, BadFormsNeverEchoTheAddress) {
 }
 
 TEST(RedisCountKeys, Specs) {
-  std::string error;
-  auto s = ParseCountKeys("db0=ratelimit:*", &error);
-  ASSERT_TRUE(s);
+  StatusOr<CountKeysSpec> s = ParseCountKeys("db0=ratelimit:*");
+  ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->db, 0);
   EXPECT_EQ(s->pattern, "ratelimit:*");
   EXPECT_EQ(s->DbLabel(), "db0");
-  s = ParseCountKeys("db12=a=b*", &error);
-  ASSERT_TRUE(s);
+  s = ParseCountKeys("db12=a=b*");
+  ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->db, 12);
   EXPECT_EQ(s->pattern, "a=b*");
-  s = ParseCountKeys("session:*", &error);
-  ASSERT_TRUE(s);
+  s = ParseCountKeys("session:*");
+  ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->db, 0);
-  EXPECT_FALSE(ParseCountKeys("db0=", &error));
-  EXPECT_FALSE(ParseCountKeys("dbx=foo", &error));
-  EXPECT_FALSE(ParseCountKeys("", &error));
+  EXPECT_FALSE(ParseCountKeys("db0=").ok());
+  EXPECT_FALSE(ParseCountKeys("dbx=foo").ok());
+  EXPECT_FALSE(ParseCountKeys("").ok());
 }
 
 std::vector<std::shared_ptr<Collector>> Make(const std::string& yaml) {
