@@ -168,13 +168,13 @@ Status PgConnection::Run(const std::string& sql, Clock::time_point deadline,
   if (PQsendQuery(conn_, sql.c_str()) != 1) {
     return Lost("connection lost: " + OneLine(PQerrorMessage(conn_)));
   }
-  std::string error;
-  if (!Flush(deadline, &error)) return Lost(error);
+  if (Status flushed = Flush(deadline); !flushed.ok()) return Lost(flushed.message());
   Status first = Status::Ok();
   std::string first_state, first_primary;
   while (true) {
-    PGresult* res = nullptr;
-    if (!NextResult(deadline, &res, &error)) return Lost(error);
+    StatusOr<PGresult*> next = NextResult(deadline);
+    if (!next.ok()) return Lost(next.status().message());
+    PGresult* res = next.value();
     if (res == nullptr) break;
     const bool tuples = PQresultStatus(res) == PGRES_TUPLES_OK;
     QueryResult rows;
@@ -201,41 +201,33 @@ Status PgConnection::Run(const std::string& sql, Clock::time_point deadline,
   return first;
 }
 
-bool PgConnection::Flush(Clock::time_point deadline, std::string* error) {
+Status PgConnection::Flush(Clock::time_point deadline) {
   // Push the query out; PQflush returns 1 while data remains.
   while (true) {
     const int r = PQflush(conn_);
-    if (r == 0) return true;
-    if (r < 0) {
-      *error = "connection lost: " + OneLine(PQerrorMessage(conn_));
-      return false;
-    }
+    if (r == 0) return Status::Ok();
+    if (r < 0) return Status::Error("connection lost: " + OneLine(PQerrorMessage(conn_)));
     if (!Wait(true, deadline)) {
       timed_out_ = true;
-      *error = "query timed out (no answer before the deadline)";
-      return false;
+      return Status::Error("query timed out (no answer before the deadline)");
     }
     if (PQconsumeInput(conn_) != 1) {
-      *error = "connection lost: " + OneLine(PQerrorMessage(conn_));
-      return false;
+      return Status::Error("connection lost: " + OneLine(PQerrorMessage(conn_)));
     }
   }
 }
 
-bool PgConnection::NextResult(Clock::time_point deadline, pg_result** res, std::string* error) {
+StatusOr<pg_result*> PgConnection::NextResult(Clock::time_point deadline) {
   while (PQisBusy(conn_) == 1) {
     if (!Wait(false, deadline)) {
       timed_out_ = true;
-      *error = "query timed out (no answer before the deadline)";
-      return false;
+      return Status::Error("query timed out (no answer before the deadline)");
     }
     if (PQconsumeInput(conn_) != 1) {
-      *error = "connection lost: " + OneLine(PQerrorMessage(conn_));
-      return false;
+      return Status::Error("connection lost: " + OneLine(PQerrorMessage(conn_)));
     }
   }
-  *res = PQgetResult(conn_);
-  return true;
+  return PQgetResult(conn_);
 }
 
 Status PgConnection::Pipeline(const std::vector<std::string>& statements,
@@ -246,7 +238,6 @@ Status PgConnection::Pipeline(const std::vector<std::string>& statements,
   if (PQenterPipelineMode(conn_) != 1) {
     return Status::Error("cannot enter pipeline mode: " + OneLine(PQerrorMessage(conn_)));
   }
-  std::string error;
   const auto start = Clock::now();
   for (const auto& sql : statements) {
     // A sync after each statement: each is its own transaction, so an error ends only its own.
@@ -255,13 +246,14 @@ Status PgConnection::Pipeline(const std::vector<std::string>& statements,
       return Lost("connection lost: " + OneLine(PQerrorMessage(conn_)));
     }
   }
-  if (!Flush(deadline, &error)) return Lost(error);
+  if (Status flushed = Flush(deadline); !flushed.ok()) return Lost(flushed.message());
   replies->resize(statements.size());
   size_t syncs = 0;
   int empty = 0;  // results of NULL in a row: two mean the connection has nothing more
   while (syncs < statements.size()) {
-    PGresult* res = nullptr;
-    if (!NextResult(deadline, &res, &error)) return Lost(error);
+    StatusOr<PGresult*> next = NextResult(deadline);
+    if (!next.ok()) return Lost(next.status().message());
+    PGresult* res = next.value();
     if (res == nullptr) {
       if (++empty > 1 || PQstatus(conn_) == CONNECTION_BAD) {
         return Lost("connection lost: " + OneLine(PQerrorMessage(conn_)));

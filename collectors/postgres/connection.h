@@ -79,10 +79,12 @@ class PgConnection : public DbSession {
   // the last result that has rows, in (*outs)[0].
   Status Run(const std::string& sql, Clock::time_point deadline, std::vector<QueryResult>* outs,
              bool last_only, std::string* sqlstate);
-  // Pushes what was sent to the server. false (with *error) on a timeout or a lost connection.
-  bool Flush(Clock::time_point deadline, std::string* error);
-  // The next result (nullptr between statements and at the end), waiting for it.
-  bool NextResult(Clock::time_point deadline, pg_result** res, std::string* error);
+  // Pushes what was sent to the server. An error on a timeout or a lost connection (the session
+  // stays open: the caller closes it).
+  Status Flush(Clock::time_point deadline);
+  // The next result (nullptr between statements and at the end), waiting for it; an error on a
+  // timeout or a lost connection, as Flush.
+  StatusOr<pg_result*> NextResult(Clock::time_point deadline);
   // One result's rows, or its error (*primary: the server's message alone).
   static Status Take(pg_result* res, QueryResult* out, std::string* sqlstate,
                      std::string* primary = nullptr);
