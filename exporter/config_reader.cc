@@ -1,13 +1,12 @@
 #include "exporter/config_reader.h"
 
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <functional>
 #include <sstream>
+
+#include "exporter/read_whole_file.h"
 
 namespace thoth {
 
@@ -370,20 +369,6 @@ std::vector<std::string> ConfigNode::StringList(std::string_view key) const {
   return Child(key).AsStringList();
 }
 
-namespace {
-bool ReadWholeFile(const std::string& path, std::string* out, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = std::strerror(errno);
-    return false;
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  *out = buf.str();
-  return true;
-}
-}  // namespace
-
 std::optional<std::string> ConfigNode::Secret(std::string_view key) const {
   std::string file_key = std::string(key) + "_file";
   ConfigNode inline_node = Child(key);
@@ -400,10 +385,11 @@ std::optional<std::string> ConfigNode::Secret(std::string_view key) const {
   }
   if (file_node.IsNull()) return std::nullopt;
   std::string path = file_node.AsString();
-  std::string content, error;
-  if (!ReadWholeFile(path, &content, &error)) {
-    file_node.Fail("cannot read secret file " + path + ": " + error);
+  StatusOr<std::string> read = ReadWholeFile(path);
+  if (!read.ok()) {
+    file_node.Fail("cannot read secret file " + path + ": " + read.status().message());
   }
+  std::string content = std::move(read).value();
   while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) {
     content.pop_back();
   }
@@ -421,9 +407,8 @@ std::string ConfigNode::Fingerprint() const {
       out += v;
       out += '\x1f';
       if (key.size() > 5 && key.compare(key.size() - 5, 5, "_file") == 0) {
-        std::string content, error;
-        if (ReadWholeFile(v, &content, &error)) {
-          out += std::to_string(std::hash<std::string>{}(content));
+        if (StatusOr<std::string> content = ReadWholeFile(v); content.ok()) {
+          out += std::to_string(std::hash<std::string>{}(content.value()));
         }
       }
     } else if (n.IsSequence()) {

@@ -11,9 +11,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
+#include "exporter/read_whole_file.h"
 #include "spdlog/spdlog.h"
 
 namespace thoth {
@@ -75,18 +74,6 @@ std::string OpenSslError() {
   return text.empty() ? "not in PEM format" : text;
 }
 
-bool ReadFile(const std::string& path, std::string* out, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = std::strerror(errno);
-    return false;
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  *out = buf.str();
-  return true;
-}
-
 // What a file is now (inode, size, modification time): a change means "read it again".
 std::string Stamp(const std::string& path) {
   if (path.empty()) return "-";
@@ -130,10 +117,12 @@ struct TlsServer::State {
 
   // The certificate and the chain after it.
   static Status LoadCert(const TlsServerConfig& c, State* s) {
-    std::string text, error;
-    if (!ReadFile(c.cert_file, &text, &error)) {
-      return Status::Error(c.cert_file_at + ": cannot read " + c.cert_file + ": " + error);
+    StatusOr<std::string> read = ReadWholeFile(c.cert_file);
+    if (!read.ok()) {
+      return Status::Error(c.cert_file_at + ": cannot read " + c.cert_file + ": " +
+                           read.status().message());
     }
+    const std::string& text = read.value();
     std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(text.data(), int(text.size())));
     s->cert = PEM_read_bio_X509_AUX(bio.get(), nullptr, nullptr, nullptr);
     if (s->cert == nullptr) {
@@ -150,10 +139,12 @@ struct TlsServer::State {
 
   // The private key, which must be the certificate's.
   static Status LoadKey(const TlsServerConfig& c, State* s) {
-    std::string text, error;
-    if (!ReadFile(c.key_file, &text, &error)) {
-      return Status::Error(c.key_file_at + ": cannot read " + c.key_file + ": " + error);
+    StatusOr<std::string> read = ReadWholeFile(c.key_file);
+    if (!read.ok()) {
+      return Status::Error(c.key_file_at + ": cannot read " + c.key_file + ": " +
+                           read.status().message());
     }
+    std::string& text = read.value();
     {
       std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(text.data(), int(text.size())));
       s->key = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
@@ -174,11 +165,12 @@ struct TlsServer::State {
   // The CAs that sign client certificates, when configured.
   static Status LoadClientCa(const TlsServerConfig& c, State* s) {
     if (c.client_ca_file.empty()) return Status::Ok();
-    std::string text, error;
-    if (!ReadFile(c.client_ca_file, &text, &error)) {
+    StatusOr<std::string> read = ReadWholeFile(c.client_ca_file);
+    if (!read.ok()) {
       return Status::Error(c.client_ca_file_at + ": cannot read " + c.client_ca_file + ": " +
-                           error);
+                           read.status().message());
     }
+    const std::string& text = read.value();
     std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(text.data(), int(text.size())));
     s->ca_store = X509_STORE_new();
     s->ca_names = sk_X509_NAME_new_null();

@@ -126,19 +126,15 @@ std::string JsonSubsetMismatch(const nlohmann::json& expected, const nlohmann::j
   }
 }
 
-std::shared_ptr<const BodyRegex> BodyRegex::Compile(const std::string& pattern,
-                                                    std::string* error) {
+StatusOr<std::shared_ptr<const BodyRegex>> BodyRegex::Compile(const std::string& pattern) {
   RE2::Options options;
   options.set_log_errors(false);  // the error is returned to the config loader instead
   auto re = std::make_unique<RE2>(pattern, options);
-  if (!re->ok()) {
-    if (error != nullptr) *error = re->error();
-    return nullptr;
-  }
+  if (!re->ok()) return Status::Error(re->error());
   std::shared_ptr<BodyRegex> out(new BodyRegex);
   out->pattern_ = pattern;
   out->compiled_ = std::move(re);
-  return out;
+  return std::shared_ptr<const BodyRegex>(std::move(out));
 }
 
 BodyRegex::~BodyRegex() = default;

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "exporter/status.h"
 #include "nlohmann/json.hpp"
 
 namespace re2 {
@@ -45,8 +46,8 @@ std::string JsonSubsetMismatch(const nlohmann::json& expected, const nlohmann::j
 // Thread-safe after construction.
 class BodyRegex {
  public:
-  // nullptr and *error set when the pattern does not compile.
-  static std::shared_ptr<const BodyRegex> Compile(const std::string& pattern, std::string* error);
+  // The compiled pattern (never null), or RE2's error when it does not compile.
+  static StatusOr<std::shared_ptr<const BodyRegex>> Compile(const std::string& pattern);
   ~BodyRegex();
   BodyRegex(const BodyRegex&) = delete;
   BodyRegex& operator=(const BodyRegex&) = delete;

@@ -22,9 +22,8 @@ TargetConfig ParseTarget(const ConfigNode& item, const std::vector<std::string>&
   TargetConfig t;
   t.service = item.RequiredString("service");
   std::string url = item.RequiredString("url");
-  std::string error;
-  auto parsed = ParseProbeUrl(url, &error);
-  if (!parsed) item.FailKey("url", error);
+  auto parsed = ParseProbeUrl(url);
+  if (!parsed.ok()) item.FailKey("url", parsed.status().message());
   t.url = parsed->normalized;
   t.layout = item.String("layout", "");
   if (!ValidLayout(t.layout)) {

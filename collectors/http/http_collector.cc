@@ -160,9 +160,8 @@ class HttpProber : public AdHocProber {
       for (const auto& [n, s] : modules_) known += (known.empty() ? "" : ", ") + n;
       return "unknown module \"" + Sanitize(name) + "\" (configured: " + known + ")";
     }
-    std::string error;
-    auto parsed = ParseProbeUrl(url, &error);
-    if (!parsed) return "target refused: " + error;
+    auto parsed = ParseProbeUrl(url);
+    if (!parsed.ok()) return "target refused: " + parsed.status().message();
     if (parsed->has_credentials) return "target refused: credentials in the URL are not allowed";
     if (guard_.allowed.empty()) {
       return "target refused: ad-hoc probes are off (probe.allowed_targets is empty); probe a "

@@ -56,17 +56,14 @@ std::optional<IpAddress> IpAddressFromSockaddr(const sockaddr* address) {
   return std::nullopt;
 }
 
-std::optional<IpNetwork> IpNetwork::Parse(std::string_view text, std::string* error) {
-  auto fail = [&](const std::string& why) -> std::optional<IpNetwork> {
-    if (error != nullptr) *error = why;
-    return std::nullopt;
-  };
+StatusOr<IpNetwork> IpNetwork::Parse(std::string_view text) {
   IpNetwork n;
   n.text_ = std::string(text);
   const auto slash = text.find('/');
   auto address = ParseIpAddress(text.substr(0, slash));
   if (!address) {
-    return fail("expected an IPv4 or IPv6 network in CIDR notation, e.g. 10.0.0.0/8 or fe80::/10");
+    return Status::Error(
+        "expected an IPv4 or IPv6 network in CIDR notation, e.g. 10.0.0.0/8 or fe80::/10");
   }
   n.base_ = *address;
   const int max_prefix = address->v6 ? 128 : 32;
@@ -78,16 +75,16 @@ std::optional<IpNetwork> IpNetwork::Parse(std::string_view text, std::string* er
   if (digits.empty() || digits.size() > 3 ||
       !std::all_of(digits.begin(), digits.end(),
                    [](unsigned char c) { return std::isdigit(c) != 0; })) {
-    return fail("the prefix length after / must be a number");
+    return Status::Error("the prefix length after / must be a number");
   }
   n.prefix_ = std::stoi(std::string(digits));
   if (n.prefix_ > max_prefix) {
-    return fail("the prefix length must be at most " + std::to_string(max_prefix));
+    return Status::Error("the prefix length must be at most " + std::to_string(max_prefix));
   }
   for (int bit = n.prefix_; bit < max_prefix; ++bit) {
     if ((n.base_.bytes[bit / 8] >> (7 - bit % 8)) & 1) {
-      return fail("the address has bits set past the /" + std::to_string(n.prefix_) +
-                  " prefix (a typo?)");
+      return Status::Error("the address has bits set past the /" + std::to_string(n.prefix_) +
+                           " prefix (a typo?)");
     }
   }
   return n;

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "exporter/status.h"
+
 struct sockaddr;
 
 namespace thoth::http {
@@ -32,7 +34,8 @@ std::optional<IpAddress> IpAddressFromSockaddr(const sockaddr* address);
 // entry usually means a typo, and silently masking it would deny something else.
 class IpNetwork {
  public:
-  static std::optional<IpNetwork> Parse(std::string_view text, std::string* error);
+  // The network, or an error that says what is wrong with the entry.
+  static StatusOr<IpNetwork> Parse(std::string_view text);
 
   // An IPv4 network also contains the IPv4-mapped IPv6 form of its addresses.
   bool Contains(const IpAddress& address) const;

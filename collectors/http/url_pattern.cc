@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
+#include <optional>
 
 namespace thoth::http {
 
@@ -39,33 +40,33 @@ std::optional<std::string> Part(CURLU* u, CURLUPart what, unsigned flags = 0) {
   return out;
 }
 
-std::optional<ProbeUrl> ParseOnce(std::string_view url, std::string* error) {
-  auto fail = [&](const std::string& why) -> std::optional<ProbeUrl> {
-    if (error != nullptr) *error = why;
-    return std::nullopt;
-  };
+StatusOr<ProbeUrl> ParseOnce(std::string_view url) {
   for (unsigned char c : url) {
-    if (c < 0x20 || c == 0x7f) return fail("the URL contains a control character");
+    if (c < 0x20 || c == 0x7f) return Status::Error("the URL contains a control character");
   }
   std::unique_ptr<CURLU, UrlHandle> u(curl_url());
-  if (!u) return fail("cannot parse URLs (out of memory)");
+  if (!u) return Status::Error("cannot parse URLs (out of memory)");
   const std::string text(url);
   // No CURLU_DEFAULT_SCHEME and no CURLU_NON_SUPPORT_SCHEME: a URL must say its scheme.
   CURLUcode rc = curl_url_set(u.get(), CURLUPART_URL, text.c_str(), 0);
-  if (rc != CURLUE_OK) return fail(std::string("not a valid URL: ") + curl_url_strerror(rc));
+  if (rc != CURLUE_OK) {
+    return Status::Error(std::string("not a valid URL: ") + curl_url_strerror(rc));
+  }
   ProbeUrl out;
   out.scheme = Lower(Part(u.get(), CURLUPART_SCHEME).value_or(""));
   if (out.scheme != "http" && out.scheme != "https") {
-    return fail("only http and https URLs can be probed");
+    return Status::Error("only http and https URLs can be probed");
   }
   auto host = Part(u.get(), CURLUPART_HOST);
-  if (!host || host->empty()) return fail("the URL has no host");
+  if (!host || host->empty()) return Status::Error("the URL has no host");
   out.host = Lower(StripBrackets(*host));
   auto port = Part(u.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
   out.port = port ? std::atoi(port->c_str()) : DefaultPort(out.scheme);
   // libcurl accepts ":0" (and ":000"), which no server listens on and which a pattern with port
   // `*` would otherwise allow.
-  if (out.port < 1 || out.port > 65535) return fail("the port must be between 1 and 65535");
+  if (out.port < 1 || out.port > 65535) {
+    return Status::Error("the port must be between 1 and 65535");
+  }
   out.has_credentials =
       Part(u.get(), CURLUPART_USER).has_value() || Part(u.get(), CURLUPART_PASSWORD).has_value();
   // One assignment of a whole string: GCC 12's -Wrestrict misreads `path = "/"` after the
@@ -77,57 +78,54 @@ std::optional<ProbeUrl> ParseOnce(std::string_view url, std::string* error) {
   const std::string lower_path = Lower(out.path_and_query);
   for (const char* encoded : {"%2e", "%2f", "%5c", "\\"}) {
     if (lower_path.find(encoded) != std::string::npos) {
-      return fail("encoded dots, slashes or backslashes in the path are not allowed");
+      return Status::Error("encoded dots, slashes or backslashes in the path are not allowed");
     }
   }
   if (auto query = Part(u.get(), CURLUPART_QUERY)) out.path_and_query += "?" + *query;
   // A fragment never reaches the server; drop it so the fetched URL is exactly what was judged.
   curl_url_set(u.get(), CURLUPART_FRAGMENT, nullptr, 0);
   auto normalized = Part(u.get(), CURLUPART_URL);
-  if (!normalized) return fail("not a valid URL");
+  if (!normalized) return Status::Error("not a valid URL");
   out.normalized = *normalized;
   return out;
 }
 
 }  // namespace
 
-std::optional<ProbeUrl> ParseProbeUrl(std::string_view url, std::string* error) {
-  auto out = ParseOnce(url, error);
-  if (!out) return out;
+StatusOr<ProbeUrl> ParseProbeUrl(std::string_view url) {
+  auto out = ParseOnce(url);
+  if (!out.ok()) return out;
   // What is fetched is the normalized URL: it must read as what was judged. libcurl decodes a
   // percent-encoded host after it has normalized numeric IPv4 forms, so "http://06%30/" is host
   // "060" here but 0.0.0.48 (octal) once normalized (found by url_pattern_fuzz).
-  auto again = ParseOnce(out->normalized, error);
-  if (!again || again->scheme != out->scheme || again->host != out->host ||
+  auto again = ParseOnce(out->normalized);
+  if (!again.ok() || again->scheme != out->scheme || again->host != out->host ||
       again->port != out->port || again->path_and_query != out->path_and_query ||
       again->normalized != out->normalized) {
-    if (error != nullptr) *error = "the URL reads differently once normalized (an encoded host?)";
-    return std::nullopt;
+    return Status::Error("the URL reads differently once normalized (an encoded host?)");
   }
   return out;
 }
 
-std::optional<ProbeUrl> ResolveRedirect(const ProbeUrl& from, std::string_view location,
-                                        std::string* error) {
-  auto fail = [&](const std::string& why) -> std::optional<ProbeUrl> {
-    if (error != nullptr) *error = why;
-    return std::nullopt;
-  };
-  if (location.empty()) return fail("the redirect has an empty Location");
+StatusOr<ProbeUrl> ResolveRedirect(const ProbeUrl& from, std::string_view location) {
+  if (location.empty()) return Status::Error("the redirect has an empty Location");
   for (unsigned char c : location) {
-    if (c < 0x20 || c == 0x7f) return fail("the redirect Location contains a control character");
+    if (c < 0x20 || c == 0x7f) {
+      return Status::Error("the redirect Location contains a control character");
+    }
   }
   std::unique_ptr<CURLU, UrlHandle> u(curl_url());
-  if (!u) return fail("cannot parse URLs (out of memory)");
+  if (!u) return Status::Error("cannot parse URLs (out of memory)");
   if (curl_url_set(u.get(), CURLUPART_URL, from.normalized.c_str(), 0) != CURLUE_OK) {
-    return fail("the redirecting URL does not parse");
+    return Status::Error("the redirecting URL does not parse");
   }
   // Setting a URL on a handle that holds one resolves it against that one when it is relative.
   // CURLU_NON_SUPPORT_SCHEME lets any scheme parse, so that it is refused below by name.
   const std::string text(location);
   CURLUcode rc = curl_url_set(u.get(), CURLUPART_URL, text.c_str(), CURLU_NON_SUPPORT_SCHEME);
   if (rc != CURLUE_OK) {
-    return fail(std::string("the redirect Location is not a valid URL: ") + curl_url_strerror(rc));
+    return Status::Error(std::string("the redirect Location is not a valid URL: ") +
+                         curl_url_strerror(rc));
   }
   const std::string scheme = Lower(Part(u.get(), CURLUPART_SCHEME).value_or(""));
   if (scheme != "http" && scheme != "https") {
@@ -135,18 +133,17 @@ std::optional<ProbeUrl> ResolveRedirect(const ProbeUrl& from, std::string_view l
         scheme.size() <= 16 && std::all_of(scheme.begin(), scheme.end(), [](unsigned char c) {
           return std::isalnum(c) != 0 || c == '+' || c == '-' || c == '.';
         });
-    return fail("a redirect to a " + (printable ? scheme + ":" : std::string("non-http")) +
-                " URL is refused (only http and https)");
+    return Status::Error("a redirect to a " + (printable ? scheme + ":" : std::string("non-http")) +
+                         " URL is refused (only http and https)");
   }
   if (from.scheme == "https" && scheme == "http") {
-    return fail("a redirect from https to http is refused");
+    return Status::Error("a redirect from https to http is refused");
   }
   curl_url_set(u.get(), CURLUPART_FRAGMENT, nullptr, 0);
   auto resolved = Part(u.get(), CURLUPART_URL);
-  if (!resolved) return fail("the redirect Location is not a valid URL");
-  std::string why;
-  auto out = ParseProbeUrl(*resolved, &why);
-  if (!out) return fail("the redirect target is refused: " + why);
+  if (!resolved) return Status::Error("the redirect Location is not a valid URL");
+  auto out = ParseProbeUrl(*resolved);
+  if (!out.ok()) return Status::Error("the redirect target is refused: " + out.status().message());
   return out;
 }
 
@@ -197,36 +194,36 @@ static const char* ParsePatternPort(std::string_view port, const std::string& sc
   return nullptr;
 }
 
-std::optional<UrlPattern> UrlPattern::Parse(std::string_view text, std::string* error) {
-  auto fail = [&](const std::string& why) -> std::optional<UrlPattern> {
-    if (error != nullptr) *error = why;
-    return std::nullopt;
-  };
+StatusOr<UrlPattern> UrlPattern::Parse(std::string_view text) {
   for (unsigned char c : text) {
-    if (c <= 0x20 || c == 0x7f) return fail("a URL pattern cannot contain spaces or controls");
+    if (c <= 0x20 || c == 0x7f) {
+      return Status::Error("a URL pattern cannot contain spaces or controls");
+    }
   }
   UrlPattern p;
   p.text_ = std::string(text);
   const auto sep = text.find("://");
-  if (sep == std::string_view::npos) return fail("expected SCHEME://HOST[:PORT][/PATH]");
+  if (sep == std::string_view::npos) return Status::Error("expected SCHEME://HOST[:PORT][/PATH]");
   p.scheme_ = Lower(text.substr(0, sep));
   if (p.scheme_ != "http" && p.scheme_ != "https") {
-    return fail("the scheme must be http or https");
+    return Status::Error("the scheme must be http or https");
   }
   std::string_view rest = text.substr(sep + 3);
   const auto path_at = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, path_at);
   std::string_view path = path_at == std::string_view::npos ? "" : rest.substr(path_at);
   if (authority.find('@') != std::string_view::npos) {
-    return fail("a URL pattern cannot contain credentials");
+    return Status::Error("a URL pattern cannot contain credentials");
   }
-  if (path.find('#') != std::string_view::npos) return fail("a URL pattern cannot have a fragment");
+  if (path.find('#') != std::string_view::npos) {
+    return Status::Error("a URL pattern cannot have a fragment");
+  }
 
   std::string_view host;
   std::string_view port;
-  if (const char* why = SplitAuthority(authority, &host, &port)) return fail(why);
+  if (const char* why = SplitAuthority(authority, &host, &port)) return Status::Error(why);
   p.host_ = Lower(host);
-  if (const char* why = ParsePatternPort(port, p.scheme_, &p.port_)) return fail(why);
+  if (const char* why = ParsePatternPort(port, p.scheme_, &p.port_)) return Status::Error(why);
 
   // One string built in place: GCC 12's -Wrestrict misreads `"/" + std::string(path)` when
   // optimising with Debian's hardening flags (a false positive that fails Release builds).

@@ -1,8 +1,9 @@
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
+
+#include "exporter/status.h"
 
 namespace thoth::http {
 
@@ -17,18 +18,17 @@ struct ProbeUrl {
   std::string normalized;  // the URL to fetch, as libcurl writes it back (no fragment)
 };
 
-// Parses an absolute http or https URL. nullopt and *error set for anything else (other
-// schemes, relative or malformed URLs, control characters, and paths with encoded dots, slashes
-// or backslashes, which a server may decode into a path the allowlist never saw).
-std::optional<ProbeUrl> ParseProbeUrl(std::string_view url, std::string* error);
+// Parses an absolute http or https URL. An error for anything else (other schemes, relative or
+// malformed URLs, control characters, and paths with encoded dots, slashes or backslashes, which
+// a server may decode into a path the allowlist never saw).
+StatusOr<ProbeUrl> ParseProbeUrl(std::string_view url);
 
 // The URL a redirect leads to: `location` (the Location header of a response to `from`) resolved
 // against `from` as RFC 3986 §5 says (relative paths, "//host/..." and "?query" forms), then
-// parsed as ParseProbeUrl. nullopt and *error set for a target that is not http or https
-// (file:, gopher:, ...), for a change from https to http, and for anything ParseProbeUrl refuses.
-// Errors never repeat the location: it is the remote server's input.
-std::optional<ProbeUrl> ResolveRedirect(const ProbeUrl& from, std::string_view location,
-                                        std::string* error);
+// parsed as ParseProbeUrl. An error for a target that is not http or https (file:, gopher:,
+// ...), for a change from https to http, and for anything ParseProbeUrl refuses. Errors never
+// repeat the location: it is the remote server's input.
+StatusOr<ProbeUrl> ResolveRedirect(const ProbeUrl& from, std::string_view location);
 
 // One entry of probe.allowed_targets. Syntax: SCHEME://HOST[:PORT][/PATH], where
 // - SCHEME is http or https (a pattern never spans schemes);
@@ -42,7 +42,8 @@ std::optional<ProbeUrl> ResolveRedirect(const ProbeUrl& from, std::string_view l
 // port, and `https://*.svc.cluster.local:*/healthz*` any health URL in the cluster.
 class UrlPattern {
  public:
-  static std::optional<UrlPattern> Parse(std::string_view text, std::string* error);
+  // The pattern, or an error that says what is wrong with it.
+  static StatusOr<UrlPattern> Parse(std::string_view text);
 
   bool Matches(const ProbeUrl& url) const;
   const std::string& text() const { return text_; }

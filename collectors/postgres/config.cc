@@ -162,10 +162,11 @@ TargetConfig ParseTarget(const ConfigNode& node) {
   TargetConfig t;
   t.name = node.RequiredString("name");
   t.dsn = node.RequiredString("dsn");
-  std::string error;
-  auto params = ParseDsn(t.dsn, &error);
-  if (!params) node.FailKey("dsn", "not a valid libpq connection string: " + error);
-  t.dsn_params = *params;
+  auto params = ParseDsn(t.dsn);
+  if (!params.ok()) {
+    node.FailKey("dsn", "not a valid libpq connection string: " + params.status().message());
+  }
+  t.dsn_params = std::move(params).value();
   t.password = node.Secret("password");
   if (node.Has("pool_size")) {
     t.pool_size = node.Integer("pool_size", 0);

@@ -171,13 +171,13 @@ Status PgConnection::Run(const std::string& sql, Clock::time_point deadline,
   if (PQsendQuery(conn_, sql.c_str()) != 1) {
     return Lost("connection lost: " + OneLine(PQerrorMessage(conn_)));
   }
-  std::string error;
-  if (!Flush(deadline, &error)) return Lost(error);
+  if (Status flushed = Flush(deadline); !flushed.ok()) return Lost(flushed.message());
   Status first = Status::Ok();
   std::string first_state, first_primary;
   while (true) {
-    PGresult* res = nullptr;
-    if (!NextResult(deadline, &res, &error)) return Lost(error);
+    StatusOr<PGresult*> next = NextResult(deadline);
+    if (!next.ok()) return Lost(next.status().message());
+    PGresult* res = next.value();
     if (res == nullptr) break;
     const bool tuples = PQresultStatus(res) == PGRES_TUPLES_OK;
     QueryResult rows;
@@ -204,41 +204,33 @@ Status PgConnection::Run(const std::string& sql, Clock::time_point deadline,
   return first;
 }
 
-bool PgConnection::Flush(Clock::time_point deadline, std::string* error) {
+Status PgConnection::Flush(Clock::time_point deadline) {
   // Push the query out; PQflush returns 1 while data remains.
   while (true) {
     const int r = PQflush(conn_);
-    if (r == 0) return true;
-    if (r < 0) {
-      *error = "connection lost: " + OneLine(PQerrorMessage(conn_));
-      return false;
-    }
+    if (r == 0) return Status::Ok();
+    if (r < 0) return Status::Error("connection lost: " + OneLine(PQerrorMessage(conn_)));
     if (!Wait(true, deadline)) {
       timed_out_ = true;
-      *error = "query timed out (no answer before the deadline)";
-      return false;
+      return Status::Error("query timed out (no answer before the deadline)");
     }
     if (PQconsumeInput(conn_) != 1) {
-      *error = "connection lost: " + OneLine(PQerrorMessage(conn_));
-      return false;
+      return Status::Error("connection lost: " + OneLine(PQerrorMessage(conn_)));
     }
   }
 }
 
-bool PgConnection::NextResult(Clock::time_point deadline, pg_result** res, std::string* error) {
+StatusOr<pg_result*> PgConnection::NextResult(Clock::time_point deadline) {
   while (PQisBusy(conn_) == 1) {
     if (!Wait(false, deadline)) {
       timed_out_ = true;
-      *error = "query timed out (no answer before the deadline)";
-      return false;
+      return Status::Error("query timed out (no answer before the deadline)");
     }
     if (PQconsumeInput(conn_) != 1) {
-      *error = "connection lost: " + OneLine(PQerrorMessage(conn_));
-      return false;
+      return Status::Error("connection lost: " + OneLine(PQerrorMessage(conn_)));
     }
   }
-  *res = PQgetResult(conn_);
-  return true;
+  return PQgetResult(conn_);
 }
 
 Status PgConnection::Pipeline(const std::vector<Statement>& statements, Clock::time_point deadline,
@@ -255,15 +247,6 @@ Status PgConnection::Pipeline(const std::vector<Statement>& statements, Clock::t
 }
 
 namespace {
-
-// What one sync-terminated part of a pipeline holds.
-struct Segment {
-  int reply = -1;           // index into the replies; -1: the session's own (DEALLOCATE)
-  std::string prepare_sql;  // prepared in this segment: recorded when the server accepts it
-  std::string prepare_name;
-  bool prepare_pending = false;  // its first result is the prepare's
-  bool executes_prepared = false;
-};
 
 constexpr char kUndefinedPreparedStatement[] = "26000";
 
@@ -282,13 +265,27 @@ Status PgConnection::SendPipeline(const std::vector<Statement>& statements,
   const std::uint64_t pipeline = ++pipelines_;
   const auto start = Clock::now();
   std::vector<Segment> segments;
-  segments.reserve(statements.size() + 1);
-  size_t preparing = 0;  // prepares in this pipeline, not yet in prepared_
+  if (Status sent = SendStatements(statements, pipeline, &segments); !sent.ok()) return sent;
+  if (Status flushed = Flush(deadline); !flushed.ok()) return Lost(flushed.message());
+  replies->resize(statements.size());
+  if (Status read = ReadReplies(segments, pipeline, deadline, start, replies, forgotten);
+      !read.ok()) {
+    return read;
+  }
+  if (PQexitPipelineMode(conn_) != 1) {
+    return Lost("cannot leave pipeline mode: " + OneLine(PQerrorMessage(conn_)));
+  }
+  return Status::Ok();
+}
+
+Status PgConnection::SendStatements(const std::vector<Statement>& statements,
+                                    std::uint64_t pipeline, std::vector<Segment>* segments) {
+  segments->reserve(statements.size() + 1);
   for (const Statement& stmt : statements) {
     auto it = stmt.repeats ? prepared_.find(stmt.sql) : prepared_.end();
     if (it != prepared_.end()) it->second.used = pipeline;
   }
-  auto lost = [this] { return Lost("connection lost: " + OneLine(PQerrorMessage(conn_))); };
+  size_t preparing = 0;  // prepares in this pipeline, not yet in prepared_
   for (size_t i = 0; i < statements.size(); ++i) {
     const Statement& stmt = statements[i];
     Segment seg;
@@ -298,35 +295,11 @@ Status PgConnection::SendPipeline(const std::vector<Statement>& statements,
       auto it = prepared_.find(stmt.sql);
       if (it != prepared_.end()) {
         known = &it->second;
-      } else {
-        bool room = prepared_.size() + preparing < kMaxPrepared;
-        if (!room && !prepared_.empty()) {
-          // The least recently used goes if it was not used in the last kKeepPipelines: a
-          // statement whose text changed (a new choice of tables) makes room, while more
-          // repeating statements than kMaxPrepared send the rest as text rather than evict
-          // each other at every scrape.
-          auto lru = std::min_element(prepared_.begin(), prepared_.end(), [](auto& a, auto& b) {
-            return a.second.used < b.second.used;
-          });
-          if (lru->second.used + kKeepPipelines < pipeline) {
-            // DEALLOCATE in its own segment; its result is the session's, not a reply.
-            const std::string sql = "DEALLOCATE " + lru->second.name;
-            prepared_.erase(lru);
-            if (PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) !=
-                    1 ||
-                PQpipelineSync(conn_) != 1) {
-              return lost();
-            }
-            segments.push_back(Segment{});
-            room = true;
-          }
-        }
-        if (room) {
-          ++preparing;
-          seg.prepare_sql = stmt.sql;
-          seg.prepare_name = "thoth_" + std::to_string(++next_name_);
-          seg.prepare_pending = true;
-        }
+      } else if (prepared_.size() + preparing < kMaxPrepared || MakeRoom(pipeline, segments)) {
+        ++preparing;
+        seg.prepare_sql = stmt.sql;
+        seg.prepare_name = "thoth_" + std::to_string(++next_name_);
+        seg.prepare_pending = true;
       }
     }
     int sent = 1;
@@ -340,22 +313,49 @@ Status PgConnection::SendPipeline(const std::vector<Statement>& statements,
       seg.executes_prepared = true;
       sent = PQsendQueryPrepared(conn_, known->name.c_str(), 0, nullptr, nullptr, nullptr, 0);
     } else {
-      // A sync after each statement: each is its own transaction, so an error ends only its own.
       sent = PQsendQueryParams(conn_, stmt.sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
     }
-    if (sent != 1 || PQpipelineSync(conn_) != 1) return lost();
-    segments.push_back(std::move(seg));
+    // A sync after each statement: each is its own transaction, so an error ends only its own.
+    if (sent != 1 || PQpipelineSync(conn_) != 1) {
+      return Lost("connection lost: " + OneLine(PQerrorMessage(conn_)));
+    }
+    segments->push_back(std::move(seg));
   }
-  std::string error;
-  if (!Flush(deadline, &error)) return Lost(error);
-  replies->resize(statements.size());
+  return Status::Ok();
+}
+
+bool PgConnection::MakeRoom(std::uint64_t pipeline, std::vector<Segment>* segments) {
+  if (prepared_.empty()) return false;
+  // The least recently used goes if it was not used in the last kKeepPipelines: a statement
+  // whose text changed (a new choice of tables) makes room, while more repeating statements
+  // than kMaxPrepared send the rest as text rather than evict each other at every scrape.
+  auto lru = std::min_element(prepared_.begin(), prepared_.end(),
+                              [](auto& a, auto& b) { return a.second.used < b.second.used; });
+  if (lru->second.used + kKeepPipelines >= pipeline) return false;
+  // DEALLOCATE in its own segment; its result is the session's, not a reply.
+  const std::string sql = "DEALLOCATE " + lru->second.name;
+  prepared_.erase(lru);
+  if (PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1 ||
+      PQpipelineSync(conn_) != 1) {
+    return false;  // the next send fails the same way and says so
+  }
+  segments->push_back(Segment{});
+  return true;
+}
+
+Status PgConnection::ReadReplies(std::vector<Segment>& segments, std::uint64_t pipeline,
+                                 Clock::time_point deadline, Clock::time_point start,
+                                 std::vector<Reply>* replies, bool* forgotten) {
   size_t syncs = 0;
   int empty = 0;  // results of NULL in a row: two mean the connection has nothing more
   while (syncs < segments.size()) {
-    PGresult* res = nullptr;
-    if (!NextResult(deadline, &res, &error)) return Lost(error);
+    StatusOr<PGresult*> next = NextResult(deadline);
+    if (!next.ok()) return Lost(next.status().message());
+    PGresult* res = next.value();
     if (res == nullptr) {
-      if (++empty > 1 || PQstatus(conn_) == CONNECTION_BAD) return lost();
+      if (++empty > 1 || PQstatus(conn_) == CONNECTION_BAD) {
+        return Lost("connection lost: " + OneLine(PQerrorMessage(conn_)));
+      }
       continue;
     }
     empty = 0;
@@ -377,9 +377,6 @@ Status PgConnection::SendPipeline(const std::vector<Statement>& statements,
       if (seg.executes_prepared && r.sqlstate == kUndefinedPreparedStatement) *forgotten = true;
     }
     PQclear(res);
-  }
-  if (PQexitPipelineMode(conn_) != 1) {
-    return Lost("cannot leave pipeline mode: " + OneLine(PQerrorMessage(conn_)));
   }
   return Status::Ok();
 }

@@ -93,24 +93,44 @@ class PgConnection : public DbSession {
   // the last result that has rows, in (*outs)[0].
   Status Run(const std::string& sql, Clock::time_point deadline, std::vector<QueryResult>* outs,
              bool last_only, std::string* sqlstate);
-  // Pushes what was sent to the server. false (with *error) on a timeout or a lost connection.
-  bool Flush(Clock::time_point deadline, std::string* error);
-  // The next result (nullptr between statements and at the end), waiting for it.
-  bool NextResult(Clock::time_point deadline, pg_result** res, std::string* error);
+  // Pushes what was sent to the server. An error on a timeout or a lost connection (the session
+  // stays open: the caller closes it).
+  Status Flush(Clock::time_point deadline);
+  // The next result (nullptr between statements and at the end), waiting for it; an error on a
+  // timeout or a lost connection, as Flush.
+  StatusOr<pg_result*> NextResult(Clock::time_point deadline);
   // One result's rows, or its error (*primary: the server's message alone).
   static Status Take(pg_result* res, QueryResult* out, std::string* sqlstate,
                      std::string* primary = nullptr);
   // Closes the session and returns message as the error.
   Status Lost(std::string message);
-  // Sends one pipeline and reads its replies. *forgotten: a prepared statement was unknown to
-  // the server.
-  Status SendPipeline(const std::vector<Statement>& statements, Clock::time_point deadline,
-                      std::vector<Reply>* replies, bool* forgotten);
-
+  // What one sync-terminated part of a pipeline holds.
+  struct Segment {
+    int reply = -1;           // index into the replies; -1: the session's own (DEALLOCATE)
+    std::string prepare_sql;  // prepared in this segment: recorded when the server accepts it
+    std::string prepare_name;
+    bool prepare_pending = false;  // its first result is the prepare's
+    bool executes_prepared = false;
+  };
   struct Prepared {
     std::string name;
     std::uint64_t used = 0;  // the pipeline that last executed it
   };
+
+  // Sends one pipeline and reads its replies. *forgotten: a prepared statement was unknown to
+  // the server.
+  Status SendPipeline(const std::vector<Statement>& statements, Clock::time_point deadline,
+                      std::vector<Reply>* replies, bool* forgotten);
+  // Its two halves: every statement (prepared, executed or sent as text) with a sync after
+  // each, and then every result, sync by sync.
+  Status SendStatements(const std::vector<Statement>& statements, std::uint64_t pipeline,
+                        std::vector<Segment>* segments);
+  Status ReadReplies(std::vector<Segment>& segments, std::uint64_t pipeline,
+                     Clock::time_point deadline, Clock::time_point start,
+                     std::vector<Reply>* replies, bool* forgotten);
+  // Deallocates the least recently used prepared statement if it has not been used for
+  // kKeepPipelines pipelines. false when none may go.
+  bool MakeRoom(std::uint64_t pipeline, std::vector<Segment>* segments);
 
   pg_conn* conn_ = nullptr;
   int server_version_ = 0;

@@ -97,7 +97,7 @@ std::string Scrub(std::string text, const std::vector<std::string>& secrets) {
   return text;
 }
 
-std::optional<ConnParams> ParseDsn(const std::string& dsn, std::string* error) {
+StatusOr<ConnParams> ParseDsn(const std::string& dsn) {
   char* err = nullptr;
   PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &err);
   if (options == nullptr) {
@@ -107,8 +107,7 @@ std::optional<ConnParams> ParseDsn(const std::string& dsn, std::string* error) {
       message.pop_back();
     }
     // libpq may quote the offending part, which can be the password.
-    if (error != nullptr) *error = Scrub(message, DsnSecrets(dsn));
-    return std::nullopt;
+    return Status::Error(Scrub(message, DsnSecrets(dsn)));
   }
   ConnParams params;
   for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {

@@ -6,15 +6,17 @@
 #include <utility>
 #include <vector>
 
+#include "exporter/status.h"
+
 namespace thoth::postgres {
 
 // libpq connection parameters as keyword/value pairs, in order.
 using ConnParams = std::vector<std::pair<std::string, std::string>>;
 
 // Parses a libpq connection string (a postgresql:// URI or key=value pairs) into its explicit
-// parameters (no defaults, no environment). On failure returns nullopt and sets *error to a
-// message that never contains the password.
-std::optional<ConnParams> ParseDsn(const std::string& dsn, std::string* error);
+// parameters (no defaults, no environment). On failure, an error whose message never contains
+// the password.
+StatusOr<ConnParams> ParseDsn(const std::string& dsn);
 
 // The passwords written in a DSN, as they appear in the raw text (for Scrub): the password of a
 // URI's user info, a `password=` URI query parameter, and a `password=` keyword (quoted or not).

@@ -14,9 +14,8 @@ Status ParseConfig(const ConfigNode& section, ProcessConfig* out) {
           item.FailKey("min_processes", "must be 0 to 1000000");
         }
       }
-      std::string error;
-      if (!ValidCmdlinePattern(g.cmdline, &error)) {
-        item.FailKey("cmdline", "not a valid regex: " + error);
+      if (Status valid = ValidCmdlinePattern(g.cmdline); !valid.ok()) {
+        item.FailKey("cmdline", "not a valid regex: " + valid.message());
       }
       config.groups.push_back(std::move(g));
     }

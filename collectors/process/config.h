@@ -33,8 +33,8 @@ struct ProcessConfig {
 // are checked unique by the loader (exporter/config.cc).
 Status ParseConfig(const ConfigNode& section, ProcessConfig* out);
 
-// Whether `pattern` compiles as a cmdline regex; `error` says why not (process_collector.cc,
-// beside the regex engine).
-bool ValidCmdlinePattern(const std::string& pattern, std::string* error);
+// Ok when `pattern` compiles as a cmdline regex, else RE2's reason (process_collector.cc, beside
+// the regex engine).
+Status ValidCmdlinePattern(const std::string& pattern);
 
 }  // namespace thoth::process

@@ -345,14 +345,7 @@ StatusOr<std::shared_ptr<Collector>> MakeProcessCollector(
       std::move(compiled), std::move(proc_root), std::move(fingerprint)));
 }
 
-bool ValidCmdlinePattern(const std::string& pattern, std::string* error) {
-  auto re = CompileCmdline(pattern);
-  if (!re.ok()) {
-    *error = re.status().message();
-    return false;
-  }
-  return true;
-}
+Status ValidCmdlinePattern(const std::string& pattern) { return CompileCmdline(pattern).status(); }
 
 std::vector<std::shared_ptr<Collector>> MakeCollectors(ProcessConfig config,
                                                        const CollectorEnv& env) {

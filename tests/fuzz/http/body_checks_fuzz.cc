@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "collectors/http/body_checks.h"
 #include "nlohmann/json.hpp"
@@ -27,9 +28,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)thoth::http::JsonSubsetMismatch(expected, actual);
     }
   }
-  std::string error;
-  expect.regex = thoth::http::BodyRegex::Compile(expectation, &error);
-  if (expect.regex) (void)expect.regex->Search(body);
+  if (auto regex = thoth::http::BodyRegex::Compile(expectation); regex.ok()) {
+    expect.regex = std::move(regex).value();
+    (void)expect.regex->Search(body);
+  }
   (void)thoth::http::CheckBody(body, size % 2 == 0, expect);
   return 0;
 }

@@ -16,10 +16,9 @@ namespace {
 void CheckReparses(const thoth::http::ProbeUrl& url) {
   if (url.scheme != "http" && url.scheme != "https") __builtin_trap();
   if (url.port <= 0 || url.port > 65535) __builtin_trap();
-  std::string error;
-  auto again = thoth::http::ParseProbeUrl(url.normalized, &error);
-  if (!again || again->scheme != url.scheme || again->host != url.host || again->port != url.port ||
-      again->path_and_query != url.path_and_query) {
+  auto again = thoth::http::ParseProbeUrl(url.normalized);
+  if (!again.ok() || again->scheme != url.scheme || again->host != url.host ||
+      again->port != url.port || again->path_and_query != url.path_and_query) {
     __builtin_trap();
   }
 }
@@ -40,31 +39,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     has_location = true;
   }
 
-  std::string error;
-  auto url = thoth::http::ParseProbeUrl(url_text, &error);
-  if (url) CheckReparses(*url);
-  auto pattern = thoth::http::UrlPattern::Parse(pattern_text, &error);
-  if (pattern && url) (void)pattern->Matches(*url);
+  auto url = thoth::http::ParseProbeUrl(url_text);
+  if (url.ok()) CheckReparses(*url);
+  auto pattern = thoth::http::UrlPattern::Parse(pattern_text);
+  if (pattern.ok() && url.ok()) (void)pattern->Matches(*url);
 
-  if (url && has_location) {
-    auto to = thoth::http::ResolveRedirect(*url, location, &error);
-    if (to) {
+  if (url.ok() && has_location) {
+    auto to = thoth::http::ResolveRedirect(*url, location);
+    if (to.ok()) {
       // Only http and https, never a downgrade, and the hop is fetched as it was judged.
       CheckReparses(*to);
       if (url->scheme == "https" && to->scheme == "http") __builtin_trap();
-      if (pattern) (void)pattern->Matches(*to);
+      if (pattern.ok()) (void)pattern->Matches(*to);
       // An absolute target resolves to itself from anywhere it may be reached from.
-      auto same = thoth::http::ResolveRedirect(*to, to->normalized, &error);
-      if (!same || same->normalized != to->normalized) __builtin_trap();
+      auto same = thoth::http::ResolveRedirect(*to, to->normalized);
+      if (!same.ok() || same->normalized != to->normalized) __builtin_trap();
     }
   }
 
   // The pattern line as a denied network: a network contains the address it is written with.
-  auto network = thoth::http::IpNetwork::Parse(pattern_text, &error);
-  if (network) {
+  auto network = thoth::http::IpNetwork::Parse(pattern_text);
+  if (network.ok()) {
     auto base = thoth::http::ParseIpAddress(pattern_text.substr(0, pattern_text.find('/')));
     if (!base || !network->Contains(*base)) __builtin_trap();
-    if (url) {
+    if (url.ok()) {
       if (auto host_ip = thoth::http::ParseIpAddress(url->host)) (void)network->Contains(*host_ip);
     }
   }

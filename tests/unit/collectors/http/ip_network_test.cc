@@ -19,16 +19,15 @@ IpAddress Ip(const std::string& text) {
 }
 
 IpNetwork Net(const std::string& text) {
-  std::string error;
-  auto n = IpNetwork::Parse(text, &error);
-  EXPECT_TRUE(n.has_value()) << text << ": " << error;
-  return n.value_or(*IpNetwork::Parse("255.255.255.255", nullptr));
+  auto n = IpNetwork::Parse(text);
+  EXPECT_TRUE(n.ok()) << text << ": " << n.status().message();
+  return n.ok() ? n.value() : IpNetwork::Parse("255.255.255.255").value();
 }
 
 std::string BadNet(const std::string& text) {
-  std::string error;
-  EXPECT_FALSE(IpNetwork::Parse(text, &error).has_value()) << text;
-  return error;
+  auto n = IpNetwork::Parse(text);
+  EXPECT_FALSE(n.ok()) << text;
+  return n.status().message();
 }
 
 TEST(ParseIpAddress, StrictLiteralsOnly) {

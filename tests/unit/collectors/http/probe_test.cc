@@ -415,11 +415,10 @@ TEST(ParseProbeGuard, ConfigErrorsNameFileLineAndKey) {
 
 TEST(ProbeGuard, AllowsOnlyMatchingUrlsWithoutCredentials) {
   const ProbeGuard guard = Guard("probe: {allowed_targets: ['http://127.0.0.1:8000/*']}");
-  std::string error;
-  EXPECT_TRUE(guard.Allows(*ParseProbeUrl("http://127.0.0.1:8000/x", &error)));
-  EXPECT_FALSE(guard.Allows(*ParseProbeUrl("http://127.0.0.1:8001/x", &error)));
-  EXPECT_FALSE(guard.Allows(*ParseProbeUrl("http://localhost:8000/x", &error)));
-  EXPECT_FALSE(guard.Allows(*ParseProbeUrl("http://u:p@127.0.0.1:8000/x", &error)));
+  EXPECT_TRUE(guard.Allows(*ParseProbeUrl("http://127.0.0.1:8000/x")));
+  EXPECT_FALSE(guard.Allows(*ParseProbeUrl("http://127.0.0.1:8001/x")));
+  EXPECT_FALSE(guard.Allows(*ParseProbeUrl("http://localhost:8000/x")));
+  EXPECT_FALSE(guard.Allows(*ParseProbeUrl("http://u:p@127.0.0.1:8000/x")));
 }
 
 TEST(AdjustRequestForRedirect, MethodAndBodyAsLibcurl) {

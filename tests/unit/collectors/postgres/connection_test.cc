@@ -72,11 +72,9 @@ class SilentListener {
 TEST(PgConnection, ConnectToASilentServerEndsAtTheDeadline) {
   SilentListener server;
   PgConnection conn;
-  std::string error;
-  auto params = ParseDsn(
-      "host=127.0.0.1 port=" + std::to_string(server.port()) + " user=u dbname=d sslmode=disable",
-      &error);
-  ASSERT_TRUE(params) << error;
+  auto params = ParseDsn("host=127.0.0.1 port=" + std::to_string(server.port()) +
+                         " user=u dbname=d sslmode=disable");
+  ASSERT_TRUE(params.ok()) << params.status().message();
   ConnectFailure why = ConnectFailure::kNone;
   const auto start = Clock::now();
   Status st = conn.Connect(*params, start + std::chrono::milliseconds(300), &why);

@@ -47,35 +47,34 @@ TEST(PgScrub, ReplacesEverySecretOccurrence) {
 }
 
 TEST(PgParseDsn, ParsesUriAndKeywordForms) {
-  std::string error;
-  auto uri = ParseDsn("postgresql://exporter:pw@db.example:6543/memory?sslmode=disable", &error);
-  ASSERT_TRUE(uri) << error;
+  auto uri = ParseDsn("postgresql://exporter:pw@db.example:6543/memory?sslmode=disable");
+  ASSERT_TRUE(uri.ok()) << uri.status().message();
   EXPECT_EQ(ParamValue(*uri, "host"), "db.example");
   EXPECT_EQ(ParamValue(*uri, "port"), "6543");
   EXPECT_EQ(ParamValue(*uri, "dbname"), "memory");
   EXPECT_EQ(ParamValue(*uri, "user"), "exporter");
   EXPECT_EQ(ParamValue(*uri, "password"), "pw");
-  auto kv = ParseDsn("host=/run/pg dbname=x", &error);
-  ASSERT_TRUE(kv) << error;
+  auto kv = ParseDsn("host=/run/pg dbname=x");
+  ASSERT_TRUE(kv.ok()) << kv.status().message();
   EXPECT_EQ(ParamValue(*kv, "host"), "/run/pg");
   EXPECT_FALSE(ParamValue(*kv, "port"));
 }
 
 TEST(PgParseDsn, ErrorsNeverQuoteThePassword) {
-  std::string error;
-  EXPECT_FALSE(ParseDsn("postgresql://u:S3cret%zz@h/d", &error));
-  EXPECT_FALSE(error.empty());
-  EXPECT_THAT(error, Not(HasSubstr("S3cret")));
-  EXPECT_FALSE(ParseDsn("host=h password='S3cret", &error));
-  EXPECT_THAT(error, Not(HasSubstr("S3cret")));
-  EXPECT_FALSE(ParseDsn("nonsense", &error));
+  auto uri = ParseDsn("postgresql://u:S3cret%zz@h/d");
+  EXPECT_FALSE(uri.ok());
+  EXPECT_FALSE(uri.status().message().empty());
+  EXPECT_THAT(uri.status().message(), Not(HasSubstr("S3cret")));
+  auto kv = ParseDsn("host=h password='S3cret");
+  EXPECT_FALSE(kv.ok());
+  EXPECT_THAT(kv.status().message(), Not(HasSubstr("S3cret")));
+  EXPECT_FALSE(ParseDsn("nonsense").ok());
 }
 
 TEST(PgSessionParams, AddsTheExporterSettingsOnTopOfTheDsn) {
-  std::string error;
-  auto dsn = ParseDsn("postgresql://u:dsnpw@h/d?application_name=other&options=-c%20work_mem%3D1MB",
-                      &error);
-  ASSERT_TRUE(dsn) << error;
+  auto dsn =
+      ParseDsn("postgresql://u:dsnpw@h/d?application_name=other&options=-c%20work_mem%3D1MB");
+  ASSERT_TRUE(dsn.ok()) << dsn.status().message();
   SessionSettings s;
   s.connect_timeout_seconds = 0.5;
   s.statement_timeout_seconds = 7.5;
@@ -95,9 +94,8 @@ TEST(PgSessionParams, AddsTheExporterSettingsOnTopOfTheDsn) {
 }
 
 TEST(PgSessionParams, KeepsTheDsnPasswordAndDatabaseWhenNoneGiven) {
-  std::string error;
-  auto dsn = ParseDsn("host=h dbname=main password=dsnpw connect_timeout=30", &error);
-  ASSERT_TRUE(dsn);
+  auto dsn = ParseDsn("host=h dbname=main password=dsnpw connect_timeout=30");
+  ASSERT_TRUE(dsn.ok());
   SessionSettings s;
   ConnParams p = SessionParams(*dsn, s, std::nullopt, std::nullopt);
   EXPECT_EQ(ParamValue(p, "password"), "dsnpw");
