@@ -8,6 +8,9 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <new>
+#include <optional>
+#include <utility>
 #include <vector>
 
 namespace thoth {
@@ -15,17 +18,54 @@ namespace {
 
 constexpr std::size_t kChunk = 64 * 1024;
 
-// Thrown inside a verifier, caught at its edge and turned into a failed VerifyResult.
-struct VerifyError {
+// Why a file fails verification: the reason label (VerifyResult::reason) and the sentence for the
+// log. The check that finds it returns it, every step above returns it in turn as soon as it sees
+// it, and the verifier's entry point makes it the verdict: nothing is read after a failure.
+struct Failure {
   std::string reason;
   std::string detail;
+};
+
+// A step of a verification: ok, or the Failure that ends it. Status's shape, with room for the
+// reason label that a Status does not have.
+class [[nodiscard]] Step {
+ public:
+  Step() = default;
+  Step(Failure failure) : failure_(std::move(failure)) {}  // NOLINT(google-explicit-constructor)
+
+  bool ok() const { return !failure_.has_value(); }
+  // Only when !ok().
+  const Failure& failure() const { return *failure_; }
+
+ private:
+  std::optional<Failure> failure_;
+};
+
+// A step that gives a value: a T, or the Failure that ends the verification (StatusOr's shape).
+// The Ts here are numbers and flags, kept by value.
+template <typename T>
+class [[nodiscard]] StepOr {
+ public:
+  StepOr(T value) : value_(value) {}                         // NOLINT(google-explicit-constructor)
+  StepOr(Failure failure) : failure_(std::move(failure)) {}  // NOLINT(google-explicit-constructor)
+
+  bool ok() const { return !failure_.has_value(); }
+  // Only when ok().
+  T operator*() const { return value_; }
+  // Only when !ok().
+  const Failure& failure() const { return *failure_; }
+
+ private:
+  T value_{};
+  std::optional<Failure> failure_;
 };
 
 bool Cancelled(const std::atomic<bool>* cancel) {
   return cancel != nullptr && cancel->load(std::memory_order_relaxed);
 }
 
-// Buffered front-to-back reader over a ByteSource, counting the bytes consumed.
+// Buffered front-to-back reader over a ByteSource, counting the bytes consumed. Each refill of
+// the buffer may fail: "cancelled" (polled there) or "io_error".
 class Reader {
  public:
   Reader(ByteSource& in, const std::atomic<bool>* cancel) : in_(in), cancel_(cancel) {
@@ -35,23 +75,32 @@ class Reader {
   std::uint64_t pos() const { return consumed_; }
 
   // Next byte, or -1 at the end of the input.
-  int Peek() {
-    if (!Fill()) return -1;
-    return buf_[head_];
+  StepOr<int> Peek() {
+    StepOr<bool> more = Fill();
+    if (!more.ok()) return more.failure();
+    return *more ? buf_[head_] : -1;
   }
 
-  bool AtEnd() { return !Fill(); }
+  StepOr<bool> AtEnd() {
+    StepOr<bool> more = Fill();
+    if (!more.ok()) return more.failure();
+    return !*more;
+  }
 
-  unsigned char Byte(const char* what) {
-    if (!Fill()) Truncated(what);
+  StepOr<unsigned char> Byte(const char* what) {
+    StepOr<bool> more = Fill();
+    if (!more.ok()) return more.failure();
+    if (!*more) return Truncated(what);
     ++consumed_;
     return buf_[head_++];
   }
 
   // Skips n bytes, keeping up to `keep` of them in *kept (when kept is not null).
-  void Skip(std::uint64_t n, const char* what, std::string* kept = nullptr, std::size_t keep = 0) {
+  Step Skip(std::uint64_t n, const char* what, std::string* kept = nullptr, std::size_t keep = 0) {
     while (n > 0) {
-      if (!Fill()) Truncated(what);
+      StepOr<bool> more = Fill();
+      if (!more.ok()) return more.failure();
+      if (!*more) return Truncated(what);
       std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(n, tail_ - head_));
       if (kept != nullptr && kept->size() < keep) {
         kept->append(reinterpret_cast<const char*>(&buf_[head_]),
@@ -61,12 +110,16 @@ class Reader {
       consumed_ += take;
       n -= take;
     }
+    return {};
   }
 
   // Reads up to n bytes into dst; fewer only at the end of the input.
-  std::size_t Take(unsigned char* dst, std::size_t n) {
+  StepOr<std::size_t> Take(unsigned char* dst, std::size_t n) {
     std::size_t got = 0;
-    while (got < n && Fill()) {
+    while (got < n) {
+      StepOr<bool> more = Fill();
+      if (!more.ok()) return more.failure();
+      if (!*more) break;
       std::size_t take = std::min(n - got, tail_ - head_);
       std::memcpy(dst + got, &buf_[head_], take);
       head_ += take;
@@ -76,23 +129,24 @@ class Reader {
     return got;
   }
 
-  [[noreturn]] void Truncated(const char* what) {
-    throw VerifyError{"truncated", std::string("file ends inside ") + what + " at byte " +
-                                       std::to_string(consumed_)};
+  // The input ended inside `what`.
+  Failure Truncated(const char* what) const {
+    return {"truncated",
+            std::string("file ends inside ") + what + " at byte " + std::to_string(consumed_)};
   }
 
  private:
-  bool Fill() {
+  // Whether a byte is buffered, refilling the buffer when it is empty.
+  StepOr<bool> Fill() {
     if (head_ < tail_) return true;
     if (eof_) return false;
-    if (Cancelled(cancel_)) throw VerifyError{"cancelled", "verification was cancelled"};
-    std::string error;
-    long got = in_.Read(buf_.data(), buf_.size(), &error);
-    if (got < 0) throw VerifyError{"io_error", "read failed: " + error};
+    if (Cancelled(cancel_)) return Failure{"cancelled", "verification was cancelled"};
+    StatusOr<std::size_t> got = in_.Read(buf_.data(), buf_.size());
+    if (!got.ok()) return Failure{"io_error", "read failed: " + got.status().message()};
     head_ = 0;
-    tail_ = static_cast<std::size_t>(got);
-    if (got == 0) eof_ = true;
-    return got > 0;
+    tail_ = *got;
+    if (*got == 0) eof_ = true;
+    return *got > 0;
   }
 
   ByteSource& in_;
@@ -132,157 +186,248 @@ class PgDumpParser {
  public:
   explicit PgDumpParser(Reader& r) : r_(r) {}
 
-  VerifyResult Run() {
-    VerifyResult result;
-    ReadHead();
-    std::int64_t entries = ReadToc();
-    WalkData();
-    result.ok = true;
-    result.entries = entries;
-    return result;
+  // The archive's TOC entry count once the whole file checks out.
+  StepOr<std::int64_t> Run() {
+    if (Step head = ReadHead(); !head.ok()) return head.failure();
+    StepOr<std::int64_t> entries = ReadToc();
+    if (!entries.ok()) return entries;
+    if (Step data = WalkData(); !data.ok()) return data.failure();
+    return entries;
   }
 
  private:
-  [[noreturn]] void Fail(const std::string& reason, const std::string& detail) {
-    throw VerifyError{reason, detail + " (byte " + std::to_string(r_.pos()) + ")"};
+  // A failure found at the current byte, which the detail ends with.
+  Failure FailureHere(const std::string& reason, const std::string& detail) const {
+    return {reason, detail + " (byte " + std::to_string(r_.pos()) + ")"};
   }
 
   // pg_backup_archiver.c ReadInt: a sign byte, then int_size_ bytes, least significant first.
-  std::int64_t Int(const char* what) {
-    int sign = r_.Byte(what);
+  StepOr<std::int64_t> Int(const char* what) {
+    StepOr<unsigned char> sign_byte = r_.Byte(what);
+    if (!sign_byte.ok()) return sign_byte.failure();
+    int sign = *sign_byte;
     std::uint64_t value = 0;
     for (int i = 0; i < int_size_; ++i) {
-      std::uint64_t b = r_.Byte(what);
-      if (b != 0 && i >= 4) Fail(reason_, std::string(what) + " does not fit in 32 bits");
+      StepOr<unsigned char> byte = r_.Byte(what);
+      if (!byte.ok()) return byte.failure();
+      std::uint64_t b = *byte;
+      if (b != 0 && i >= 4) {
+        return FailureHere(reason_, std::string(what) + " does not fit in 32 bits");
+      }
       value |= b << (8 * i);
     }
-    if (value > 0x7fffffffULL) Fail(reason_, std::string(what) + " does not fit in 32 bits");
-    if (sign != 0 && sign != 1)
-      Fail(reason_, std::string(what) + " has sign byte " + std::to_string(sign));
+    if (value > 0x7fffffffULL) {
+      return FailureHere(reason_, std::string(what) + " does not fit in 32 bits");
+    }
+    if (sign != 0 && sign != 1) {
+      return FailureHere(reason_, std::string(what) + " has sign byte " + std::to_string(sign));
+    }
     return sign ? -static_cast<std::int64_t>(value) : static_cast<std::int64_t>(value);
   }
 
-  // ReadStr: a length (negative: NULL), then that many bytes. Keeps at most `keep` bytes.
-  bool Str(const char* what, std::string* kept = nullptr, std::size_t keep = 0) {
-    std::int64_t len = Int(what);
+  // ReadStr: a length (negative: NULL), then that many bytes. Keeps at most `keep` bytes. Gives
+  // false for NULL.
+  StepOr<bool> Str(const char* what, std::string* kept = nullptr, std::size_t keep = 0) {
+    StepOr<std::int64_t> len = Int(what);
+    if (!len.ok()) return len.failure();
     if (kept != nullptr) kept->clear();
-    if (len < 0) return false;
-    r_.Skip(static_cast<std::uint64_t>(len), what, kept, keep);
+    if (*len < 0) return false;
+    if (Step skip = r_.Skip(static_cast<std::uint64_t>(*len), what, kept, keep); !skip.ok()) {
+      return skip.failure();
+    }
     return true;
   }
 
-  void ReadHead() {
+  // A string whose content is not checked.
+  Step SkipStr(const char* what) {
+    StepOr<bool> str = Str(what);
+    if (!str.ok()) return str.failure();
+    return {};
+  }
+
+  Step ReadHead() {
     reason_ = "bad_header";
     std::string magic;
-    r_.Skip(5, "the magic \"PGDMP\"", &magic, 5);
-    if (magic != "PGDMP") Fail("bad_magic", "does not start with \"PGDMP\"");
-    int vmaj = r_.Byte("the version");
-    int vmin = r_.Byte("the version");
-    int vrev = (vmaj > 1 || (vmaj == 1 && vmin > 0)) ? r_.Byte("the version") : 0;
+    if (Step s = r_.Skip(5, "the magic \"PGDMP\"", &magic, 5); !s.ok()) return s;
+    if (magic != "PGDMP") return FailureHere("bad_magic", "does not start with \"PGDMP\"");
+    StepOr<unsigned char> major = r_.Byte("the version");
+    if (!major.ok()) return major.failure();
+    StepOr<unsigned char> minor = r_.Byte("the version");
+    if (!minor.ok()) return minor.failure();
+    int vmaj = *major;
+    int vmin = *minor;
+    int vrev = 0;
+    if (vmaj > 1 || (vmaj == 1 && vmin > 0)) {
+      StepOr<unsigned char> rev = r_.Byte("the version");
+      if (!rev.ok()) return rev.failure();
+      vrev = *rev;
+    }
     version_ = Version(vmaj, vmin, vrev);
     version_text_ = std::to_string(vmaj) + "." + std::to_string(vmin) + "." + std::to_string(vrev);
     if (version_ < kVers1_7 || version_ > kVersMax) {
-      Fail("unsupported_version", "archive version " + version_text_ + " (1.7 to 1.16 are read)");
+      return FailureHere("unsupported_version",
+                         "archive version " + version_text_ + " (1.7 to 1.16 are read)");
     }
-    int_size_ = r_.Byte("the integer size");
-    off_size_ = r_.Byte("the offset size");
+    StepOr<unsigned char> int_size = r_.Byte("the integer size");
+    if (!int_size.ok()) return int_size.failure();
+    int_size_ = *int_size;
+    StepOr<unsigned char> off_size = r_.Byte("the offset size");
+    if (!off_size.ok()) return off_size.failure();
+    off_size_ = *off_size;
     if (int_size_ < 4 || int_size_ > 8) {
-      Fail("bad_header", "integer size " + std::to_string(int_size_) + " (4 to 8 expected)");
+      return FailureHere("bad_header",
+                         "integer size " + std::to_string(int_size_) + " (4 to 8 expected)");
     }
     if (off_size_ < 4 || off_size_ > 8) {
-      Fail("bad_header", "offset size " + std::to_string(off_size_) + " (4 to 8 expected)");
+      return FailureHere("bad_header",
+                         "offset size " + std::to_string(off_size_) + " (4 to 8 expected)");
     }
-    int format = r_.Byte("the format");
+    StepOr<unsigned char> format_byte = r_.Byte("the format");
+    if (!format_byte.ok()) return format_byte.failure();
+    int format = *format_byte;
     if (format != kArchCustom) {
-      Fail("not_custom_format", "archive format " + std::to_string(format) +
-                                    " is not the custom format (1) of pg_dump -Fc");
+      return FailureHere("not_custom_format", "archive format " + std::to_string(format) +
+                                                  " is not the custom format (1) of pg_dump -Fc");
     }
     if (version_ >= kVers1_15) {
-      int algorithm = r_.Byte("the compression algorithm");
-      if (algorithm > 3) Fail("bad_header", "compression algorithm " + std::to_string(algorithm));
+      StepOr<unsigned char> algorithm_byte = r_.Byte("the compression algorithm");
+      if (!algorithm_byte.ok()) return algorithm_byte.failure();
+      int algorithm = *algorithm_byte;
+      if (algorithm > 3) {
+        return FailureHere("bad_header", "compression algorithm " + std::to_string(algorithm));
+      }
     } else {
-      std::int64_t level = Int("the compression level");
-      if (level < -1 || level > 9) Fail("bad_header", "compression level " + std::to_string(level));
+      StepOr<std::int64_t> level = Int("the compression level");
+      if (!level.ok()) return level.failure();
+      if (*level < -1 || *level > 9) {
+        return FailureHere("bad_header", "compression level " + std::to_string(*level));
+      }
     }
     if (version_ >= kVers1_4) {
       // struct tm of the creation time: sec, min, hour, mday, mon, year, isdst.
       static constexpr std::array<std::pair<int, int>, 7> kRanges = {
           {{0, 61}, {0, 59}, {0, 23}, {1, 31}, {0, 11}, {0, 1000}, {-1, 1}}};
       for (const auto& [lo, hi] : kRanges) {
-        std::int64_t v = Int("the creation time");
-        if (v < lo || v > hi) Fail("bad_header", "creation time field out of range");
+        StepOr<std::int64_t> v = Int("the creation time");
+        if (!v.ok()) return v.failure();
+        if (*v < lo || *v > hi)
+          return FailureHere("bad_header", "creation time field out of range");
       }
-      Str("the database name");
+      if (Step s = SkipStr("the database name"); !s.ok()) return s;
     }
     if (version_ >= kVers1_10) {
-      Str("the server version");
-      Str("the pg_dump version");
+      if (Step s = SkipStr("the server version"); !s.ok()) return s;
+      if (Step s = SkipStr("the pg_dump version"); !s.ok()) return s;
     }
+    return {};
   }
 
-  std::int64_t ReadToc() {
+  // The TOC entry count.
+  StepOr<std::int64_t> ReadToc() {
     reason_ = "bad_toc";
-    std::int64_t count = Int("the TOC entry count");
-    if (count < 0) Fail("bad_toc", "negative TOC entry count");
-    for (std::int64_t i = 0; i < count; ++i) ReadDataOffset(ReadTocEntry(i));
+    StepOr<std::int64_t> count = Int("the TOC entry count");
+    if (!count.ok()) return count;
+    if (*count < 0) return FailureHere("bad_toc", "negative TOC entry count");
+    for (std::int64_t i = 0; i < *count; ++i) {
+      StepOr<std::int64_t> id = ReadTocEntry(i);
+      if (!id.ok()) return id;
+      if (Step s = ReadDataOffset(*id); !s.ok()) return s.failure();
+    }
     toc_end_ = r_.pos();
     return count;
   }
 
-  // One TOC entry (the i-th, from 0) up to its data offset; returns its dump id.
-  std::int64_t ReadTocEntry(std::int64_t i) {
+  // The fields of a TOC entry after its section that are read past, in file order, each from the
+  // archive version that added it (pg_backup_archiver.c ReadToc).
+  struct PassedField {
+    int since;
+    bool is_int;  // else a string
+    const char* what;
+  };
+  static constexpr std::array<PassedField, 9> kFieldsAfterSection = {{
+      {0, false, "a TOC entry's definition"},
+      {0, false, "a TOC entry's drop statement"},
+      {kVers1_3, false, "a TOC entry's COPY statement"},
+      {kVers1_6, false, "a TOC entry's schema"},
+      {kVers1_10, false, "a TOC entry's tablespace"},
+      {kVers1_14, false, "a TOC entry's table access method"},
+      {kVers1_16, true, "a TOC entry's relkind"},
+      {0, false, "a TOC entry's owner"},
+      {kVers1_9, false, "a TOC entry's WITH OIDS flag"},
+  }};
+
+  // One TOC entry (the i-th, from 0) up to its data offset; gives its dump id.
+  StepOr<std::int64_t> ReadTocEntry(std::int64_t i) {
     std::string desc;
     std::string number;
-    std::int64_t id = Int("a TOC entry id");
+    StepOr<std::int64_t> id_or = Int("a TOC entry id");
+    if (!id_or.ok()) return id_or;
+    std::int64_t id = *id_or;
     if (id <= 0) {
-      Fail("bad_toc", "entry " + std::to_string(i + 1) + " has id " + std::to_string(id) +
-                          " (perhaps a corrupt TOC)");
+      return FailureHere("bad_toc", "entry " + std::to_string(i + 1) + " has id " +
+                                        std::to_string(id) + " (perhaps a corrupt TOC)");
     }
     max_dump_id_ = std::max(max_dump_id_, id);
-    std::int64_t had_dumper = Int("a TOC entry");
-    if (had_dumper != 0 && had_dumper != 1) Fail("bad_toc", "entry hadDumper is not 0 or 1");
+    StepOr<std::int64_t> had_dumper = Int("a TOC entry");
+    if (!had_dumper.ok()) return had_dumper;
+    if (*had_dumper != 0 && *had_dumper != 1) {
+      return FailureHere("bad_toc", "entry hadDumper is not 0 or 1");
+    }
     if (version_ >= kVers1_8) {
       for (int k = 0; k < 2; ++k) {  // table oid, oid: decimal strings
-        if (!Str("a TOC entry's catalog id", &number, 16) || number.empty() || number.size() > 10 ||
+        StepOr<bool> present = Str("a TOC entry's catalog id", &number, 16);
+        if (!present.ok()) return present.failure();
+        if (!*present || number.empty() || number.size() > 10 ||
             !std::all_of(number.begin(), number.end(),
                          [](char c) { return c >= '0' && c <= '9'; })) {
-          Fail("bad_toc", "entry " + std::to_string(id) + " has a catalog id that is not a number");
+          return FailureHere(
+              "bad_toc", "entry " + std::to_string(id) + " has a catalog id that is not a number");
         }
       }
     }
-    Str("a TOC entry's tag");
-    if (!Str("a TOC entry's description", &desc, 64) || desc.empty()) {
-      Fail("bad_toc", "entry " + std::to_string(id) + " has no description");
+    if (Step s = SkipStr("a TOC entry's tag"); !s.ok()) return s.failure();
+    StepOr<bool> has_desc = Str("a TOC entry's description", &desc, 64);
+    if (!has_desc.ok()) return has_desc.failure();
+    if (!*has_desc || desc.empty()) {
+      return FailureHere("bad_toc", "entry " + std::to_string(id) + " has no description");
     }
     if (version_ >= kVers1_11) {
-      std::int64_t section = Int("a TOC entry's section");
-      if (section < 1 || section > 4) {
-        Fail("bad_toc",
-             "entry " + std::to_string(id) + " has unknown section " + std::to_string(section));
+      StepOr<std::int64_t> section = Int("a TOC entry's section");
+      if (!section.ok()) return section;
+      if (*section < 1 || *section > 4) {
+        return FailureHere("bad_toc", "entry " + std::to_string(id) + " has unknown section " +
+                                          std::to_string(*section));
       }
     }
-    Str("a TOC entry's definition");
-    Str("a TOC entry's drop statement");
-    if (version_ >= kVers1_3) Str("a TOC entry's COPY statement");
-    if (version_ >= kVers1_6) Str("a TOC entry's schema");
-    if (version_ >= kVers1_10) Str("a TOC entry's tablespace");
-    if (version_ >= kVers1_14) Str("a TOC entry's table access method");
-    if (version_ >= kVers1_16) Int("a TOC entry's relkind");
-    Str("a TOC entry's owner");
-    if (version_ >= kVers1_9) Str("a TOC entry's WITH OIDS flag");
+    for (const PassedField& field : kFieldsAfterSection) {
+      if (version_ < field.since) continue;
+      if (field.is_int) {
+        StepOr<std::int64_t> value = Int(field.what);
+        if (!value.ok()) return value;
+      } else if (Step s = SkipStr(field.what); !s.ok()) {
+        return s.failure();
+      }
+    }
     if (version_ >= kVers1_5) {
-      while (Str("a TOC entry's dependencies", &number, 16)) {
+      for (;;) {
+        StepOr<bool> dependency = Str("a TOC entry's dependencies", &number, 16);
+        if (!dependency.ok()) return dependency.failure();
+        if (!*dependency) break;
       }
     }
     return id;
   }
 
   // pg_backup_custom.c _ReadExtraToc: where the data block of entry `id` is.
-  void ReadDataOffset(std::int64_t id) {
-    int flag = r_.Byte("a TOC entry's data offset");
+  Step ReadDataOffset(std::int64_t id) {
+    StepOr<unsigned char> flag_byte = r_.Byte("a TOC entry's data offset");
+    if (!flag_byte.ok()) return flag_byte.failure();
+    int flag = *flag_byte;
     std::uint64_t offset = 0;
     for (int b = 0; b < off_size_; ++b) {
-      offset |= static_cast<std::uint64_t>(r_.Byte("a TOC entry's data offset")) << (8 * b);
+      StepOr<unsigned char> byte = r_.Byte("a TOC entry's data offset");
+      if (!byte.ok()) return byte.failure();
+      offset |= static_cast<std::uint64_t>(*byte) << (8 * b);
     }
     if (flag == kOffsetPosSet) {
       ++data_positioned_;
@@ -290,55 +435,71 @@ class PgDumpParser {
     } else if (flag == kOffsetPosNotSet) {
       ++data_unpositioned_;
     } else if (flag != kOffsetNoData) {
-      Fail("bad_toc",
-           "entry " + std::to_string(id) + " has data offset flag " + std::to_string(flag));
+      return FailureHere("bad_toc", "entry " + std::to_string(id) + " has data offset flag " +
+                                        std::to_string(flag));
     }
+    return {};
   }
 
   // The data blocks after the TOC (pg_backup_custom.c): a block type, the owning entry's id,
   // then length-prefixed chunks ending with a 0 length (large objects: oid, chunks, ..., 0).
-  void WalkData() {
+  Step WalkData() {
     reason_ = "bad_data_block";
     std::int64_t blocks = 0;
-    while (!r_.AtEnd()) {
+    for (;;) {
+      StepOr<bool> end = r_.AtEnd();
+      if (!end.ok()) return end.failure();
+      if (*end) break;
       std::uint64_t at = r_.pos();
-      int type = r_.Byte("a data block");
-      std::int64_t id = Int("a data block's entry id");
-      if (id <= 0 || id > max_dump_id_) {
-        Fail("bad_data_block", "data block at byte " + std::to_string(at) + " belongs to entry " +
-                                   std::to_string(id) + ", which is not in the TOC");
+      StepOr<unsigned char> type_byte = r_.Byte("a data block");
+      if (!type_byte.ok()) return type_byte.failure();
+      int type = *type_byte;
+      StepOr<std::int64_t> id = Int("a data block's entry id");
+      if (!id.ok()) return id.failure();
+      if (*id <= 0 || *id > max_dump_id_) {
+        return FailureHere("bad_data_block", "data block at byte " + std::to_string(at) +
+                                                 " belongs to entry " + std::to_string(*id) +
+                                                 ", which is not in the TOC");
       }
       if (type == kBlkData) {
-        Chunks();
+        if (Step s = Chunks(); !s.ok()) return s;
       } else if (type == kBlkBlobs) {
-        while (Int("a large object's oid") != 0) Chunks();
+        for (;;) {
+          StepOr<std::int64_t> oid = Int("a large object's oid");
+          if (!oid.ok()) return oid.failure();
+          if (*oid == 0) break;
+          if (Step s = Chunks(); !s.ok()) return s;
+        }
       } else {
-        Fail("bad_data_block",
-             "data block at byte " + std::to_string(at) + " has type " + std::to_string(type));
+        return FailureHere("bad_data_block", "data block at byte " + std::to_string(at) +
+                                                 " has type " + std::to_string(type));
       }
       ++blocks;
     }
     if (blocks > data_positioned_ + data_unpositioned_) {
-      Fail("bad_data_block", std::to_string(blocks) + " data blocks for " +
-                                 std::to_string(data_positioned_ + data_unpositioned_) +
-                                 " TOC entries with data");
+      return FailureHere("bad_data_block",
+                         std::to_string(blocks) + " data blocks for " +
+                             std::to_string(data_positioned_ + data_unpositioned_) +
+                             " TOC entries with data");
     }
     // Entries whose data offset pg_dump wrote each have a block; fewer means a cut-off file.
     if (blocks < data_positioned_ || (data_positioned_ > 0 && max_offset_ >= r_.pos())) {
-      Fail("truncated", "file ends after " + std::to_string(blocks) + " of " +
-                            std::to_string(data_positioned_) + " data blocks");
+      return FailureHere("truncated", "file ends after " + std::to_string(blocks) + " of " +
+                                          std::to_string(data_positioned_) + " data blocks");
     }
     if (data_positioned_ > 0 && max_offset_ < toc_end_) {
-      Fail("bad_toc", "a data offset points into the header or TOC");
+      return FailureHere("bad_toc", "a data offset points into the header or TOC");
     }
+    return {};
   }
 
-  void Chunks() {
+  Step Chunks() {
     for (;;) {
-      std::int64_t len = Int("a data chunk length");
-      if (len < 0) Fail("bad_data_block", "negative data chunk length");
-      if (len == 0) return;
-      r_.Skip(static_cast<std::uint64_t>(len), "a data chunk");
+      StepOr<std::int64_t> len = Int("a data chunk length");
+      if (!len.ok()) return len.failure();
+      if (*len < 0) return FailureHere("bad_data_block", "negative data chunk length");
+      if (*len == 0) return {};
+      if (Step s = r_.Skip(static_cast<std::uint64_t>(*len), "a data chunk"); !s.ok()) return s;
     }
   }
 
@@ -388,7 +549,7 @@ bool TarNumber(const unsigned char* field, std::size_t len, std::uint64_t* out) 
 // The tar stream inside the gzip: fed the decompressed bytes in order.
 class TarChecker {
  public:
-  void Feed(const unsigned char* p, std::size_t n) {
+  Step Feed(const unsigned char* p, std::size_t n) {
     while (n > 0) {
       if (state_ == kData) {
         std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(n, data_left_));
@@ -405,14 +566,14 @@ class TarChecker {
       if (state_ == kEnd) {
         for (std::size_t i = 0; i < n; ++i) {
           if (p[i] != 0) {
-            throw VerifyError{"bad_tar_header",
-                              "data after the tar's end-of-archive blocks at "
-                              "byte " +
-                                  std::to_string(offset_ + i) + " of the decompressed stream"};
+            return Failure{"bad_tar_header",
+                           "data after the tar's end-of-archive blocks at "
+                           "byte " +
+                               std::to_string(offset_ + i) + " of the decompressed stream"};
           }
         }
         offset_ += n;
-        return;
+        return {};
       }
       std::size_t take = std::min(n, block_.size() - fill_);
       std::memcpy(block_.data() + fill_, p, take);
@@ -422,21 +583,22 @@ class TarChecker {
       offset_ += take;
       if (fill_ == block_.size()) {
         fill_ = 0;
-        Header();
+        if (Step header = Header(); !header.ok()) return header;
       }
     }
+    return {};
   }
 
   // At the end of the decompressed stream.
-  void Finish() const {
-    if (state_ == kEnd) return;
+  Step Finish() const {
+    if (state_ == kEnd) return {};
     if (state_ == kData || fill_ != 0) {
-      throw VerifyError{"truncated", "the tar ends inside a member (decompressed byte " +
-                                         std::to_string(offset_) + ")"};
+      return Failure{"truncated", "the tar ends inside a member (decompressed byte " +
+                                      std::to_string(offset_) + ")"};
     }
-    throw VerifyError{"missing_end_of_archive", zero_blocks_ == 1
-                                                    ? "the tar ends with one zero block, not two"
-                                                    : "the tar ends without its two zero blocks"};
+    return Failure{"missing_end_of_archive", zero_blocks_ == 1
+                                                 ? "the tar ends with one zero block, not two"
+                                                 : "the tar ends without its two zero blocks"};
   }
 
   std::int64_t members() const { return members_; }
@@ -444,18 +606,18 @@ class TarChecker {
  private:
   enum State { kHeader, kData, kEnd };
 
-  void Header() {
+  Step Header() {
     std::uint64_t at = offset_ - 512;
     if (std::all_of(block_.begin(), block_.end(), [](unsigned char c) { return c == 0; })) {
       if (++zero_blocks_ == 2) state_ = kEnd;
-      return;
+      return {};
     }
     if (zero_blocks_ != 0) {
-      throw VerifyError{"bad_tar_header", "a lone zero block before the header at byte " +
-                                              std::to_string(at) + " of the decompressed stream"};
+      return Failure{"bad_tar_header", "a lone zero block before the header at byte " +
+                                           std::to_string(at) + " of the decompressed stream"};
     }
     std::uint64_t stored = 0;
-    if (!TarNumber(&block_[148], 8, &stored)) Bad(at, "checksum field is not a number");
+    if (!TarNumber(&block_[148], 8, &stored)) return Bad(at, "checksum field is not a number");
     std::uint64_t sum_unsigned = 0;
     std::int64_t sum_signed = 0;
     for (std::size_t i = 0; i < block_.size(); ++i) {
@@ -464,11 +626,11 @@ class TarChecker {
       sum_signed += static_cast<signed char>(c);
     }
     if (stored != sum_unsigned && static_cast<std::int64_t>(stored) != sum_signed) {
-      Bad(at,
-          "checksum " + std::to_string(stored) + " does not match " + std::to_string(sum_unsigned));
+      return Bad(at, "checksum " + std::to_string(stored) + " does not match " +
+                         std::to_string(sum_unsigned));
     }
     std::uint64_t size = 0;
-    if (!TarNumber(&block_[124], 12, &size)) Bad(at, "size field is not a number");
+    if (!TarNumber(&block_[124], 12, &size)) return Bad(at, "size field is not a number");
     char type = static_cast<char>(block_[156]);
     // Links, devices, directories and FIFOs carry no data, whatever their size field says.
     bool has_data = !(type >= '1' && type <= '6');
@@ -483,6 +645,7 @@ class TarChecker {
     if (in_pax_) pax_.clear();
     data_left_ = has_data ? (size + 511) / 512 * 512 : 0;
     state_ = data_left_ > 0 ? kData : kHeader;
+    return {};
   }
 
   // The "size" record of the pax extended header just read ("<len> size=<decimal>\n").
@@ -514,9 +677,10 @@ class TarChecker {
     return false;
   }
 
-  [[noreturn]] void Bad(std::uint64_t at, const std::string& what) const {
-    throw VerifyError{"bad_tar_header", "tar header at byte " + std::to_string(at) +
-                                            " of the decompressed stream: " + what};
+  // The failure of the header at decompressed byte `at`.
+  static Failure Bad(std::uint64_t at, const std::string& what) {
+    return {"bad_tar_header",
+            "tar header at byte " + std::to_string(at) + " of the decompressed stream: " + what};
   }
 
   std::array<unsigned char, 512> block_{};
@@ -531,26 +695,40 @@ class TarChecker {
   std::string pax_;
 };
 
+// A gzip inflate stream (zlib), ended on destruction once Init() has succeeded.
 class Inflater {
  public:
-  Inflater() {
-    if (inflateInit2(&zs_, 16 + MAX_WBITS) != Z_OK) {
-      throw VerifyError{"io_error", "zlib could not be initialised"};
-    }
+  Inflater() = default;
+  ~Inflater() {
+    if (initialised_) inflateEnd(&zs_);
   }
-  ~Inflater() { inflateEnd(&zs_); }
   Inflater(const Inflater&) = delete;
   Inflater& operator=(const Inflater&) = delete;
+
+  Step Init() {
+    if (inflateInit2(&zs_, 16 + MAX_WBITS) != Z_OK) {
+      return Failure{"io_error", "zlib could not be initialised"};
+    }
+    initialised_ = true;
+    return {};
+  }
   z_stream& z() { return zs_; }
 
  private:
   z_stream zs_{};
+  bool initialised_ = false;
 };
 
-VerifyResult RunTarGz(Reader& r) {
-  if (r.AtEnd()) throw VerifyError{"empty", "the file is empty"};
-  if (r.Peek() != 0x1f) throw VerifyError{"bad_magic", "not a gzip file (no 1f 8b magic)"};
+// The archive's member count once the whole file checks out.
+StepOr<std::int64_t> RunTarGz(Reader& r) {
+  StepOr<bool> empty = r.AtEnd();
+  if (!empty.ok()) return empty.failure();
+  if (*empty) return Failure{"empty", "the file is empty"};
+  StepOr<int> first = r.Peek();
+  if (!first.ok()) return first.failure();
+  if (*first != 0x1f) return Failure{"bad_magic", "not a gzip file (no 1f 8b magic)"};
   Inflater inflater;
+  if (Step init = inflater.Init(); !init.ok()) return init.failure();
   z_stream& zs = inflater.z();
   TarChecker tar;
   std::vector<unsigned char> in(kChunk);
@@ -558,16 +736,17 @@ VerifyResult RunTarGz(Reader& r) {
   bool member_done = false;
   for (;;) {
     if (zs.avail_in == 0) {
-      std::size_t got = r.Take(in.data(), in.size());
-      if (got == 0) break;
+      StepOr<std::size_t> got = r.Take(in.data(), in.size());
+      if (!got.ok()) return got.failure();
+      if (*got == 0) break;
       zs.next_in = in.data();
-      zs.avail_in = static_cast<uInt>(got);
+      zs.avail_in = static_cast<uInt>(*got);
     }
     if (member_done) {
       // Another gzip member may follow (gzip -c a b > c); anything else is not gzip.
       if (zs.next_in[0] != 0x1f) {
-        throw VerifyError{"trailing_garbage", "bytes after the end of the gzip stream at byte " +
-                                                  std::to_string(r.pos() - zs.avail_in)};
+        return Failure{"trailing_garbage", "bytes after the end of the gzip stream at byte " +
+                                               std::to_string(r.pos() - zs.avail_in)};
       }
       inflateReset(&zs);
       member_done = false;
@@ -575,7 +754,9 @@ VerifyResult RunTarGz(Reader& r) {
     zs.next_out = out.data();
     zs.avail_out = static_cast<uInt>(out.size());
     int rc = inflate(&zs, Z_NO_FLUSH);
-    tar.Feed(out.data(), out.size() - zs.avail_out);
+    if (Step fed = tar.Feed(out.data(), out.size() - zs.avail_out); !fed.ok()) {
+      return fed.failure();
+    }
     if (rc == Z_STREAM_END) {
       member_done = true;
       continue;
@@ -583,39 +764,40 @@ VerifyResult RunTarGz(Reader& r) {
     if (rc == Z_OK || rc == Z_BUF_ERROR) continue;
     std::string msg = zs.msg != nullptr ? zs.msg : "zlib error " + std::to_string(rc);
     std::string where = " (compressed byte " + std::to_string(r.pos() - zs.avail_in) + ")";
-    if (msg == "incorrect data check")
-      throw VerifyError{"crc_mismatch", "gzip CRC-32 " + msg + where};
+    if (msg == "incorrect data check") return Failure{"crc_mismatch", "gzip CRC-32 " + msg + where};
     if (msg == "incorrect length check") {
-      throw VerifyError{"length_mismatch", "gzip ISIZE " + msg + where};
+      return Failure{"length_mismatch", "gzip ISIZE " + msg + where};
     }
     if (msg == "incorrect header check" || msg == "unknown compression method") {
-      throw VerifyError{"bad_magic", "gzip header: " + msg + where};
+      return Failure{"bad_magic", "gzip header: " + msg + where};
     }
-    throw VerifyError{"bad_deflate", "gzip stream: " + msg + where};
+    return Failure{"bad_deflate", "gzip stream: " + msg + where};
   }
   if (!member_done) {
-    throw VerifyError{"truncated",
-                      "the gzip stream ends before its last member is complete, at "
-                      "byte " +
-                          std::to_string(r.pos())};
+    return Failure{"truncated",
+                   "the gzip stream ends before its last member is complete, at "
+                   "byte " +
+                       std::to_string(r.pos())};
   }
-  tar.Finish();
-  VerifyResult result;
-  result.ok = true;
-  result.entries = tar.members();
-  return result;
+  if (Step finished = tar.Finish(); !finished.ok()) return finished.failure();
+  return tar.members();
 }
 
-template <typename F>
-VerifyResult Guard(Reader& r, F body) {
+// Runs a verifier over `r` to its verdict: `walk` gives the entry count, or the Failure that
+// ended it. Out of memory (a string or buffer that cannot grow) is the one exception caught: the
+// standard library reports it only by throwing, and it fails this file, not the scrape.
+template <typename Walk>
+VerifyResult Verdict(Reader& r, Walk walk) {
   VerifyResult result;
   try {
-    result = body();
-  } catch (const VerifyError& e) {
-    result.ok = false;
-    result.reason = e.reason;
-    result.detail = e.detail;
-    result.entries = -1;
+    StepOr<std::int64_t> entries = walk();
+    if (entries.ok()) {
+      result.ok = true;
+      result.entries = *entries;
+    } else {
+      result.reason = entries.failure().reason;
+      result.detail = entries.failure().detail;
+    }
   } catch (const std::bad_alloc&) {
     result.ok = false;
     result.reason = "io_error";
@@ -628,13 +810,12 @@ VerifyResult Guard(Reader& r, F body) {
 class FileSource : public ByteSource {
  public:
   explicit FileSource(int fd) : fd_(fd) {}
-  long Read(unsigned char* buf, std::size_t n, std::string* error) override {
+  StatusOr<std::size_t> Read(unsigned char* buf, std::size_t n) override {
     for (;;) {
       ssize_t got = ::read(fd_, buf, n);
-      if (got >= 0) return static_cast<long>(got);
+      if (got >= 0) return static_cast<std::size_t>(got);
       if (errno == EINTR) continue;
-      *error = std::strerror(errno);
-      return -1;
+      return Status::Error(std::strerror(errno));
     }
   }
 
@@ -670,25 +851,26 @@ BackupFormat FormatForPath(const std::string& path, BackupFormat configured) {
   return BackupFormat::kNone;
 }
 
-long MemorySource::Read(unsigned char* buf, std::size_t n, std::string* error) {
-  (void)error;
+StatusOr<std::size_t> MemorySource::Read(unsigned char* buf, std::size_t n) {
   std::size_t take = std::min(n, bytes_.size() - pos_);
   std::memcpy(buf, bytes_.data() + pos_, take);
   pos_ += take;
-  return static_cast<long>(take);
+  return take;
 }
 
 VerifyResult VerifyPgDump(ByteSource& in, const std::atomic<bool>* cancel) {
   Reader r(in, cancel);
-  return Guard(r, [&] {
-    if (r.AtEnd()) throw VerifyError{"empty", "the file is empty"};
+  return Verdict(r, [&r]() -> StepOr<std::int64_t> {
+    StepOr<bool> empty = r.AtEnd();
+    if (!empty.ok()) return empty.failure();
+    if (*empty) return Failure{"empty", "the file is empty"};
     return PgDumpParser(r).Run();
   });
 }
 
 VerifyResult VerifyTarGz(ByteSource& in, const std::atomic<bool>* cancel) {
   Reader r(in, cancel);
-  return Guard(r, [&] { return RunTarGz(r); });
+  return Verdict(r, [&r] { return RunTarGz(r); });
 }
 
 VerifyResult VerifyBackupFile(const std::string& path, BackupFormat format,

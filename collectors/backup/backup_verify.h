@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "exporter/status.h"
+
 namespace thoth {
 
 // How a backup file is checked. kAuto picks by the name: `.dump` is a pg_dump custom-format
@@ -17,19 +19,20 @@ bool ParseBackupFormat(std::string_view text, BackupFormat* out);
 // The format kAuto means for `path` (kNone when the name says nothing).
 BackupFormat FormatForPath(const std::string& path, BackupFormat configured);
 
-// Bytes to verify, read front to back once. Read() fills up to `n` bytes and returns how many,
-// 0 at the end; -1 on an I/O error, with *error set.
+// Bytes to verify, read front to back once. Read() fills up to `n` bytes and gives how many, 0 at
+// the end; an error Status on an I/O error, its message saying what failed (the verdict's detail
+// is "read failed: " and that message).
 class ByteSource {
  public:
   virtual ~ByteSource() = default;
-  virtual long Read(unsigned char* buf, std::size_t n, std::string* error) = 0;
+  virtual StatusOr<std::size_t> Read(unsigned char* buf, std::size_t n) = 0;
 };
 
 // A source over bytes in memory (tests, fuzzing).
 class MemorySource : public ByteSource {
  public:
   explicit MemorySource(std::string_view bytes) : bytes_(bytes) {}
-  long Read(unsigned char* buf, std::size_t n, std::string* error) override;
+  StatusOr<std::size_t> Read(unsigned char* buf, std::size_t n) override;
 
  private:
   std::string_view bytes_;

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -23,6 +26,28 @@ VerifyResult TarGz(const std::string& bytes) {
   MemorySource src(bytes);
   return VerifyTarGz(src);
 }
+
+// Gives `bytes` up to `fail_at`, then an I/O error; sets *cancel (when not null) after its first
+// read, as a scrape that gives up while the file is being read.
+class ScriptedSource : public ByteSource {
+ public:
+  ScriptedSource(std::string_view bytes, std::size_t fail_at, std::atomic<bool>* cancel = nullptr)
+      : bytes_(bytes), fail_at_(fail_at), cancel_(cancel) {}
+  StatusOr<std::size_t> Read(unsigned char* buf, std::size_t n) override {
+    if (pos_ >= fail_at_) return Status::Error("Input/output error");
+    std::size_t take = std::min({n, bytes_.size() - pos_, fail_at_ - pos_});
+    std::memcpy(buf, bytes_.data() + pos_, take);
+    pos_ += take;
+    if (cancel_ != nullptr) cancel_->store(true);
+    return take;
+  }
+
+ private:
+  std::string_view bytes_;
+  std::size_t fail_at_;
+  std::atomic<bool>* cancel_;
+  std::size_t pos_ = 0;
+};
 
 std::string Gzip(const std::string& raw) {
   z_stream zs{};
@@ -146,6 +171,22 @@ TEST(VerifyPgDump, CancelStops) {
   EXPECT_EQ(VerifyPgDump(src, &cancel).reason, "cancelled");
 }
 
+TEST(VerifyPgDump, ReadErrorAndCancelMidFile) {
+  std::string good = Fixture("backup/postgres_uncompressed.dump");
+  ScriptedSource failing(good, 1000);
+  VerifyResult r = VerifyPgDump(failing);
+  EXPECT_EQ(r.reason, "io_error");
+  EXPECT_EQ(r.detail, "read failed: Input/output error");
+  EXPECT_EQ(r.bytes_read, 1000u);
+  EXPECT_EQ(r.entries, -1);
+  std::atomic<bool> cancel{false};
+  ScriptedSource cancelling(good, 2000, &cancel);
+  VerifyResult c = VerifyPgDump(cancelling, &cancel);
+  EXPECT_EQ(c.reason, "cancelled");
+  EXPECT_EQ(c.detail, "verification was cancelled");
+  EXPECT_EQ(c.bytes_read, 2000u);
+}
+
 // ---------------------------------------------------------------- tar.gz
 
 TEST(VerifyTarGz, RealArchivesVerify) {
@@ -184,6 +225,21 @@ TEST(VerifyTarGz, FlippedByteInTheGzipStreamIsACrcOrDeflateError) {
     EXPECT_EQ(Gunzip(bad), tar) << "byte " << i << " changed the content yet verified";
   }
   EXPECT_GT(caught, static_cast<int>(good.size()) - 30);
+}
+
+TEST(VerifyTarGz, ReadErrorAndCancelMidFile) {
+  std::string good = Fixture("backup/chroma_20240115_020000.tar.gz");
+  ScriptedSource failing(good, 100);
+  VerifyResult r = VerifyTarGz(failing);
+  EXPECT_EQ(r.reason, "io_error");
+  EXPECT_EQ(r.detail, "read failed: Input/output error");
+  EXPECT_EQ(r.bytes_read, 100u);
+  std::atomic<bool> cancel{false};
+  ScriptedSource cancelling(good, 200, &cancel);
+  VerifyResult c = VerifyTarGz(cancelling, &cancel);
+  EXPECT_EQ(c.reason, "cancelled");
+  EXPECT_EQ(c.detail, "verification was cancelled");
+  EXPECT_EQ(c.bytes_read, 200u);
 }
 
 TEST(VerifyTarGz, TruncatedFails) {
