@@ -45,7 +45,7 @@ std::optional<double> ParseDuration(std::string_view text);
 // cannot silently disable monitoring.
 class ConfigNode {
  public:
-  ConfigNode(YAML::Node node, std::string file, std::string path = "");
+  ConfigNode(const YAML::Node& node, std::string file, std::string path = "");
 
   bool IsNull() const { return !node_ || node_.IsNull(); }
   // True for the child of a key that is not there at all (`filesystem:` with no value is null

@@ -63,7 +63,7 @@ void RunJob(const std::shared_ptr<VerifyJob>& job) {
 
 class BackupCollector : public Collector {
  public:
-  BackupCollector(BackupConfig config, std::string fingerprint)
+  BackupCollector(const BackupConfig& config, std::string fingerprint)
       : Collector(CollectorId::Unlabelled(kKind, config.name, std::move(fingerprint))),
         name_(config.name),
         pattern_(config.pattern),
@@ -306,7 +306,7 @@ std::vector<std::shared_ptr<Collector>> MakeCollectors(std::vector<BackupConfig>
   std::vector<std::shared_ptr<Collector>> out;
   for (auto& config : backups) {
     std::string fingerprint = config.fingerprint;
-    out.push_back(std::make_shared<BackupCollector>(std::move(config), std::move(fingerprint)));
+    out.push_back(std::make_shared<BackupCollector>(config, std::move(fingerprint)));
   }
   return out;
 }
