@@ -63,10 +63,11 @@ void RunJob(const std::shared_ptr<VerifyJob>& job) {
 
 class BackupCollector : public Collector {
  public:
-  BackupCollector(const BackupConfig& config, std::string fingerprint)
+  // The base is built first, so config.name is still there when moved into name_.
+  BackupCollector(BackupConfig config, std::string fingerprint)
       : Collector(CollectorId::Unlabelled(kKind, config.name, std::move(fingerprint))),
-        name_(config.name),
-        pattern_(config.pattern),
+        name_(std::move(config.name)),
+        pattern_(std::move(config.pattern)),
         verify_(config.verify),
         settle_seconds_(config.settle_seconds) {}
 
@@ -306,7 +307,7 @@ std::vector<std::shared_ptr<Collector>> MakeCollectors(std::vector<BackupConfig>
   std::vector<std::shared_ptr<Collector>> out;
   for (auto& config : backups) {
     std::string fingerprint = config.fingerprint;
-    out.push_back(std::make_shared<BackupCollector>(config, std::move(fingerprint)));
+    out.push_back(std::make_shared<BackupCollector>(std::move(config), std::move(fingerprint)));
   }
   return out;
 }
