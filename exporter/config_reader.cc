@@ -143,8 +143,8 @@ void KeyRecorder::Record(const std::string& schema_path, const std::vector<std::
   keys_[schema_path].insert(allowed.begin(), allowed.end());
 }
 
-ConfigNode::ConfigNode(YAML::Node node, std::string file, std::string path)
-    : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)), schema_path_(path_) {
+ConfigNode::ConfigNode(const YAML::Node& node, std::string file, std::string path)
+    : node_(node), file_(std::move(file)), path_(std::move(path)), schema_path_(path_) {
   if (node_) mark_ = node_.Mark();
 }
 

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "exporter/status.h"
@@ -44,7 +45,7 @@ std::optional<double> ParseDuration(std::string_view text);
 // cannot silently disable monitoring.
 class ConfigNode {
  public:
-  ConfigNode(YAML::Node node, std::string file, std::string path = "");
+  ConfigNode(const YAML::Node& node, std::string file, std::string path = "");
 
   bool IsNull() const { return !node_ || node_.IsNull(); }
   // True for the child of a key that is not there at all (`filesystem:` with no value is null
@@ -140,6 +141,19 @@ Status CatchConfigError(F&& parse) {
   } catch (const ConfigError& e) {
     return Status::Error(e.what());
   }
+}
+
+// Parses a section that is a list of targets, `parse_one(item)` giving the target of each item
+// (reading through ConfigNode, it may throw ConfigError). On success *out holds every target in
+// file order; on the first error *out is left as it was and the Status names file:line:col and
+// key. A null section is an empty list; a section that is not a list fails ("expected a list").
+template <typename T, typename ParseOne>
+Status ParseTargetList(const ConfigNode& section, ParseOne&& parse_one, std::vector<T>* out) {
+  return CatchConfigError([&] {
+    std::vector<T> targets;
+    for (const ConfigNode& item : section.Items()) targets.push_back(parse_one(item));
+    *out = std::move(targets);
+  });
 }
 
 // Parses YAML text into a root ConfigNode. Syntax errors become ConfigError with line/column.

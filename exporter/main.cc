@@ -1,6 +1,6 @@
 // exporter: one Prometheus exporter for the Thoth stack. See --help and README.md.
 #include <malloc.h>
-#include <signal.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): POSIX sigset_t, sigwait
 #include <unistd.h>
 
 #include <cstdio>

@@ -23,6 +23,7 @@ Severity Overall(const std::vector<HealthCheck>& checks) {
 void WriteTextReport(const std::vector<HealthCheck>& checks, std::ostream& out, bool color) {
   const std::vector<std::string> headers = {"TARGET", "CHECK", "VALUE", "THRESHOLD", "STATUS"};
   std::vector<std::vector<std::string>> rows;
+  rows.reserve(checks.size());
   for (const auto& c : checks) {
     rows.push_back({c.collector + "/" + c.target, c.check, c.value,
                     c.threshold.empty() ? "-" : c.threshold, SeverityName(c.status)});

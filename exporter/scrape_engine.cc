@@ -126,7 +126,7 @@ void ScrapeEngine::SetCollectors(std::vector<std::shared_ptr<Collector>> collect
     for (auto& c : collectors) {
       bool is_new = false;
       next.push_back(EntryFor(c, &is_new));
-      if (is_new) to_start.push_back(c);
+      if (is_new) to_start.push_back(std::move(c));
     }
     ForgetGone(next);  // the last results of targets that are gone
     old.swap(entries_);

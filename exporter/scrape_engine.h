@@ -44,6 +44,8 @@ class ScrapeEngine {
   // Installs a new set of collectors (at start and on reload). An instance with the same kind,
   // target and fingerprint as a running one is dropped in favour of the running one, which keeps
   // its connections and state; new instances are started.
+  // By value: the engine holds the only references once it returns, so an instance dropped in
+  // favour of a running one dies here (App::Install relies on it).
   void SetCollectors(std::vector<std::shared_ptr<Collector>> collectors);
   std::vector<std::shared_ptr<Collector>> Collectors() const;
 

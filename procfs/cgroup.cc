@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "procfs/lines.h"
+
 namespace thoth {
 namespace {
 
@@ -25,17 +27,6 @@ std::optional<T> Number(std::string_view s) {
   return v;
 }
 
-// Calls fn(line) for every line of text.
-template <typename Fn>
-void ForEachLine(std::string_view text, Fn fn) {
-  while (!text.empty()) {
-    std::size_t nl = text.find('\n');
-    fn(text.substr(0, nl));
-    if (nl == std::string_view::npos) break;
-    text.remove_prefix(nl + 1);
-  }
-}
-
 }  // namespace
 
 std::optional<std::uint64_t> ParseCgroupUnsigned(std::string_view text) {
@@ -48,14 +39,14 @@ std::optional<std::int64_t> ParseCgroupSigned(std::string_view text) {
 
 std::map<std::string, std::uint64_t> ParseFlatKeyed(std::string_view text) {
   std::map<std::string, std::uint64_t> out;
-  ForEachLine(text, [&](std::string_view line) {
+  for (std::string_view line : Lines(text)) {
     line = Trim(line);
     std::size_t sp = line.find(' ');
-    if (sp == 0 || sp == std::string_view::npos) return;
+    if (sp == 0 || sp == std::string_view::npos) continue;
     auto value = Number<std::uint64_t>(Trim(line.substr(sp + 1)));
-    if (!value) return;
+    if (!value) continue;
     out.emplace(std::string(line.substr(0, sp)), *value);
-  });
+  }
   return out;
 }
 
@@ -94,19 +85,19 @@ bool IsSafeCgroupPath(std::string_view path) {
 
 ProcCgroups ParseProcCgroup(std::string_view text) {
   ProcCgroups out;
-  ForEachLine(text, [&](std::string_view line) {
+  for (std::string_view line : Lines(text)) {
     std::size_t c1 = line.find(':');
-    if (c1 == std::string_view::npos) return;
+    if (c1 == std::string_view::npos) continue;
     std::size_t c2 = line.find(':', c1 + 1);
-    if (c2 == std::string_view::npos) return;
-    if (!Number<unsigned>(line.substr(0, c1))) return;
+    if (c2 == std::string_view::npos) continue;
+    if (!Number<unsigned>(line.substr(0, c1))) continue;
     std::string_view controllers = line.substr(c1 + 1, c2 - c1 - 1);
     std::string_view path = line.substr(c2 + 1);
     // A cgroup removed while a member still runs shows " (deleted)"; the path is gone anyway.
-    if (!IsSafeCgroupPath(path)) return;
+    if (!IsSafeCgroupPath(path)) continue;
     if (controllers.empty()) {
       if (line.substr(0, c1) == "0") out.unified = std::string(path);
-      return;
+      continue;
     }
     while (!controllers.empty()) {
       std::size_t comma = controllers.find(',');
@@ -115,7 +106,7 @@ ProcCgroups ParseProcCgroup(std::string_view text) {
       if (comma == std::string_view::npos) break;
       controllers.remove_prefix(comma + 1);
     }
-  });
+  }
   return out;
 }
 

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdint>
 
+#include "procfs/lines.h"
+
 namespace thoth {
 namespace {
 
@@ -25,10 +27,7 @@ std::optional<double> ParseValue(std::string_view rest) {
 
 MemInfo ParseMemInfo(std::string_view text) {
   MemInfo info;
-  while (!text.empty()) {
-    std::size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+  for (std::string_view line : Lines(text)) {
     std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     std::string_view key = line.substr(0, colon);

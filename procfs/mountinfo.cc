@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "procfs/lines.h"
+
 namespace thoth {
 namespace {
 
@@ -53,11 +55,7 @@ bool ParseInt(std::string_view s, int* out) {
 
 std::vector<MountInfo> ParseMountInfo(std::string_view text) {
   std::vector<MountInfo> mounts;
-  while (!text.empty()) {
-    std::size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-
+  for (std::string_view line : Lines(text)) {
     std::vector<std::string_view> f = SplitFields(line);
     // id parent major:minor root mount_point options [optional...] - fstype source super
     if (f.size() < 10) continue;

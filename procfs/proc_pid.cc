@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "procfs/lines.h"
+
 namespace thoth {
 namespace {
 
@@ -14,12 +16,7 @@ bool ParseNumber(std::string_view s, T* out) {
 // The value of the line "key:<spaces>number[ kB]" in a "key: value" file; nullopt if absent
 // or malformed.
 std::optional<double> KeyedNumber(std::string_view text, std::string_view key, bool kib) {
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t nl = text.find('\n', pos);
-    std::string_view line =
-        text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+  for (std::string_view line : Lines(text)) {
     if (line.size() <= key.size() || line.compare(0, key.size(), key) != 0 ||
         line[key.size()] != ':') {
       continue;

@@ -63,10 +63,11 @@ void RunJob(const std::shared_ptr<VerifyJob>& job) {
 
 class BackupCollector : public Collector {
  public:
+  // The base is built first, so config.name is still there when moved into name_.
   BackupCollector(BackupConfig config, std::string fingerprint)
       : Collector(CollectorId::Unlabelled(kKind, config.name, std::move(fingerprint))),
-        name_(config.name),
-        pattern_(config.pattern),
+        name_(std::move(config.name)),
+        pattern_(std::move(config.pattern)),
         verify_(config.verify),
         settle_seconds_(config.settle_seconds) {}
 

@@ -24,11 +24,7 @@ BackupConfig ParseBackup(const ConfigNode& item) {
 }  // namespace
 
 Status ParseConfig(const ConfigNode& section, std::vector<BackupConfig>* out) {
-  return CatchConfigError([&] {
-    std::vector<BackupConfig> backups;
-    for (const auto& item : section.Items()) backups.push_back(ParseBackup(item));
-    *out = std::move(backups);
-  });
+  return ParseTargetList(section, ParseBackup, out);
 }
 
 }  // namespace thoth::backup

@@ -684,6 +684,7 @@ void ChromaCollector::Checks(const Families& families, bool success, const Thres
 std::vector<std::shared_ptr<Collector>> MakeCollectors(std::vector<TargetConfig> targets,
                                                        const CollectorEnv& env) {
   std::vector<std::shared_ptr<Collector>> out;
+  out.reserve(targets.size());
   for (auto& cfg : targets) {
     out.push_back(std::make_shared<ChromaCollector>(std::move(cfg), env));
   }

@@ -38,16 +38,13 @@ TargetConfig ParseTarget(const ConfigNode& item, const std::vector<std::string>&
 }  // namespace
 
 Status ParseConfig(const ConfigNode& section, std::vector<TargetConfig>* out) {
-  return CatchConfigError([&] {
-    std::vector<std::string> keys = ProbeSpecKeys();
-    keys.push_back("service");
-    keys.push_back("url");
-    keys.push_back("layout");
-    keys.push_back("required");
-    std::vector<TargetConfig> targets;
-    for (const auto& item : section.Items()) targets.push_back(ParseTarget(item, keys));
-    *out = std::move(targets);
-  });
+  std::vector<std::string> keys = ProbeSpecKeys();
+  keys.push_back("service");
+  keys.push_back("url");
+  keys.push_back("layout");
+  keys.push_back("required");
+  return ParseTargetList(
+      section, [&keys](const ConfigNode& item) { return ParseTarget(item, keys); }, out);
 }
 
 Status ParseProberConfig(const ConfigNode& section, ProberConfig* out) {

@@ -197,6 +197,7 @@ std::vector<std::shared_ptr<Collector>> MakeCollectors(std::vector<TargetConfig>
 std::vector<std::shared_ptr<Collector>> MakeCollectorsWithExpectations(
     std::vector<TargetConfig> targets, const CollectorEnv& env, ProbeExpectations* expectations) {
   std::vector<std::shared_ptr<Collector>> out;
+  out.reserve(targets.size());
   for (auto& t : targets) {
     out.push_back(std::make_shared<HttpCollector>(
         std::move(t.service), std::move(t.url), std::move(t.layout), t.required, std::move(t.spec),

@@ -199,11 +199,7 @@ TargetConfig ReadTarget(const ConfigNode& item) {
 }  // namespace
 
 Status ParseConfig(const ConfigNode& section, std::vector<TargetConfig>* out) {
-  return CatchConfigError([&] {
-    std::vector<TargetConfig> targets;
-    for (const ConfigNode& item : section.Items()) targets.push_back(ReadTarget(item));
-    *out = std::move(targets);
-  });
+  return ParseTargetList(section, ReadTarget, out);
 }
 
 }  // namespace thoth::json

@@ -174,6 +174,7 @@ std::vector<std::shared_ptr<Collector>> MakeCollectors(std::vector<TargetConfig>
                                                        const CollectorEnv& env) {
   (void)env;
   std::vector<std::shared_ptr<Collector>> out;
+  out.reserve(targets.size());
   for (auto& cfg : targets) out.push_back(std::make_shared<JsonCollector>(std::move(cfg)));
   return out;
 }

@@ -71,6 +71,7 @@ Status JournalReader::OpenFiles(const std::vector<std::string>& files, const std
   if (j_ != nullptr) sd_journal_close(j_);
   j_ = nullptr;
   std::vector<const char*> paths;
+  paths.reserve(files.size() + 1);  // and the nullptr that ends the list
   for (const auto& f : files) paths.push_back(f.c_str());
   paths.push_back(nullptr);
   int r = sd_journal_open_files(&j_, paths.data(), 0);

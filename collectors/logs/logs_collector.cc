@@ -162,7 +162,7 @@ void LogCollector::ReadWindow() {
       *counters_);
   std::lock_guard<std::mutex> lock(window_mu_);
   window_now_ = options.now;
-  window_ = std::move(result);
+  window_ = result;
 }
 
 std::string LogCollector::Span(const std::optional<WindowResult>& window, std::int64_t window_now) {
@@ -225,6 +225,7 @@ void LogCollector::Checks(const Families& families, bool success, const Threshol
 std::vector<std::shared_ptr<Collector>> MakeCollectors(std::vector<LogTarget> targets,
                                                        const CollectorEnv& env) {
   std::vector<std::shared_ptr<Collector>> out;
+  out.reserve(targets.size());
   for (auto& t : targets) {
     out.push_back(std::make_shared<LogCollector>(std::move(t.config), std::move(t.parser),
                                                  std::move(t.regex), std::move(t.fingerprint),

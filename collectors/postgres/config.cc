@@ -186,12 +186,11 @@ TargetConfig ParseTarget(const ConfigNode& node) {
 }  // namespace
 
 Status ParseConfig(const ConfigNode& section, std::vector<TargetConfig>* out) {
-  return CatchConfigError([&] {
-    std::vector<TargetConfig> targets;
-    if (!section.IsNull() && !section.IsSequence()) section.Fail("expected a list of targets");
-    for (const auto& item : section.Items()) targets.push_back(ParseTarget(item));
-    *out = std::move(targets);
-  });
+  // Checked before ParseTargetList, whose "expected a list" says less.
+  if (!section.IsNull() && !section.IsSequence()) {
+    return CatchConfigError([&] { section.Fail("expected a list of targets"); });
+  }
+  return ParseTargetList(section, ParseTarget, out);
 }
 
 std::string QuoteLiteral(std::string_view text) {

@@ -235,11 +235,7 @@ TargetConfig ParseTargetConfig(const ConfigNode& node) {
 }
 
 Status ParseConfig(const ConfigNode& section, std::vector<TargetConfig>* out) {
-  return CatchConfigError([&] {
-    std::vector<TargetConfig> targets;
-    for (const ConfigNode& item : section.Items()) targets.push_back(ParseTargetConfig(item));
-    *out = std::move(targets);
-  });
+  return ParseTargetList(section, ParseTargetConfig, out);
 }
 
 }  // namespace thoth::redis

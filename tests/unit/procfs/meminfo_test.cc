@@ -2,17 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
+#include "tests/test_fixtures.h"
 
 namespace thoth {
 namespace {
 
 TEST(MemInfo, Parses) {
-  std::ifstream in(std::string(THOTH_FIXTURES_DIR) + "/filesystem/proc/meminfo");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  MemInfo m = ParseMemInfo(ss.str());
+  MemInfo m = ParseMemInfo(Fixture("filesystem/proc/meminfo"));
   EXPECT_EQ(m.total_bytes, 24684084.0 * 1024);
   EXPECT_EQ(m.available_bytes, 23954744.0 * 1024);
 }

@@ -4,31 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "collectors/logs/logs_collector.h"
 #include "exporter/memory_errors.h"
 #include "exporter/registry.h"
+#include "tests/test_fixtures.h"
 
 namespace thoth::logs {
 namespace {
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void ExpectGolden(const std::string& path, const std::string& text) {
-  if (std::getenv("THOTH_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-  }
-  EXPECT_EQ(ReadFile(path), text) << "rewrite with THOTH_UPDATE_GOLDEN=1 if intended: " << path;
-}
 
 TEST(LogsMetricsText, FixtureLogsGiveTheGoldenText) {
   const std::string dir = std::string(THOTH_FIXTURES_DIR) + "/logs/";
@@ -76,7 +60,7 @@ TEST(LogsMetricsText, FixtureLogsGiveTheGoldenText) {
   MetricSink sink;
   errors.Emit(sink);
   text += SerializeText(sink.Take());
-  ExpectGolden(dir + "golden/metrics.prom", text);
+  ExpectGolden("logs/golden/metrics.prom", text);
 }
 
 }  // namespace

@@ -6,22 +6,14 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
+#include <vector>
 
 #include "collectors/process/process_collector.h"
+#include "tests/test_fixtures.h"
 
 namespace thoth::process {
 namespace {
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 TEST(ProcessMetricsText, FixtureTreeGivesTheGoldenText) {
   if (::sysconf(_SC_CLK_TCK) != 100 || ::sysconf(_SC_PAGESIZE) != 4096) {
@@ -39,12 +31,7 @@ TEST(ProcessMetricsText, FixtureTreeGivesTheGoldenText) {
   MetricSink sink;
   Status s = c->Collect(ScrapeContext{Clock::now() + std::chrono::seconds(5)}, sink);
   ASSERT_TRUE(s.ok()) << s.message();
-  const std::string text = SerializeText(sink.Take());
-  const std::string path = std::string(THOTH_FIXTURES_DIR) + "/process/golden/metrics.prom";
-  if (std::getenv("THOTH_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-  }
-  EXPECT_EQ(ReadFile(path), text) << "rewrite with THOTH_UPDATE_GOLDEN=1 if intended: " << path;
+  ExpectGolden("process/golden/metrics.prom", SerializeText(sink.Take()));
 }
 
 }  // namespace
