@@ -6,7 +6,8 @@
 //     runs on a warm cache). A side with several URLs (the six peers) counts one scrape as the
 //     sequential scrape of all its URLs, and its CPU and memory as the sum over its processes.
 //     Prints one JSON object: per side n, median/p99 latency (ms), CPU seconds per 1,000 scrapes
-//     (utime+stime from /proc/<pid>/stat), RSS (MiB, VmRSS) 0.5 s after the run, bytes of one scrape.
+//     (utime+stime from /proc/<pid>/stat), RSS (MiB, VmRSS) 0.5 s after the run, peak RSS
+//     (VmHWM), bytes of one scrape.
 //
 //   loadgen conc --duration S --group NAME=URL,THREADS [--group ...]
 //     THREADS workers per group request URL in a loop for S seconds; prints per group the count,
@@ -96,17 +97,21 @@ double CpuSeconds(const std::vector<int>& pids) {
   return total;
 }
 
-double RssMiB(const std::vector<int>& pids) {
+// Sum over pids of a /proc/<pid>/status field in kB ("VmRSS:", "VmHWM:"), in MiB.
+double StatusMiB(const std::vector<int>& pids, const std::string& field) {
   double kib = 0;
   for (int pid : pids) {
     std::ifstream f("/proc/" + std::to_string(pid) + "/status");
     std::string line;
     while (std::getline(f, line)) {
-      if (line.rfind("VmRSS:", 0) == 0) kib += std::atof(line.c_str() + 6);
+      if (line.rfind(field, 0) == 0) kib += std::atof(line.c_str() + field.size());
     }
   }
   return kib / 1024.0;
 }
+double RssMiB(const std::vector<int>& pids) { return StatusMiB(pids, "VmRSS:"); }
+// The peak resident size since the process started (VmHWM).
+double PeakRssMiB(const std::vector<int>& pids) { return StatusMiB(pids, "VmHWM:"); }
 
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -145,9 +150,10 @@ struct Side {
     char buf[512];
     std::snprintf(buf, sizeof buf,
                   "{\"n\": %zu, \"errors\": %d, \"median_ms\": %.3f, \"p99_ms\": %.3f, "
-                  "\"cpu_s_per_1000\": %.3f, \"rss_mib\": %.2f, \"bytes\": %zu}",
+                  "\"cpu_s_per_1000\": %.3f, \"rss_mib\": %.2f, \"peak_rss_mib\": %.2f, "
+                  "\"bytes\": %zu}",
                   n, errors, Percentile(latencies, 0.5) * 1000, Percentile(latencies, 0.99) * 1000,
-                  per1000, RssMiB(pids), bytes);
+                  per1000, RssMiB(pids), PeakRssMiB(pids), bytes);
     return buf;
   }
 };

@@ -72,6 +72,9 @@ def main():
                 b["cpu_s_per_1000"], target=target)
             row(name, "RSS MiB after the scrapes", a["rss_mib"], b["rss_mib"],
                 target=20.0 if r["case"] == "all" else None)
+            if "peak_rss_mib" in a and b and "peak_rss_mib" in b:
+                row(name, "peak RSS MiB (since start)", a["peak_rss_mib"], b["peak_rss_mib"],
+                    target=20.0 if r["case"] in ("all", "postgres 10k +tables") else None)
             if "bytes" in a and b and "bytes" in b:
                 row(name, "bytes of one scrape", a["bytes"], b["bytes"],
                     note="how much each side reports (the work differs where this does)")

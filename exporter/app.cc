@@ -181,7 +181,9 @@ std::string App::Metrics(Clock::time_point deadline) {
   self.Gauge("thoth_exporter_scrape_duration_seconds",
              "How long this scrape took to collect every target.", {},
              std::chrono::duration<double>(Clock::now() - start).count());
-  return SerializeResults(results, self.Take());
+  std::string text = SerializeResults(results, self.Take());
+  engine_.Release(&results);
+  return text;
 }
 
 bool App::ProbeTarget(const std::string& collector, const std::string& target,
@@ -204,6 +206,7 @@ bool App::ProbeTarget(const std::string& collector, const std::string& target,
   self.Gauge("thoth_exporter_scrape_duration_seconds", "How long this probe took.", {},
              std::chrono::duration<double>(Clock::now() - start).count());
   *body = SerializeResults(results, self.Take());
+  engine_.Release(&results);
   return true;
 }
 

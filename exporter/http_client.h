@@ -78,7 +78,8 @@ class HttpClient {
   void* curl_;  // CURL*
 };
 
-// Call once at start, before any thread runs (curl_global_init).
+// libcurl's global set-up (curl_global_init), once; every HttpClient calls it first, so that
+// it runs only when an HTTP client is made. Thread-safe.
 void InitHttpClientLibrary();
 
 // Percent-encodes a string for use in a URL path segment or query value.

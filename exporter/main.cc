@@ -10,7 +10,6 @@
 
 #include "exporter/app.h"
 #include "exporter/cli.h"
-#include "exporter/http_client.h"
 #include "exporter/http_server.h"
 #include "exporter/logging.h"
 #include "spdlog/spdlog.h"
@@ -153,7 +152,6 @@ int main(int argc, char** argv) {
   }
 
   const sigset_t signals = BlockSignals();
-  thoth::InitHttpClientLibrary();
   thoth::Status logging =
       thoth::SetupLogging(options.log_level.value_or("info"), options.log_format);
   if (!logging.ok()) {

@@ -257,6 +257,21 @@ void ScrapeEngine::Remember(const TargetResult& result) {
   last_[key] = std::move(summary);
 }
 
+void ScrapeEngine::Release(std::vector<TargetResult>* results) {
+  results->clear();
+  std::vector<std::shared_ptr<Slot>> slots;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    slots.reserve(entries_.size());
+    for (const auto& e : entries_) slots.push_back(e.slot);
+  }
+  for (const auto& slot : slots) {
+    std::lock_guard<std::mutex> lock(slot->mu);
+    // use_count 1: no collection is writing them and no scrape is reading them.
+    if (slot->buffers && slot->buffers.use_count() == 1) slot->buffers->Clear();
+  }
+}
+
 std::vector<TargetResult> ScrapeEngine::LastResults() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<TargetResult> out;

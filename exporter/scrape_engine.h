@@ -57,6 +57,12 @@ class ScrapeEngine {
   // The last result of every target, for the landing page.
   std::vector<TargetResult> LastResults() const;
 
+  // Takes back the buffers of results whose text has been written out: *results is emptied,
+  // and each target's families are cleared once nothing else reads them (Families::Clear keeps
+  // the capacity of ordinary families), so that a target of hundreds of tables does not hold
+  // its last megabytes of text until its next collection.
+  void Release(std::vector<TargetResult>* results);
+
  private:
   struct Inflight;
   // One target's place in the engine, shared by the instances that succeed one another at

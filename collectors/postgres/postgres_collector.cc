@@ -457,7 +457,7 @@ class PostgresCollector : public Collector {
     s.name = "pg_stat_user_tables" + what;
     s.sql = TableStatsSql(relids);
     s.ok = [&state](QueryResult& rows) {
-      state.tables.Set(JoinTableRows(state.chosen.value(), rows));
+      state.tables.Set(JoinTableRows(state.chosen.value(), std::move(rows)));
       state.fresh_tables = true;
       state.indexes.Invalidate();
     };
@@ -563,7 +563,14 @@ class PostgresCollector : public Collector {
         if (s == nullptr) continue;
         if (!ReadDatabase(*s, db, databases_[db], run)) continue;
       }
-      EmitDatabase(databases_[db], db, run, sink);
+      Database& state = databases_[db];
+      EmitDatabase(state, db, run, sink);
+      // Per-table rows read at every scrape (tables.ttl 0) are not needed until the next one;
+      // for 500 tables they are a megabyte or two.
+      if (cfg_.tables_ttl_seconds <= 0) {
+        state.tables.Invalidate();
+        state.indexes.Invalidate();
+      }
       if (!Connected(main_)) return;
     }
   }

@@ -222,6 +222,7 @@ bool SectionRunner::Execute(Session& s, const std::string& what, std::vector<Sec
   for (size_t i = 0; i < sections.size(); ++i) {
     if (sections[i].sql.empty()) continue;
     if (!Finish(s, sections[i], replies[i], run)) return false;
+    replies[i] = Reply{};  // its rows are taken: free them before the next reply's grow
   }
   return true;
 }

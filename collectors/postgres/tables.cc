@@ -81,7 +81,7 @@ std::string TableStatsSql(const std::vector<std::string>& relids) {
          OidArray(relids) + ")";
 }
 
-QueryResult JoinTableRows(const QueryResult& chosen, const QueryResult& stats) {
+QueryResult JoinTableRows(const QueryResult& chosen, QueryResult&& stats) {
   QueryResult out;
   out.columns = stats.columns;
   const char* const kAdded[] = {"table_size", "index_size", "total"};
@@ -92,24 +92,38 @@ QueryResult JoinTableRows(const QueryResult& chosen, const QueryResult& stats) {
   }
   const int chosen_relid = chosen.Column("relid"), stats_relid = stats.Column("relid");
   if (chosen_relid < 0 || stats_relid < 0) return out;
-  std::unordered_map<std::string_view, size_t> by_relid;
-  for (size_t i = 0; i < stats.rows.size(); ++i) {
-    const auto& id = stats.rows[i][static_cast<size_t>(stats_relid)];
-    if (id) by_relid.emplace(*id, i);
+  // Pairs first, then the statistics rows moved (not copied: 500 tables' rows are a megabyte),
+  // each at most once.
+  std::vector<std::pair<size_t, size_t>> pairs;  // (chosen row, stats row)
+  {
+    std::unordered_map<std::string_view, size_t> by_relid;
+    for (size_t i = 0; i < stats.rows.size(); ++i) {
+      const auto& id = stats.rows[i][static_cast<size_t>(stats_relid)];
+      if (id) by_relid.emplace(*id, i);
+    }
+    pairs.reserve(chosen.rows.size());
+    for (size_t c = 0; c < chosen.rows.size(); ++c) {
+      const auto& id = chosen.rows[c][static_cast<size_t>(chosen_relid)];
+      if (!id) continue;
+      auto it = by_relid.find(*id);
+      if (it == by_relid.end()) continue;  // dropped since it was chosen
+      pairs.emplace_back(c, it->second);
+      by_relid.erase(it);
+    }
   }
-  out.rows.reserve(chosen.rows.size());
-  for (const auto& row : chosen.rows) {
-    const auto& id = row[static_cast<size_t>(chosen_relid)];
-    if (!id) continue;
-    auto it = by_relid.find(*id);
-    if (it == by_relid.end()) continue;  // dropped since it was chosen
-    QueryResult::Row joined = stats.rows[it->second];
+  out.rows.reserve(pairs.size());
+  for (const auto& [c, i] : pairs) {
+    QueryResult::Row joined = std::move(stats.rows[i]);
     for (int col : added) {
-      joined.push_back(col >= 0 ? row[static_cast<size_t>(col)] : QueryResult::Cell{});
+      joined.push_back(col >= 0 ? chosen.rows[c][static_cast<size_t>(col)] : QueryResult::Cell{});
     }
     out.rows.push_back(std::move(joined));
   }
   return out;
+}
+
+QueryResult JoinTableRows(const QueryResult& chosen, const QueryResult& stats) {
+  return JoinTableRows(chosen, QueryResult(stats));
 }
 
 namespace {
