@@ -9,6 +9,7 @@
 #include <random>
 #include <sstream>
 
+#include "exporter/config_checks.h"
 #include "exporter/config_reader.h"
 #include "spdlog/spdlog.h"
 
@@ -36,13 +37,6 @@ std::string JoinDir(const std::string& config_name, const std::string& path) {
   size_t slash = config_name.rfind('/');
   if (slash == std::string::npos) return path;
   return config_name.substr(0, slash + 1) + path;
-}
-
-bool HasControlCharacter(std::string_view v) {
-  for (unsigned char c : v) {
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
 }
 
 // cert_file, key_file, client_ca_file: resolved against the web config's directory.

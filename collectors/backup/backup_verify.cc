@@ -250,6 +250,30 @@ class PgDumpParser {
     std::string magic;
     if (Step s = r_.Skip(5, "the magic \"PGDMP\"", &magic, 5); !s.ok()) return s;
     if (magic != "PGDMP") return FailureHere("bad_magic", "does not start with \"PGDMP\"");
+    if (Step s = ReadVersion(); !s.ok()) return s;
+    if (Step s = ReadSizesAndFormat(); !s.ok()) return s;
+    if (Step s = ReadCompression(); !s.ok()) return s;
+    if (version_ >= kVers1_4) {
+      // struct tm of the creation time: sec, min, hour, mday, mon, year, isdst.
+      static constexpr std::array<std::pair<int, int>, 7> kRanges = {
+          {{0, 61}, {0, 59}, {0, 23}, {1, 31}, {0, 11}, {0, 1000}, {-1, 1}}};
+      for (const auto& [lo, hi] : kRanges) {
+        StepOr<std::int64_t> v = Int("the creation time");
+        if (!v.ok()) return v.failure();
+        if (*v < lo || *v > hi)
+          return FailureHere("bad_header", "creation time field out of range");
+      }
+      if (Step s = SkipStr("the database name"); !s.ok()) return s;
+    }
+    if (version_ >= kVers1_10) {
+      if (Step s = SkipStr("the server version"); !s.ok()) return s;
+      if (Step s = SkipStr("the pg_dump version"); !s.ok()) return s;
+    }
+    return {};
+  }
+
+  // The archive version (major, minor, and a revision from 1.1 on); 1.7 to 1.16 are read.
+  Step ReadVersion() {
     StepOr<unsigned char> major = r_.Byte("the version");
     if (!major.ok()) return major.failure();
     StepOr<unsigned char> minor = r_.Byte("the version");
@@ -268,6 +292,11 @@ class PgDumpParser {
       return FailureHere("unsupported_version",
                          "archive version " + version_text_ + " (1.7 to 1.16 are read)");
     }
+    return {};
+  }
+
+  // The integer and offset sizes, and the format, which must be custom (-Fc).
+  Step ReadSizesAndFormat() {
     StepOr<unsigned char> int_size = r_.Byte("the integer size");
     if (!int_size.ok()) return int_size.failure();
     int_size_ = *int_size;
@@ -289,6 +318,11 @@ class PgDumpParser {
       return FailureHere("not_custom_format", "archive format " + std::to_string(format) +
                                                   " is not the custom format (1) of pg_dump -Fc");
     }
+    return {};
+  }
+
+  // The compression: an algorithm byte from 1.15 on, a level before.
+  Step ReadCompression() {
     if (version_ >= kVers1_15) {
       StepOr<unsigned char> algorithm_byte = r_.Byte("the compression algorithm");
       if (!algorithm_byte.ok()) return algorithm_byte.failure();
@@ -296,28 +330,12 @@ class PgDumpParser {
       if (algorithm > 3) {
         return FailureHere("bad_header", "compression algorithm " + std::to_string(algorithm));
       }
-    } else {
-      StepOr<std::int64_t> level = Int("the compression level");
-      if (!level.ok()) return level.failure();
-      if (*level < -1 || *level > 9) {
-        return FailureHere("bad_header", "compression level " + std::to_string(*level));
-      }
+      return {};
     }
-    if (version_ >= kVers1_4) {
-      // struct tm of the creation time: sec, min, hour, mday, mon, year, isdst.
-      static constexpr std::array<std::pair<int, int>, 7> kRanges = {
-          {{0, 61}, {0, 59}, {0, 23}, {1, 31}, {0, 11}, {0, 1000}, {-1, 1}}};
-      for (const auto& [lo, hi] : kRanges) {
-        StepOr<std::int64_t> v = Int("the creation time");
-        if (!v.ok()) return v.failure();
-        if (*v < lo || *v > hi)
-          return FailureHere("bad_header", "creation time field out of range");
-      }
-      if (Step s = SkipStr("the database name"); !s.ok()) return s;
-    }
-    if (version_ >= kVers1_10) {
-      if (Step s = SkipStr("the server version"); !s.ok()) return s;
-      if (Step s = SkipStr("the pg_dump version"); !s.ok()) return s;
+    StepOr<std::int64_t> level = Int("the compression level");
+    if (!level.ok()) return level.failure();
+    if (*level < -1 || *level > 9) {
+      return FailureHere("bad_header", "compression level " + std::to_string(*level));
     }
     return {};
   }
@@ -719,14 +737,34 @@ class Inflater {
   bool initialised_ = false;
 };
 
-// The archive's member count once the whole file checks out.
-StepOr<std::int64_t> RunTarGz(Reader& r) {
+// zlib's verdict on a stream it could not inflate, at compressed byte `at`.
+Failure InflateFailure(const z_stream& zs, int rc, std::size_t at) {
+  std::string msg = zs.msg != nullptr ? zs.msg : "zlib error " + std::to_string(rc);
+  std::string where = " (compressed byte " + std::to_string(at) + ")";
+  if (msg == "incorrect data check") return Failure{"crc_mismatch", "gzip CRC-32 " + msg + where};
+  if (msg == "incorrect length check") {
+    return Failure{"length_mismatch", "gzip ISIZE " + msg + where};
+  }
+  if (msg == "incorrect header check" || msg == "unknown compression method") {
+    return Failure{"bad_magic", "gzip header: " + msg + where};
+  }
+  return Failure{"bad_deflate", "gzip stream: " + msg + where};
+}
+
+// A file that is not empty and starts with gzip's first magic byte.
+Step CheckGzipStart(Reader& r) {
   StepOr<bool> empty = r.AtEnd();
   if (!empty.ok()) return empty.failure();
   if (*empty) return Failure{"empty", "the file is empty"};
   StepOr<int> first = r.Peek();
   if (!first.ok()) return first.failure();
   if (*first != 0x1f) return Failure{"bad_magic", "not a gzip file (no 1f 8b magic)"};
+  return {};
+}
+
+// The archive's member count once the whole file checks out.
+StepOr<std::int64_t> RunTarGz(Reader& r) {
+  if (Step start = CheckGzipStart(r); !start.ok()) return start.failure();
   Inflater inflater;
   if (Step init = inflater.Init(); !init.ok()) return init.failure();
   z_stream& zs = inflater.z();
@@ -762,16 +800,7 @@ StepOr<std::int64_t> RunTarGz(Reader& r) {
       continue;
     }
     if (rc == Z_OK || rc == Z_BUF_ERROR) continue;
-    std::string msg = zs.msg != nullptr ? zs.msg : "zlib error " + std::to_string(rc);
-    std::string where = " (compressed byte " + std::to_string(r.pos() - zs.avail_in) + ")";
-    if (msg == "incorrect data check") return Failure{"crc_mismatch", "gzip CRC-32 " + msg + where};
-    if (msg == "incorrect length check") {
-      return Failure{"length_mismatch", "gzip ISIZE " + msg + where};
-    }
-    if (msg == "incorrect header check" || msg == "unknown compression method") {
-      return Failure{"bad_magic", "gzip header: " + msg + where};
-    }
-    return Failure{"bad_deflate", "gzip stream: " + msg + where};
+    return InflateFailure(zs, rc, r.pos() - zs.avail_in);
   }
   if (!member_done) {
     return Failure{"truncated",

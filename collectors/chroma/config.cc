@@ -3,16 +3,11 @@
 #include <set>
 #include <string_view>
 
+#include "exporter/config_checks.h"
+
 namespace thoth::chroma {
 
 namespace {
-
-bool HasControlCharacter(std::string_view s) {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
 
 // Tenant and database names go into URL paths (encoded) and labels; Chroma itself allows
 // [a-zA-Z0-9._-], but any printable name is accepted here so that a future server is not
@@ -55,24 +50,11 @@ std::vector<Database> ReadDatabases(const ConfigNode& item) {
   return out;
 }
 
-TargetConfig ReadTarget(const ConfigNode& item) {
-  item.ExpectKeys({"name", "url", "token", "token_file", "expected_dimension", "tenant", "database",
-                   "databases", "api", "connect_timeout", "timeout", "cache_ttl", "parallelism",
-                   "page_size", "ca_file", "insecure_skip_verify"});
-  TargetConfig cfg;
-  cfg.name = item.RequiredString("name");
-  if (HasControlCharacter(cfg.name)) {
-    item.FailKey("name", "must be a non-empty name without control characters");
-  }
-
+// name, url and token.
+void ReadIdentity(const ConfigNode& item, TargetConfig& cfg) {
+  cfg.name = RequireTargetName(item);
   cfg.url = item.String("url", cfg.url);
-  if (cfg.url.rfind("http://", 0) != 0 && cfg.url.rfind("https://", 0) != 0) {
-    item.FailKey("url", "must start with http:// or https://");
-  }
-  for (unsigned char c : cfg.url) {
-    if (c <= 0x20 || c == 0x7f)
-      item.FailKey("url", "must not contain spaces or control characters");
-  }
+  CheckHttpUrl(item, "url", cfg.url);
   while (cfg.url.size() > 8 && cfg.url.back() == '/') cfg.url.pop_back();
 
   cfg.token = item.Secret("token");
@@ -82,7 +64,10 @@ TargetConfig ReadTarget(const ConfigNode& item) {
     if (cfg.token->empty()) item.FailKey(key, "the token is empty");
     if (HasControlCharacter(*cfg.token)) item.FailKey(key, "the token has a control character");
   }
+}
 
+// What is read: the dimension check, the databases, the API version.
+void ReadScope(const ConfigNode& item, TargetConfig& cfg) {
   cfg.expected_dimension = item.Integer("expected_dimension", 0);
   if (cfg.expected_dimension < 0 || cfg.expected_dimension > (1 << 20)) {
     item.FailKey("expected_dimension", "must be between 1 and 1048576 (0 or absent: no check)");
@@ -100,7 +85,10 @@ TargetConfig ReadTarget(const ConfigNode& item) {
   } else {
     item.FailKey("api", "must be auto, v1 or v2");
   }
+}
 
+// Timeouts, caching, parallelism and TLS.
+void ReadLimits(const ConfigNode& item, TargetConfig& cfg) {
   cfg.connect_timeout_seconds = item.Duration("connect_timeout", cfg.connect_timeout_seconds);
   if (cfg.connect_timeout_seconds <= 0) item.FailKey("connect_timeout", "must be positive");
   cfg.timeout_seconds = item.Duration("timeout", cfg.timeout_seconds);
@@ -118,6 +106,16 @@ TargetConfig ReadTarget(const ConfigNode& item) {
 
   cfg.ca_file = item.String("ca_file", "");
   cfg.insecure_skip_verify = item.Bool("insecure_skip_verify", false);
+}
+
+TargetConfig ReadTarget(const ConfigNode& item) {
+  item.ExpectKeys({"name", "url", "token", "token_file", "expected_dimension", "tenant", "database",
+                   "databases", "api", "connect_timeout", "timeout", "cache_ttl", "parallelism",
+                   "page_size", "ca_file", "insecure_skip_verify"});
+  TargetConfig cfg;
+  ReadIdentity(item, cfg);
+  ReadScope(item, cfg);
+  ReadLimits(item, cfg);
   cfg.fingerprint = item.Fingerprint();
   return cfg;
 }

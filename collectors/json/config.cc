@@ -5,6 +5,8 @@
 #include <set>
 #include <string_view>
 
+#include "exporter/config_checks.h"
+
 namespace thoth::json {
 
 namespace {
@@ -12,13 +14,6 @@ namespace {
 constexpr std::int64_t kMaxSeriesLimit = 100000;
 constexpr std::int64_t kMinBodyBytes = 1 << 10;
 constexpr std::int64_t kMaxBodyBytes = 64 << 20;
-
-bool HasControlCharacter(std::string_view s) {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
 
 bool IEquals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -98,25 +93,11 @@ Mapping ReadMapping(const ConfigNode& item, const std::string& prefix) {
   return m;
 }
 
-TargetConfig ReadTarget(const ConfigNode& item) {
-  item.ExpectKeys({"name", "url", "prefix", "timeout", "connect_timeout", "headers", "bearer_token",
-                   "bearer_token_file", "mappings", "max_series", "max_body_bytes", "tls_insecure",
-                   "ca_file"});
-  TargetConfig cfg;
-  cfg.name = item.RequiredString("name");
-  if (HasControlCharacter(cfg.name)) {
-    item.FailKey("name", "must be a non-empty name without control characters");
-  }
-
+// name, url and prefix.
+void ReadIdentity(const ConfigNode& item, TargetConfig& cfg) {
+  cfg.name = RequireTargetName(item);
   cfg.url = item.RequiredString("url");
-  if (cfg.url.rfind("http://", 0) != 0 && cfg.url.rfind("https://", 0) != 0) {
-    item.FailKey("url", "must start with http:// or https://");
-  }
-  for (unsigned char c : cfg.url) {
-    if (c <= 0x20 || c == 0x7f) {
-      item.FailKey("url", "must not contain spaces or control characters");
-    }
-  }
+  CheckHttpUrl(item, "url", cfg.url);
 
   cfg.prefix = item.RequiredString("prefix");
   if (!IsMetricName(cfg.prefix)) {
@@ -126,7 +107,10 @@ TargetConfig ReadTarget(const ConfigNode& item) {
     item.FailKey("prefix", "json and json_... are the collector's own metrics (json_up, ...)");
   }
   if (cfg.prefix.size() > kMaxNameLength / 2) item.FailKey("prefix", "is too long");
+}
 
+// headers and the bearer token: every request's header lines.
+void ReadHeaders(const ConfigNode& item, TargetConfig& cfg) {
   bool has_authorization = false;
   const ConfigNode headers = item.Child("headers");
   if (!headers.IsNull()) {
@@ -155,7 +139,10 @@ TargetConfig ReadTarget(const ConfigNode& item) {
     if (HasControlCharacter(*token)) item.FailKey(key, "the token has a control character");
     cfg.headers.push_back("Authorization: Bearer " + *token);
   }
+}
 
+// Timeouts, bounds and TLS.
+void ReadLimits(const ConfigNode& item, TargetConfig& cfg) {
   cfg.timeout_seconds = item.Duration("timeout", cfg.timeout_seconds);
   if (cfg.timeout_seconds <= 0) item.FailKey("timeout", "must be positive");
   cfg.connect_timeout_seconds = item.Duration("connect_timeout", cfg.connect_timeout_seconds);
@@ -174,7 +161,9 @@ TargetConfig ReadTarget(const ConfigNode& item) {
 
   cfg.tls_insecure = item.Bool("tls_insecure", false);
   cfg.ca_file = item.String("ca_file", "");
+}
 
+void ReadMappings(const ConfigNode& item, TargetConfig& cfg) {
   const ConfigNode mappings = item.Child("mappings");
   std::set<std::pair<std::string, MetricKind>> kinds;
   for (const ConfigNode& m : mappings.Items()) {
@@ -192,6 +181,17 @@ TargetConfig ReadTarget(const ConfigNode& item) {
   if (!mappings.IsNull() && cfg.mappings.empty()) {
     item.FailKey("mappings", "lists no mapping (leave it out to export every numeric leaf)");
   }
+}
+
+TargetConfig ReadTarget(const ConfigNode& item) {
+  item.ExpectKeys({"name", "url", "prefix", "timeout", "connect_timeout", "headers", "bearer_token",
+                   "bearer_token_file", "mappings", "max_series", "max_body_bytes", "tls_insecure",
+                   "ca_file"});
+  TargetConfig cfg;
+  ReadIdentity(item, cfg);
+  ReadHeaders(item, cfg);
+  ReadLimits(item, cfg);
+  ReadMappings(item, cfg);
   cfg.fingerprint = item.Fingerprint();
   return cfg;
 }

@@ -100,6 +100,13 @@ class JsonCollector final : public Collector {
  private:
   // Writes the target's metrics; an error says why json_up is 0.
   Status CollectOrFail(const ScrapeContext& ctx, MetricSink& sink) {
+    StatusOr<std::string> body = FetchBody(ctx);
+    if (!body.ok()) return body.status();
+    return Emit(*body, sink);
+  }
+
+  // The answer's body, or why there is none worth parsing.
+  StatusOr<std::string> FetchBody(const ScrapeContext& ctx) {
     const double left = ctx.IoSecondsLeft();
     if (left < kMinRequestSeconds) {
       return Status::Error("scrape deadline reached before the request");
@@ -136,7 +143,12 @@ class JsonCollector final : public Collector {
           (resp.content_type.empty() ? "no content type" : resp.content_type.substr(0, 64)) + ", " +
           std::to_string(resp.body.size()) + " bytes)");
     }
-    StatusOr<Flattened> flattened = Flatten(resp.body, options_);
+    return std::move(resp.body);
+  }
+
+  // Flattens the body and writes the series it yields.
+  Status Emit(const std::string& body, MetricSink& sink) {
+    StatusOr<Flattened> flattened = Flatten(body, options_);
     if (!flattened.ok()) return flattened.status();
     const Flattened& doc = *flattened;
 
