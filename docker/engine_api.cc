@@ -13,13 +13,11 @@ bool IsDockerId(std::string_view id) {
   return true;
 }
 
-bool ParseDockerContainerList(std::string_view text, std::vector<DockerContainer>* out,
-                              std::string* error) {
-  out->clear();
+StatusOr<std::vector<DockerContainer>> ParseDockerContainerList(std::string_view text) {
+  std::vector<DockerContainer> out;
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_array()) {
-    *error = "/containers/json is not a JSON array";
-    return false;
+    return Status::Error("/containers/json is not a JSON array");
   }
   for (const auto& item : doc) {
     if (!item.is_object()) continue;
@@ -35,31 +33,30 @@ bool ParseDockerContainerList(std::string_view text, std::vector<DockerContainer
       if (!c.name.empty() && c.name[0] == '/') c.name.erase(0, 1);
     }
     if (c.name.empty()) c.name = c.id.substr(0, 12);
-    out->push_back(std::move(c));
+    out.push_back(std::move(c));
   }
-  return true;
+  return out;
 }
 
-bool ParseDockerInspect(std::string_view text, DockerInspect* out, std::string* error) {
-  *out = DockerInspect{};
+StatusOr<DockerInspect> ParseDockerInspect(std::string_view text) {
+  DockerInspect out;
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
-    *error = "container inspect answer is not a JSON object";
-    return false;
+    return Status::Error("container inspect answer is not a JSON object");
   }
   auto state = doc.find("State");
   if (state != doc.end() && state->is_object()) {
     auto pid = state->find("Pid");
-    if (pid != state->end() && pid->is_number_integer()) out->pid = pid->get<std::int64_t>();
+    if (pid != state->end() && pid->is_number_integer()) out.pid = pid->get<std::int64_t>();
   }
   auto host = doc.find("HostConfig");
   if (host != doc.end() && host->is_object()) {
     auto parent = host->find("CgroupParent");
     if (parent != host->end() && parent->is_string()) {
-      out->cgroup_parent = parent->get<std::string>();
+      out.cgroup_parent = parent->get<std::string>();
     }
   }
-  return true;
+  return out;
 }
 
 namespace {

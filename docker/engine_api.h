@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "exporter/status.h"
+
 namespace thoth {
 
 // Pure parsers of the Docker Engine API answers the container collector and the logs
@@ -19,15 +21,14 @@ struct DockerContainer {
 // GET /containers/json: an array of {Id, Names: ["/name"], ...}. False (with *error) when the
 // text is not a JSON array; entries without a valid id are skipped, and a container without a
 // name is named by its short id.
-bool ParseDockerContainerList(std::string_view text, std::vector<DockerContainer>* out,
-                              std::string* error);
+StatusOr<std::vector<DockerContainer>> ParseDockerContainerList(std::string_view text);
 
 // What GET /containers/{id}/json tells about where a container's cgroup is.
 struct DockerInspect {
   std::int64_t pid = 0;       // State.Pid (0 when not running)
   std::string cgroup_parent;  // HostConfig.CgroupParent ("" = the driver's default)
 };
-bool ParseDockerInspect(std::string_view text, DockerInspect* out, std::string* error);
+StatusOr<DockerInspect> ParseDockerInspect(std::string_view text);
 
 // True for an id of 12 to 64 lowercase hex digits.
 bool IsDockerId(std::string_view id);

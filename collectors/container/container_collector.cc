@@ -322,16 +322,15 @@ class ContainerCollector : public Collector {
                      "GET /containers/json answered " + std::to_string(list.status));
       return;
     }
-    std::vector<DockerContainer> containers;
-    std::string error;
-    if (!ParseDockerContainerList(list.body, &containers, &error)) {
-      SetDockerState(DockerState::kError, error);
+    StatusOr<std::vector<DockerContainer>> containers = ParseDockerContainerList(list.body);
+    if (!containers.ok()) {
+      SetDockerState(DockerState::kError, containers.status().message());
       return;
     }
     SetDockerState(DockerState::kAvailable, "");
 
     std::map<std::string, CgroupRef> resolved;
-    for (const auto& c : containers) {
+    for (const auto& c : *containers) {
       auto cached = docker_refs_.find(c.id);
       if (cached != docker_refs_.end()) {
         resolved.emplace(c.id, cached->second);
@@ -353,12 +352,12 @@ class ContainerCollector : public Collector {
       spdlog::debug("container: inspect {} failed: {} {}", id, resp.status, resp.error);
       return std::nullopt;
     }
-    DockerInspect inspect;
-    std::string error;
-    if (!ParseDockerInspect(resp.body, &inspect, &error)) {
-      spdlog::debug("container: inspect {}: {}", id, error);
+    StatusOr<DockerInspect> parsed = ParseDockerInspect(resp.body);
+    if (!parsed.ok()) {
+      spdlog::debug("container: inspect {}: {}", id, parsed.status().message());
       return std::nullopt;
     }
+    const DockerInspect& inspect = *parsed;
     if (inspect.pid > 0) {
       std::string text;
       if (ReadSmallFile(Host("/proc/" + std::to_string(inspect.pid) + "/cgroup"), &text) == 0) {

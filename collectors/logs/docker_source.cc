@@ -129,9 +129,9 @@ DockerSource::Found DockerSource::ResolveByApi(bool* api_answered) {
   req.url = "http://localhost/containers/json?all=1";
   HttpResponse list = http_->Fetch(req);
   if (!list.transport_ok || list.status != 200) return f;
-  std::vector<DockerContainer> containers;
-  std::string error;
-  if (!ParseDockerContainerList(list.body, &containers, &error)) return f;
+  StatusOr<std::vector<DockerContainer>> listed = ParseDockerContainerList(list.body);
+  if (!listed.ok()) return f;
+  std::vector<DockerContainer> containers = std::move(listed.value());
   *api_answered = true;
   auto found = [&](const DockerContainer& c) {
     f.id = c.id;
@@ -154,10 +154,9 @@ DockerSource::Found DockerSource::ResolveByApi(bool* api_answered) {
   req.url = "http://localhost/containers/json?all=1&filters=" +
             UrlEncode("{\"label\":[\"com.docker.compose.service=" + config_.container + "\"]}");
   HttpResponse by_label = http_->Fetch(req);
-  containers.clear();
-  if (by_label.transport_ok && by_label.status == 200 &&
-      ParseDockerContainerList(by_label.body, &containers, &error) && !containers.empty()) {
-    return found(containers.front());
+  if (by_label.transport_ok && by_label.status == 200) {
+    StatusOr<std::vector<DockerContainer>> labelled = ParseDockerContainerList(by_label.body);
+    if (labelled.ok() && !labelled->empty()) return found(labelled->front());
   }
   f.error = "no container " + config_.container + " (Docker API on " + config_.docker_socket + ")";
   return f;

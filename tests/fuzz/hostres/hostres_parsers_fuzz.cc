@@ -70,18 +70,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
     case 6: {
-      std::vector<thoth::DockerContainer> list;
-      std::string error;
-      (void)thoth::ParseDockerContainerList(text, &list, &error);
-      for (const auto& c : list) {
-        if (!thoth::IsDockerId(c.id)) __builtin_trap();
+      auto list = thoth::ParseDockerContainerList(text);
+      if (list.ok()) {
+        for (const auto& c : *list) {
+          if (!thoth::IsDockerId(c.id)) __builtin_trap();
+        }
       }
       break;
     }
     case 7: {
-      thoth::DockerInspect inspect;
-      std::string error;
-      (void)thoth::ParseDockerInspect(text, &inspect, &error);
+      (void)thoth::ParseDockerInspect(text);
       for (const auto& path : thoth::DockerCgroupCandidates(std::string(64, 'a'), text)) {
         if (!thoth::IsSafeCgroupPath(path)) __builtin_trap();
       }

@@ -10,9 +10,7 @@ namespace {
 const std::string kId = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 TEST(DockerApi, ParsesContainerList) {
-  std::vector<DockerContainer> list;
-  std::string error;
-  ASSERT_TRUE(
+  auto parsed =
       ParseDockerContainerList(R"([{"Id":")" + kId + R"(","Names":["/thoth-api"],"State":"running"},
           {"Id":"fedcba987654","Names":[]},
           {"Id":"../../../etc/passwd","Names":["/evil"]},
@@ -20,8 +18,9 @@ TEST(DockerApi, ParsesContainerList) {
           {"Id":42,"Names":["/number"]},
           {"Names":["/noid"]},
           "not an object",
-          {"Id":"aaaaaaaaaaaaaaaa","Names":[7]}])",
-                               &list, &error));
+          {"Id":"aaaaaaaaaaaaaaaa","Names":[7]}])");
+  ASSERT_TRUE(parsed.ok());
+  const std::vector<DockerContainer>& list = *parsed;
   ASSERT_EQ(list.size(), 3u);
   EXPECT_EQ(list[0].id, kId);
   EXPECT_EQ(list[0].name, "thoth-api");
@@ -30,29 +29,28 @@ TEST(DockerApi, ParsesContainerList) {
 }
 
 TEST(DockerApi, RejectsNonArrays) {
-  std::vector<DockerContainer> list;
-  std::string error;
-  EXPECT_FALSE(ParseDockerContainerList(R"({"message":"page not found"})", &list, &error));
-  EXPECT_FALSE(error.empty());
-  EXPECT_FALSE(ParseDockerContainerList(R"([{"Id":")", &list, &error));  // cut
-  EXPECT_FALSE(ParseDockerContainerList("", &list, &error));
-  EXPECT_TRUE(ParseDockerContainerList("[]", &list, &error));
-  EXPECT_TRUE(list.empty());
+  auto not_array = ParseDockerContainerList(R"({"message":"page not found"})");
+  EXPECT_FALSE(not_array.ok());
+  EXPECT_FALSE(not_array.status().message().empty());
+  EXPECT_FALSE(ParseDockerContainerList(R"([{"Id":")").ok());  // cut
+  EXPECT_FALSE(ParseDockerContainerList("").ok());
+  auto empty = ParseDockerContainerList("[]");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
 }
 
 TEST(DockerApi, ParsesInspect) {
-  DockerInspect inspect;
-  std::string error;
-  ASSERT_TRUE(ParseDockerInspect(
-      R"({"Id":"x","State":{"Status":"running","Pid":4242},"HostConfig":{"CgroupParent":"my.slice"}})",
-      &inspect, &error));
-  EXPECT_EQ(inspect.pid, 4242);
-  EXPECT_EQ(inspect.cgroup_parent, "my.slice");
-  ASSERT_TRUE(ParseDockerInspect(R"({"State":{"Pid":"4242"},"HostConfig":[]})", &inspect, &error));
-  EXPECT_EQ(inspect.pid, 0);  // wrong types are ignored
-  EXPECT_EQ(inspect.cgroup_parent, "");
-  EXPECT_FALSE(ParseDockerInspect("[1,2]", &inspect, &error));
-  EXPECT_FALSE(ParseDockerInspect("{\"State\":", &inspect, &error));
+  auto inspect = ParseDockerInspect(
+      R"({"Id":"x","State":{"Status":"running","Pid":4242},"HostConfig":{"CgroupParent":"my.slice"}})");
+  ASSERT_TRUE(inspect.ok());
+  EXPECT_EQ(inspect->pid, 4242);
+  EXPECT_EQ(inspect->cgroup_parent, "my.slice");
+  inspect = ParseDockerInspect(R"({"State":{"Pid":"4242"},"HostConfig":[]})");
+  ASSERT_TRUE(inspect.ok());
+  EXPECT_EQ(inspect->pid, 0);  // wrong types are ignored
+  EXPECT_EQ(inspect->cgroup_parent, "");
+  EXPECT_FALSE(ParseDockerInspect("[1,2]").ok());
+  EXPECT_FALSE(ParseDockerInspect("{\"State\":").ok());
 }
 
 TEST(DockerApi, Ids) {
