@@ -210,10 +210,12 @@ bool App::ProbeTarget(const std::string& collector, const std::string& target,
   return true;
 }
 
-std::string App::AdHocRefusal(const std::string& url, const std::string& module) const {
+Status App::AdHocAllowed(const std::string& url, const std::string& module) const {
   auto c = config();
-  if (!c || !c->prober) return "ad-hoc probes are not available: the http collector is disabled";
-  return c->prober->Refusal(url, module);
+  if (!c || !c->prober) {
+    return Status::Error("ad-hoc probes are not available: the http collector is disabled");
+  }
+  return c->prober->Allowed(url, module);
 }
 
 std::string App::AdHocProbe(const std::string& url, const std::string& module,

@@ -40,8 +40,8 @@ class App {
   // One configured target (/probe?collector=NAME&target=NAME). False when there is none.
   bool ProbeTarget(const std::string& collector, const std::string& target,
                    Clock::time_point deadline, std::string* body);
-  // Ad-hoc /probe?target=URL&module=NAME: the reason for refusing, or "" when allowed.
-  std::string AdHocRefusal(const std::string& url, const std::string& module) const;
+  // Ad-hoc /probe?target=URL&module=NAME: ok when allowed, else the reason for refusing.
+  Status AdHocAllowed(const std::string& url, const std::string& module) const;
   std::string AdHocProbe(const std::string& url, const std::string& module,
                          Clock::time_point deadline);
   // The HTML landing page.

@@ -32,16 +32,16 @@ size_t WriteBody(char* data, size_t size, size_t nmemb, void* user) {
 }
 
 struct ConnectGuard {
-  const std::function<std::string(const sockaddr*)>* refusal;
+  const std::function<Status(const sockaddr*)>* refusal;
   std::string refused;  // the first reason given
 };
 
 curl_socket_t OpenSocket(void* user, curlsocktype purpose, curl_sockaddr* address) {
   auto* guard = static_cast<ConnectGuard*>(user);
   if (purpose == CURLSOCKTYPE_IPCXN) {
-    std::string why = (*guard->refusal)(&address->addr);
-    if (!why.empty()) {
-      if (guard->refused.empty()) guard->refused = std::move(why);
+    Status allowed = (*guard->refusal)(&address->addr);
+    if (!allowed.ok()) {
+      if (guard->refused.empty()) guard->refused = allowed.message();
       return CURL_SOCKET_BAD;
     }
   }

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "exporter/status.h"
+
 struct sockaddr;
 
 namespace thoth {
@@ -29,10 +31,10 @@ struct HttpRequest {
   // Static name resolutions consulted before DNS, in curl's --resolve form "HOST:PORT:ADDRESS".
   std::vector<std::string> resolve;
   // When set, asked before every connection with the very address the socket is about to connect
-  // to (after any resolution): "" allows it, anything else refuses it (no socket is opened, and
-  // the response carries the reason in connect_refused). Proxies from the environment are then
-  // not used, so that the address checked is the server's own.
-  std::function<std::string(const sockaddr*)> connect_refusal;
+  // to (after any resolution): ok allows it, an error refuses it (no socket is opened, and the
+  // response carries its message in connect_refused). Proxies from the environment are then not
+  // used, so that the address checked is the server's own.
+  std::function<Status(const sockaddr*)> connect_refusal;
 };
 
 // libcurl's timing of one transfer, in seconds from the start (see CURLINFO_*_TIME_T).

@@ -267,9 +267,8 @@ class HttpServer::Handler : public CivetHandler {
       return TrimFreedMemory();
     }
     if (!has_module || module.empty()) module = "http_2xx";
-    std::string refusal = app.AdHocRefusal(target, module);
-    if (!refusal.empty()) {
-      return Send(conn, 403, "Forbidden", "text/plain; charset=utf-8", refusal + "\n");
+    if (Status allowed = app.AdHocAllowed(target, module); !allowed.ok()) {
+      return Send(conn, 403, "Forbidden", "text/plain; charset=utf-8", allowed.message() + "\n");
     }
     SendMetrics(
         conn,

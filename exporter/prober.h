@@ -5,6 +5,7 @@
 
 #include "exporter/collector.h"
 #include "exporter/metric_sink.h"
+#include "exporter/status.h"
 
 namespace thoth {
 
@@ -15,8 +16,8 @@ class AdHocProber {
   virtual ~AdHocProber() = default;
 
   // Checks `url` and `module` against the configuration (allowlist, http/https only, known
-  // module). Returns an empty string when allowed, else the reason for refusing (HTTP 403/400).
-  virtual std::string Refusal(std::string_view url, std::string_view module) const = 0;
+  // module). Ok when allowed, else an error with the reason for refusing (HTTP 403).
+  virtual Status Allowed(std::string_view url, std::string_view module) const = 0;
 
   // Probes an allowed URL and writes probe_* metrics (no target label). Never throws.
   virtual void Probe(std::string_view url, std::string_view module, const ScrapeContext& ctx,

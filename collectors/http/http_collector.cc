@@ -126,21 +126,19 @@ class HttpProber : public AdHocProber {
              MemoryErrors* memory_errors)
       : guard_(std::move(guard)), modules_(std::move(modules)), memory_errors_(memory_errors) {}
 
-  std::string Refusal(std::string_view url, std::string_view module) const override {
-    return Judge(url, module, nullptr, nullptr);
+  Status Allowed(std::string_view url, std::string_view module) const override {
+    return Judge(url, module).status();
   }
 
   void Probe(std::string_view url, std::string_view module, const ScrapeContext& ctx,
              MetricSink& sink) override {
     ProbeResult result;
-    std::string normalized;
-    const ProbeSpec* spec = nullptr;
-    const std::string refusal = Judge(url, module, &normalized, &spec);
-    if (!refusal.empty() || spec == nullptr) {
-      // The caller should have asked Refusal() first; never fetch a refused URL all the same.
-      result.detail = refusal;
+    StatusOr<Admitted> admitted = Judge(url, module);
+    if (!admitted.ok()) {
+      // The caller should have asked Allowed() first; never fetch a refused URL all the same.
+      result.detail = admitted.status().message();
     } else {
-      result = RunProbe(*spec, normalized, ctx, memory_errors_, &guard_);
+      result = RunProbe(*admitted->spec, admitted->normalized, ctx, memory_errors_, &guard_);
     }
     // A refused hop is someone trying to reach past the allowlist: worth the operator's log.
     if (result.refused) spdlog::info("ad-hoc probe stopped: {}", result.detail);
@@ -149,30 +147,34 @@ class HttpProber : public AdHocProber {
   }
 
  private:
-  // "" when allowed (then *normalized and *spec are set when asked for), else the reason.
-  // Reasons never repeat the URL: it may carry credentials and is the caller's own input.
-  std::string Judge(std::string_view url, std::string_view module, std::string* normalized,
-                    const ProbeSpec** spec) const {
+  // What an allowed ad-hoc probe fetches, and how.
+  struct Admitted {
+    std::string normalized;
+    const ProbeSpec* spec = nullptr;
+  };
+
+  // The URL and module when allowed, else the reason. Reasons never repeat the URL: it may
+  // carry credentials and is the caller's own input.
+  StatusOr<Admitted> Judge(std::string_view url, std::string_view module) const {
     const std::string name = module.empty() ? kDefaultModule : std::string(module);
     auto it = modules_.find(name);
     if (it == modules_.end()) {
       std::string known;
       for (const auto& [n, s] : modules_) known += (known.empty() ? "" : ", ") + n;
-      return "unknown module \"" + Sanitize(name) + "\" (configured: " + known + ")";
+      return Status::Error("unknown module \"" + Sanitize(name) + "\" (configured: " + known + ")");
     }
     auto parsed = ParseProbeUrl(url);
-    if (!parsed.ok()) return "target refused: " + parsed.status().message();
-    if (parsed->has_credentials) return "target refused: credentials in the URL are not allowed";
+    if (!parsed.ok()) return Status::Error("target refused: " + parsed.status().message());
+    if (parsed->has_credentials) {
+      return Status::Error("target refused: credentials in the URL are not allowed");
+    }
     if (guard_.allowed.empty()) {
-      return "target refused: ad-hoc probes are off (probe.allowed_targets is empty); probe a "
-             "configured target with /probe?collector=http&target=NAME";
+      return Status::Error(
+          "target refused: ad-hoc probes are off (probe.allowed_targets is empty); probe a "
+          "configured target with /probe?collector=http&target=NAME");
     }
-    if (guard_.Allows(*parsed)) {
-      if (normalized != nullptr) *normalized = parsed->normalized;
-      if (spec != nullptr) *spec = &it->second;
-      return "";
-    }
-    return "target refused: the URL matches no entry of probe.allowed_targets";
+    if (guard_.Allows(*parsed)) return Admitted{parsed->normalized, &it->second};
+    return Status::Error("target refused: the URL matches no entry of probe.allowed_targets");
   }
 
   // A module name echoed in a reason: printable ASCII only, bounded.

@@ -73,14 +73,14 @@ bool ProbeGuard::Allows(const ProbeUrl& url) const {
                      [&](const UrlPattern& p) { return p.Matches(url); });
 }
 
-std::string ProbeGuard::ConnectRefusal(const sockaddr* address) const {
+Status ProbeGuard::ConnectAllowed(const sockaddr* address) const {
   auto ip = IpAddressFromSockaddr(address);
-  if (!ip) return "refused to connect to an address that is neither IPv4 nor IPv6";
+  if (!ip) return Status::Error("refused to connect to an address that is neither IPv4 nor IPv6");
   if (const IpNetwork* net = FindNetwork(denied, *ip)) {
-    return "refused to connect to " + ip->ToString() + ": it is in probe.denied_networks (" +
-           net->text() + ")";
+    return Status::Error("refused to connect to " + ip->ToString() +
+                         ": it is in probe.denied_networks (" + net->text() + ")");
   }
-  return "";
+  return Status::Ok();
 }
 
 ProbeGuard ParseProbeGuard(const ConfigNode& probe) {
@@ -357,7 +357,7 @@ static HttpRequest BaseRequest(const ProbeSpec& spec, const ProbeGuard* guard) {
   req.max_body_bytes = kProbeMaxBodyBytes;
   if (guard != nullptr) {
     req.resolve = guard->resolve;
-    req.connect_refusal = [guard](const sockaddr* a) { return guard->ConnectRefusal(a); };
+    req.connect_refusal = [guard](const sockaddr* a) { return guard->ConnectAllowed(a); };
   }
   return req;
 }

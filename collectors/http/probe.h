@@ -54,8 +54,8 @@ struct ProbeGuard {
   std::vector<std::string> resolve;
 
   bool Allows(const ProbeUrl& url) const;
-  // "" when connecting to `address` is allowed, else the reason.
-  std::string ConnectRefusal(const sockaddr* address) const;
+  // Ok when connecting to `address` is allowed, else an error with the reason.
+  Status ConnectAllowed(const sockaddr* address) const;
 };
 
 // Reads allowed_targets and denied_networks (default DefaultDeniedNetworks(); the entry

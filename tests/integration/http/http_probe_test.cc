@@ -15,6 +15,12 @@
 namespace thoth::http {
 namespace {
 
+// The refusal as text: "" when the prober allows the URL.
+std::string RefusalOf(const AdHocProber& prober, std::string_view url, std::string_view module) {
+  Status allowed = prober.Allowed(url, module);
+  return allowed.ok() ? "" : allowed.message();
+}
+
 using testing::FreePort;
 using testing::HttpTestServer;
 using testing::TlsFront;
@@ -282,7 +288,7 @@ TEST(AdHocProber, AllowedTargetIsProbedWithoutTargetLabel) {
                  "healthy: {expect_json: {status: healthy}}}\n",
              &errors);
   const std::string url = server->Url("/respond?delay_ms=300");
-  ASSERT_EQ(prober->Refusal(url, "http_2xx"), "");
+  ASSERT_TRUE(prober->Allowed(url, "http_2xx").ok());
   MetricSink sink;
   prober->Probe(url, "http_2xx", ScrapeContext{Clock::now() + std::chrono::seconds(8)}, sink);
   double v = 0;
@@ -293,7 +299,7 @@ TEST(AdHocProber, AllowedTargetIsProbedWithoutTargetLabel) {
   EXPECT_EQ(SerializeText(sink.families()).find("target="), std::string::npos);
 
   const std::string degraded = server->Url("/respond?body=%7B%22status%22%3A%22down%22%7D");
-  ASSERT_EQ(prober->Refusal(degraded, "healthy"), "");
+  ASSERT_TRUE(prober->Allowed(degraded, "healthy").ok());
   MetricSink body_sink;
   prober->Probe(degraded, "healthy", ScrapeContext{Clock::now() + std::chrono::seconds(8)},
                 body_sink);
@@ -311,11 +317,11 @@ TEST(AdHocProber, AllowlistIsEnforced) {
   const std::string port = std::to_string(server->port());
   auto prober =
       Prober("probe: {allowed_targets: ['http://127.0.0.1:" + port + "/respond']}", &errors);
-  EXPECT_EQ(prober->Refusal(server->Url("/respond"), ""), "");
-  EXPECT_NE(prober->Refusal(server->Url("/auth"), ""), "");
-  EXPECT_NE(prober->Refusal(server->Url("/respond?status=500"), ""), "");
-  EXPECT_NE(prober->Refusal(tls->Url("/respond"), ""), "");
-  EXPECT_NE(prober->Refusal("http://127.0.0.1:" + port + "@169.254.169.254/respond", ""), "");
+  EXPECT_EQ(RefusalOf(*prober, server->Url("/respond"), ""), "");
+  EXPECT_NE(RefusalOf(*prober, server->Url("/auth"), ""), "");
+  EXPECT_NE(RefusalOf(*prober, server->Url("/respond?status=500"), ""), "");
+  EXPECT_NE(RefusalOf(*prober, tls->Url("/respond"), ""), "");
+  EXPECT_NE(RefusalOf(*prober, "http://127.0.0.1:" + port + "@169.254.169.254/respond", ""), "");
 
   const size_t before = server->RemotePorts().size();
   MetricSink sink;
@@ -327,7 +333,7 @@ TEST(AdHocProber, AllowlistIsEnforced) {
   EXPECT_EQ(server->RemotePorts().size(), before) << "a refused URL was fetched";
 
   auto closed = Prober("{}", &errors);
-  EXPECT_NE(closed->Refusal(server->Url("/respond"), "").find("allowed_targets is empty"),
+  EXPECT_NE(RefusalOf(*closed, server->Url("/respond"), "").find("allowed_targets is empty"),
             std::string::npos);
 }
 

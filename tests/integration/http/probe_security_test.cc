@@ -40,7 +40,8 @@ struct Probed {
 };
 
 Probed ProbeThrough(AdHocProber& prober, const std::string& url, const std::string& module) {
-  EXPECT_EQ(prober.Refusal(url, module), "") << url;
+  EXPECT_TRUE(prober.Allowed(url, module).ok())
+      << url << ": " << prober.Allowed(url, module).message();
   MetricSink sink;
   prober.Probe(url, module, Deadline(), sink);
   Probed p;
