@@ -613,7 +613,10 @@ if want pg10k && [ -n "$PG_PORT" ]; then
   cfg="postgres: [{name: bench, dsn: \"$PG_DSN\", statements: {top: 20}}]"
   ours pg10k "$cfg" "${OFF_DEFAULTS[@]}"
   # The floor: the statements of one steady-state scrape (logged by the server), run by psql in
-  # one session with \timing; the sum of their times.
+  # one session with \timing; the sum of their times. Two scrapes first, so that the one logged
+  # is a steady one (caches filled, statements prepared), as the median it is compared with.
+  curl -fs -o /dev/null "$OURS_URL/metrics"
+  curl -fs -o /dev/null "$OURS_URL/metrics"
   psql_su -d bench -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
   sleep 0.5
   curl -fs -o /dev/null "$OURS_URL/metrics"
@@ -625,8 +628,9 @@ out = []
 for path in sorted(glob.glob(sys.argv[1] + "/*.csv")):
     with open(path, newline="") as f:
         for row in csv.reader(f):
-            # Simple-query statements log as "statement: ", pipelined ones as "execute <unnamed>: ".
-            m = re.match(r"(statement|execute <unnamed>): ", row[13]) if len(row) > 13 else None
+            # Simple-query statements log as "statement: ", pipelined ones as "execute <unnamed>: "
+            # or, prepared, "execute thoth_<n>: ".
+            m = re.match(r"(statement|execute [^:]+): ", row[13]) if len(row) > 13 else None
             if row and len(row) > 13 and row[1] == "exporter" and m:
                 sql = row[13][m.end():].strip().rstrip(";")
                 # The exporter prefixes each statement with its statement_timeout.

@@ -103,8 +103,11 @@ std::vector<std::string> DockerCgroupCandidates(std::string_view id,
   }
   std::string parent;
   if (!cgroup_parent.empty()) {
-    parent =
-        cgroup_parent[0] == '/' ? std::string(cgroup_parent) : "/" + std::string(cgroup_parent);
+    // Built in place: GCC 12's -Wrestrict misreads `"/" + std::string(view)` here at -O2 with
+    // the hardening flags (a false positive that fails the Release build).
+    parent.reserve(cgroup_parent.size() + 1);
+    if (cgroup_parent[0] != '/') parent += '/';
+    parent.append(cgroup_parent);
     while (parent.size() > 1 && parent.back() == '/') parent.pop_back();
     if (!IsSafeCgroupPath(parent)) parent.clear();
   }
