@@ -13,9 +13,13 @@
 #include <vector>
 
 #include "exporter/metric_sink.h"
+#include "exporter/status.h"
 #include "gtest/gtest.h"
 
 namespace thoth {
+
+// A Status as the text tests compare: "" when ok, else its message.
+inline std::string ErrorText(const Status& status) { return status.ok() ? "" : status.message(); }
 
 // The bytes of tests/fixtures/<path>, e.g. Fixture("redis/info_7.0.txt"). A fixture that cannot
 // be read fails the test that asked for it (and gives "").

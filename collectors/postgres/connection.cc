@@ -281,26 +281,27 @@ Status PgConnection::SendPipeline(const std::vector<Statement>& statements,
 Status PgConnection::SendStatements(const std::vector<Statement>& statements,
                                     std::uint64_t pipeline, std::vector<Segment>* segments) {
   segments->reserve(statements.size() + 1);
-  for (const Statement& stmt : statements) {
-    auto it = stmt.repeats ? prepared_.find(stmt.sql) : prepared_.end();
-    if (it != prepared_.end()) it->second.used = pipeline;
+  // The prepared statements this pipeline executes, marked used first so that MakeRoom never
+  // deallocates one of them.
+  std::vector<const Prepared*> known(statements.size(), nullptr);
+  for (size_t i = 0; i < statements.size(); ++i) {
+    if (!statements[i].repeats) continue;
+    auto it = prepared_.find(statements[i].sql);
+    if (it == prepared_.end()) continue;
+    it->second.used = pipeline;
+    known[i] = &it->second;
   }
   size_t preparing = 0;  // prepares in this pipeline, not yet in prepared_
   for (size_t i = 0; i < statements.size(); ++i) {
     const Statement& stmt = statements[i];
     Segment seg;
     seg.reply = static_cast<int>(i);
-    const Prepared* known = nullptr;
-    if (prepare_ && stmt.repeats) {
-      auto it = prepared_.find(stmt.sql);
-      if (it != prepared_.end()) {
-        known = &it->second;
-      } else if (prepared_.size() + preparing < kMaxPrepared || MakeRoom(pipeline, segments)) {
-        ++preparing;
-        seg.prepare_sql = stmt.sql;
-        seg.prepare_name = "thoth_" + std::to_string(++next_name_);
-        seg.prepare_pending = true;
-      }
+    if (known[i] == nullptr && prepare_ && stmt.repeats &&
+        (prepared_.size() + preparing < kMaxPrepared || MakeRoom(pipeline, segments))) {
+      ++preparing;
+      seg.prepare_sql = stmt.sql;
+      seg.prepare_name = "thoth_" + std::to_string(++next_name_);
+      seg.prepare_pending = true;
     }
     int sent = 1;
     if (seg.prepare_pending) {
@@ -309,9 +310,9 @@ Status PgConnection::SendStatements(const std::vector<Statement>& statements,
         sent =
             PQsendQueryPrepared(conn_, seg.prepare_name.c_str(), 0, nullptr, nullptr, nullptr, 0);
       }
-    } else if (known != nullptr) {
+    } else if (known[i] != nullptr) {
       seg.executes_prepared = true;
-      sent = PQsendQueryPrepared(conn_, known->name.c_str(), 0, nullptr, nullptr, nullptr, 0);
+      sent = PQsendQueryPrepared(conn_, known[i]->name.c_str(), 0, nullptr, nullptr, nullptr, 0);
     } else {
       sent = PQsendQueryParams(conn_, stmt.sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
     }

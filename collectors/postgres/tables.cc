@@ -122,10 +122,6 @@ QueryResult JoinTableRows(const QueryResult& chosen, QueryResult&& stats) {
   return out;
 }
 
-QueryResult JoinTableRows(const QueryResult& chosen, const QueryResult& stats) {
-  return JoinTableRows(chosen, QueryResult(stats));
-}
-
 namespace {
 
 enum class Kind { kGauge, kCounter };

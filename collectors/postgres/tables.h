@@ -29,9 +29,8 @@ std::string TableStatsSql(const std::vector<std::string>& relids);
 // The statistics rows in the order of the chosen ones, each with the chosen row's table_size,
 // index_size and total appended: what EmitTables reads. Chosen tables without statistics (dropped
 // since) are left out.
-// The rvalue form moves the statistics rows.
+// The statistics rows are moved, not copied.
 QueryResult JoinTableRows(const QueryResult& chosen, QueryResult&& stats);
-QueryResult JoinTableRows(const QueryResult& chosen, const QueryResult& stats);
 
 // pg_stat_user_tables_*{datname,schemaname,relname} and pg_stat_user_tables_omitted{datname}.
 // Returns the relids of the tables written (for the index and bloat queries).

@@ -15,12 +15,6 @@
 namespace thoth::http {
 namespace {
 
-// The refusal as text: "" when the prober allows the URL.
-std::string RefusalOf(const AdHocProber& prober, std::string_view url, std::string_view module) {
-  Status allowed = prober.Allowed(url, module);
-  return allowed.ok() ? "" : allowed.message();
-}
-
 using testing::FreePort;
 using testing::HttpTestServer;
 using testing::TlsFront;
@@ -317,11 +311,12 @@ TEST(AdHocProber, AllowlistIsEnforced) {
   const std::string port = std::to_string(server->port());
   auto prober =
       Prober("probe: {allowed_targets: ['http://127.0.0.1:" + port + "/respond']}", &errors);
-  EXPECT_EQ(RefusalOf(*prober, server->Url("/respond"), ""), "");
-  EXPECT_NE(RefusalOf(*prober, server->Url("/auth"), ""), "");
-  EXPECT_NE(RefusalOf(*prober, server->Url("/respond?status=500"), ""), "");
-  EXPECT_NE(RefusalOf(*prober, tls->Url("/respond"), ""), "");
-  EXPECT_NE(RefusalOf(*prober, "http://127.0.0.1:" + port + "@169.254.169.254/respond", ""), "");
+  EXPECT_EQ(ErrorText(prober->Allowed(server->Url("/respond"), "")), "");
+  EXPECT_NE(ErrorText(prober->Allowed(server->Url("/auth"), "")), "");
+  EXPECT_NE(ErrorText(prober->Allowed(server->Url("/respond?status=500"), "")), "");
+  EXPECT_NE(ErrorText(prober->Allowed(tls->Url("/respond"), "")), "");
+  EXPECT_NE(ErrorText(prober->Allowed("http://127.0.0.1:" + port + "@169.254.169.254/respond", "")),
+            "");
 
   const size_t before = server->RemotePorts().size();
   MetricSink sink;
@@ -333,8 +328,9 @@ TEST(AdHocProber, AllowlistIsEnforced) {
   EXPECT_EQ(server->RemotePorts().size(), before) << "a refused URL was fetched";
 
   auto closed = Prober("{}", &errors);
-  EXPECT_NE(RefusalOf(*closed, server->Url("/respond"), "").find("allowed_targets is empty"),
-            std::string::npos);
+  EXPECT_NE(
+      ErrorText(closed->Allowed(server->Url("/respond"), "")).find("allowed_targets is empty"),
+      std::string::npos);
 }
 
 TEST(HttpProbe, HundredTargetsWithinOneScrape) {

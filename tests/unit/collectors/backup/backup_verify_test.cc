@@ -171,20 +171,30 @@ TEST(VerifyPgDump, CancelStops) {
   EXPECT_EQ(VerifyPgDump(src, &cancel).reason, "cancelled");
 }
 
-TEST(VerifyPgDump, ReadErrorAndCancelMidFile) {
-  std::string good = Fixture("backup/postgres_uncompressed.dump");
-  ScriptedSource failing(good, 1000);
-  VerifyResult r = VerifyPgDump(failing);
+// A read error after `fail_at` bytes and a cancellation after `cancel_at` bytes of `good`, both
+// mid-file: each stops the verifier there with its own reason. Returns the read error's result.
+template <typename Verify>
+VerifyResult ExpectReadErrorAndCancel(Verify verify, const std::string& good, std::size_t fail_at,
+                                      std::size_t cancel_at) {
+  ScriptedSource failing(good, fail_at);
+  VerifyResult r = verify(failing, nullptr);
   EXPECT_EQ(r.reason, "io_error");
   EXPECT_EQ(r.detail, "read failed: Input/output error");
-  EXPECT_EQ(r.bytes_read, 1000u);
-  EXPECT_EQ(r.entries, -1);
+  EXPECT_EQ(r.bytes_read, fail_at);
   std::atomic<bool> cancel{false};
-  ScriptedSource cancelling(good, 2000, &cancel);
-  VerifyResult c = VerifyPgDump(cancelling, &cancel);
+  ScriptedSource cancelling(good, cancel_at, &cancel);
+  VerifyResult c = verify(cancelling, &cancel);
   EXPECT_EQ(c.reason, "cancelled");
   EXPECT_EQ(c.detail, "verification was cancelled");
-  EXPECT_EQ(c.bytes_read, 2000u);
+  EXPECT_EQ(c.bytes_read, cancel_at);
+  return r;
+}
+
+TEST(VerifyPgDump, ReadErrorAndCancelMidFile) {
+  VerifyResult r = ExpectReadErrorAndCancel(
+      [](ByteSource& in, const std::atomic<bool>* cancel) { return VerifyPgDump(in, cancel); },
+      Fixture("backup/postgres_uncompressed.dump"), 1000, 2000);
+  EXPECT_EQ(r.entries, -1);
 }
 
 // ---------------------------------------------------------------- tar.gz
@@ -228,18 +238,9 @@ TEST(VerifyTarGz, FlippedByteInTheGzipStreamIsACrcOrDeflateError) {
 }
 
 TEST(VerifyTarGz, ReadErrorAndCancelMidFile) {
-  std::string good = Fixture("backup/chroma_20240115_020000.tar.gz");
-  ScriptedSource failing(good, 100);
-  VerifyResult r = VerifyTarGz(failing);
-  EXPECT_EQ(r.reason, "io_error");
-  EXPECT_EQ(r.detail, "read failed: Input/output error");
-  EXPECT_EQ(r.bytes_read, 100u);
-  std::atomic<bool> cancel{false};
-  ScriptedSource cancelling(good, 200, &cancel);
-  VerifyResult c = VerifyTarGz(cancelling, &cancel);
-  EXPECT_EQ(c.reason, "cancelled");
-  EXPECT_EQ(c.detail, "verification was cancelled");
-  EXPECT_EQ(c.bytes_read, 200u);
+  ExpectReadErrorAndCancel(
+      [](ByteSource& in, const std::atomic<bool>* cancel) { return VerifyTarGz(in, cancel); },
+      Fixture("backup/chroma_20240115_020000.tar.gz"), 100, 200);
 }
 
 TEST(VerifyTarGz, TruncatedFails) {

@@ -15,12 +15,6 @@
 namespace thoth::http {
 namespace {
 
-// The refusal as text: "" when the prober allows the URL.
-std::string RefusalOf(const AdHocProber& prober, std::string_view url, std::string_view module) {
-  Status allowed = prober.Allowed(url, module);
-  return allowed.ok() ? "" : allowed.message();
-}
-
 ConfigNode Root(const std::string& yaml) { return ParseYaml(yaml, "test.yml"); }
 
 std::string ConfigErrorOf(const std::string& yaml) {
@@ -255,10 +249,10 @@ TEST(RunProbe, NoTimeLeftFailsWithoutFetching) {
 TEST(Prober, RefusesEverythingByDefault) {
   auto prober = BuildProber("http", Root("{}"), CollectorEnv{});
   ASSERT_NE(prober, nullptr);
-  const std::string why = RefusalOf(*prober, "http://127.0.0.1:8000/health", "");
+  const std::string why = ErrorText(prober->Allowed("http://127.0.0.1:8000/health", ""));
   EXPECT_NE(why.find("probe.allowed_targets is empty"), std::string::npos);
   EXPECT_NE(why.find("/probe?collector=http&target=NAME"), std::string::npos);
-  EXPECT_EQ(RefusalOf(*prober, "http://127.0.0.1:8000/health", "nope"),
+  EXPECT_EQ(ErrorText(prober->Allowed("http://127.0.0.1:8000/health", "nope")),
             "unknown module \"nope\" (configured: http_2xx)");
 }
 
@@ -271,20 +265,20 @@ probe:
     healthy_json: {expect_json: {status: healthy}, timeout: 2s}
 )"),
                             CollectorEnv{});
-  EXPECT_EQ(RefusalOf(*prober, "http://127.0.0.1:8000/health", "http_2xx"), "");
-  EXPECT_EQ(RefusalOf(*prober, "http://127.0.0.1:8000/healthz", ""), "");
-  EXPECT_EQ(RefusalOf(*prober, "https://api.example.com/anything", "healthy_json"), "");
-  EXPECT_NE(RefusalOf(*prober, "http://127.0.0.1:8000/admin", ""), "");
-  EXPECT_NE(RefusalOf(*prober, "http://10.0.0.1:8000/health", ""), "");
-  EXPECT_NE(RefusalOf(*prober, "https://example.com/", ""), "");
-  EXPECT_NE(RefusalOf(*prober, "http://api.example.com/", ""), "");
-  EXPECT_EQ(RefusalOf(*prober, "file:///etc/passwd", ""),
+  EXPECT_EQ(ErrorText(prober->Allowed("http://127.0.0.1:8000/health", "http_2xx")), "");
+  EXPECT_EQ(ErrorText(prober->Allowed("http://127.0.0.1:8000/healthz", "")), "");
+  EXPECT_EQ(ErrorText(prober->Allowed("https://api.example.com/anything", "healthy_json")), "");
+  EXPECT_NE(ErrorText(prober->Allowed("http://127.0.0.1:8000/admin", "")), "");
+  EXPECT_NE(ErrorText(prober->Allowed("http://10.0.0.1:8000/health", "")), "");
+  EXPECT_NE(ErrorText(prober->Allowed("https://example.com/", "")), "");
+  EXPECT_NE(ErrorText(prober->Allowed("http://api.example.com/", "")), "");
+  EXPECT_EQ(ErrorText(prober->Allowed("file:///etc/passwd", "")),
             "target refused: only http and https URLs can be probed");
-  EXPECT_EQ(RefusalOf(*prober, "gopher://127.0.0.1:8000/health", ""),
+  EXPECT_EQ(ErrorText(prober->Allowed("gopher://127.0.0.1:8000/health", "")),
             "target refused: only http and https URLs can be probed");
-  EXPECT_EQ(RefusalOf(*prober, "http://u:secret@127.0.0.1:8000/health", ""),
+  EXPECT_EQ(ErrorText(prober->Allowed("http://u:secret@127.0.0.1:8000/health", "")),
             "target refused: credentials in the URL are not allowed");
-  EXPECT_EQ(RefusalOf(*prober, "http://127.0.0.1:8000/health", "x\n\"y"),
+  EXPECT_EQ(ErrorText(prober->Allowed("http://127.0.0.1:8000/health", "x\n\"y")),
             "unknown module \"x??y\" (configured: healthy_json, http_2xx)");
   // A refused URL is never fetched, even when Probe is called directly.
   MetricSink sink;
@@ -354,8 +348,7 @@ std::string Connect(const ProbeGuard& guard, const std::string& ip) {
     in->sin_family = AF_INET;
     std::memcpy(&in->sin_addr, addr->bytes.data(), 4);
   }
-  Status allowed = guard.ConnectAllowed(reinterpret_cast<const sockaddr*>(&ss));
-  return allowed.ok() ? "" : allowed.message();
+  return ErrorText(guard.ConnectAllowed(reinterpret_cast<const sockaddr*>(&ss)));
 }
 
 TEST(ParseProbeSpec, MaxRedirects) {

@@ -143,7 +143,7 @@ TEST(PgTables, CountersJoinTheChosenSizesInTheChosenOrder) {
       "16415\tpublic\tsmall\t7\n"
       "16420\tpublic\tbig_renamed\t70\n"
       "99999\tpublic\tnot_chosen\t1\n");
-  const QueryResult joined = JoinTableRows(chosen, stats);
+  const QueryResult joined = JoinTableRows(chosen, QueryResult(stats));
   ASSERT_EQ(joined.rows.size(), 2u);
   EXPECT_EQ(joined.Get(0, "relname"), "big_renamed");  // the names are the counters' (current)
   EXPECT_EQ(joined.Get(0, "table_size"), "9000");
@@ -157,7 +157,8 @@ TEST(PgTables, CountersJoinTheChosenSizesInTheChosenOrder) {
   EXPECT_EQ(Sample(sink.families(), "pg_stat_user_tables_n_live_tup", big), 70);
   EXPECT_EQ(Sample(sink.families(), "pg_stat_user_tables_omitted", {{"datname", "app"}}), 38);
 
-  EXPECT_TRUE(JoinTableRows(ParseTabular("relid\ttotal\n\\N\t5\n"), stats).rows.empty());
+  EXPECT_TRUE(
+      JoinTableRows(ParseTabular("relid\ttotal\n\\N\t5\n"), QueryResult(stats)).rows.empty());
 }
 
 TEST(PgIndexes, ScansAndSize) {
